@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Job, Person, Region, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    readonly_fields = ["code", "name", "level", "parent", "longitude", "latitude"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "masked_id", "birth_date", "sex", "deceased_on"]
+    search_fields = ["name", "name_pinyin", "=id_number"]
+    list_filter = ["sex"]
+    readonly_fields = ["id_number", "birth_date", "sex", "created_at", "updated_at"]
+
+    @admin.display(description=_("身份证号码"))
+    def masked_id(self, obj):
+        return obj.masked_id
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "role", "region", "institution_code", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "first_name", "region__name"]
+    autocomplete_fields = ["region"]
+    raw_id_fields = ["person"]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("平台角色"), {"fields": ("role", "region", "person", "institution_code")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "region_code"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "action", "actor__username"]
+    date_hierarchy = "at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "done", "total", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

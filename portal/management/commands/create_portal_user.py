@@ -1,0 +1,65 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import Region, Role, User
+from portal.services import audit, person_get_or_create
+from portal.signals import portal_user_saved
+
+STAFF_ROLES_NEEDING_REGION = {Role.CASEWORKER, Role.APPROVER, Role.TRAINING_STAFF}
+
+
+class Command(BaseCommand):
+    help = "Create or update a portal user with a role (idempotent: run again, it updates the user)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        parser.add_argument("--region", help="GB/T 2260 code: the user sees this region and below")
+        parser.add_argument("--id-number", dest="id_number", help="resident ID number (insured citizens)")
+        parser.add_argument("--institution", help="national medical-insurance code of the institution")
+        parser.add_argument("--name", default="", help="display name")
+        parser.add_argument("--email", default="")
+
+    @transaction.atomic
+    def handle(self, *args, **opts):
+        role = Role(opts["role"])
+        region = None
+        if opts.get("region"):
+            region = Region.objects.filter(code=opts["region"]).first()
+            if region is None:
+                raise CommandError(f"未知的行政区划代码：{opts['region']}")
+        elif role in STAFF_ROLES_NEEDING_REGION:
+            raise CommandError(f"角色 {role.value} 需要 --region")
+        person = None
+        if opts.get("id_number"):
+            try:
+                person = person_get_or_create(id_number=opts["id_number"], name=opts.get("name", ""))
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
+        elif role == Role.INSURED:
+            raise CommandError("角色 insured 需要 --id-number")
+        institution = (opts.get("institution") or "").strip().upper()
+        if role == Role.INSTITUTION and not institution:
+            raise CommandError("角色 institution 需要 --institution")
+
+        user, created = User.objects.get_or_create(username=opts["username"])
+        before = None if created else {"role": user.role, "region": user.region_id, "institution": user.institution_code}
+        user.role = role
+        user.region = region
+        user.person = person
+        user.institution_code = institution
+        user.first_name = opts.get("name") or user.first_name
+        user.email = opts.get("email") or user.email
+        user.is_staff = role == Role.ADMIN
+        user.is_superuser = role == Role.ADMIN
+        user.is_active = True
+        user.set_password(opts["password"])
+        user.save()
+        portal_user_saved.send(sender=User, user=user, options=opts)
+        audit(actor=None, action="user.created" if created else "user.updated", obj=user,
+              region_code=region.code if region else "", before=before,
+              after={"role": user.role, "region": user.region_id, "institution": user.institution_code},
+              note="create_portal_user")
+        self.stdout.write(f"{'created' if created else 'updated'} {user.username} ({role.value})")

@@ -1,0 +1,34 @@
+"""Fill the portal with the seed's programmes and people. Each app contributes `<app>.demo.seed(stdout)`."""
+
+import importlib
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal.demo import seed as seed_portal
+
+
+class Command(BaseCommand):
+    help = "Load demo data: regions' users, the seed's programmes, households, insured people, trainees."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo12345", help="password for every demo login")
+
+    def handle(self, *args, **opts):
+        with transaction.atomic():
+            logins = seed_portal(self.stdout, password=opts["password"])
+        for config in apps.get_app_configs():
+            if config.name == "portal":
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.seed(self.stdout)
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录账号（密码均为 %s）：" % opts["password"]))
+        for username, role, where in logins:
+            self.stdout.write(f"  {username:<14} {role:<20} {where}")

@@ -1,0 +1,232 @@
+"""What every app shares: regions, the person registry, users and roles, audit, jobs, idempotency."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import idnumber
+from .regions_source import level_of, prefix_of
+
+
+class Region(models.Model):
+    """A GB/T 2260 division. Descendants of a region are the codes sharing its prefix."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("省级")
+        PREFECTURE = 2, _("地级")
+        COUNTY = 3, _("县级")
+
+    code = models.CharField(_("行政区划代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    longitude = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def prefix(self) -> str:
+        return prefix_of(self.code)
+
+    @property
+    def code_range(self) -> tuple[str, str]:
+        """Inclusive range of codes of this region and everything below it (btree-friendly)."""
+        return code_range(self.code)
+
+    @property
+    def full_name(self) -> str:
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+
+def code_range(code: str) -> tuple[str, str]:
+    prefix = prefix_of(code)
+    pad = 6 - len(prefix)
+    return prefix + "0" * pad, prefix + "9" * pad
+
+
+def region_level(code: str) -> int:
+    return level_of(code)
+
+
+class Person(models.Model):
+    """One person, one record: keyed by the resident ID number; every app points here."""
+
+    id_number = models.CharField(
+        _("身份证号码"), max_length=18, unique=True, validators=[idnumber.validate_id_number]
+    )
+    name = models.CharField(_("姓名"), max_length=64, blank=True, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=128, blank=True, db_index=True)
+    birth_date = models.DateField(_("出生日期"))
+    sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    deceased_on = models.DateField(_("死亡日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员登记")
+        indexes = [models.Index(fields=["name", "birth_date"], name="person_name_birth_idx")]
+
+    def __str__(self):
+        return f"{self.name or _('（未登记姓名）')} {self.masked_id}"
+
+    @property
+    def masked_id(self) -> str:
+        return idnumber.mask(self.id_number)
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("民政经办人员")
+    APPROVER = "approver", _("民政审批人员")
+    INSURANCE_OFFICER = "insurance_officer", _("医保经办人员")
+    INSURED = "insured", _("参保人")
+    INSTITUTION = "institution", _("定点医药机构")
+    TRAINING_STAFF = "training_staff", _("培训评价机构人员")
+    ADMIN = "admin", _("系统管理员")
+
+
+CIVIL_AFFAIRS_ROLES = {Role.CASEWORKER, Role.APPROVER}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.CASEWORKER)
+    region = models.ForeignKey(
+        Region, verbose_name=_("管辖区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("对应人员"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    institution_code = models.CharField(_("机构编码"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    def has_role(self, *roles) -> bool:
+        return self.is_authenticated and (self.role in roles or self.is_portal_admin)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, before/after. Written in the same transaction as the change.
+
+    Rows form a hash chain (each row hashes its content and the previous row's hash), so an
+    edited or deleted row is detected by `manage.py verify_audit_chain`.
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    region_code = models.CharField(_("区域"), max_length=6, blank=True, db_index=True)
+    before = models.JSONField(_("变更前"), null=True, blank=True)
+    after = models.JSONField(_("变更后"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    def compute_hash(self) -> str:
+        payload = json.dumps(
+            [
+                self.prev_hash,
+                self.actor_id,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.region_code,
+                self.before,
+                self.after,
+                self.note,
+                self.at.isoformat() if self.at else None,
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Job(models.Model):
+    """A long-running background job whose progress people watch (batch build, payout, clearing)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.BigIntegerField(_("总量"), default=0)
+    done = models.BigIntegerField(_("已处理"), default=0)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    result = models.JSONField(_("结果"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-id"]
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, int(self.done * 100 / self.total))
+
+
+class IdempotencyRecord(models.Model):
+    """Stripe-style idempotency for money-moving requests: (user, key) -> first answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]

@@ -1,0 +1,85 @@
+"""Writes shared by every app: the person registry and the audit trail."""
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+from pypinyin import lazy_pinyin
+
+from . import idnumber
+from .models import AuditEvent, Person
+
+
+def name_to_pinyin(name: str) -> str:
+    return " ".join(lazy_pinyin(name or "")).lower()
+
+
+def person_get_or_create(*, id_number: str, name: str = "", phone: str = "") -> Person:
+    """The single entry into the registry. Validates the number; fills a blank name; never renames."""
+    number = idnumber.validate_id_number(id_number)
+    person, created = Person.objects.get_or_create(
+        id_number=number,
+        defaults={
+            "name": name.strip(),
+            "name_pinyin": name_to_pinyin(name.strip()),
+            "birth_date": idnumber.birth_date(number),
+            "sex": idnumber.sex(number),
+            "phone": phone,
+        },
+    )
+    if not created and name and not person.name:
+        person.name = name.strip()
+        person.name_pinyin = name_to_pinyin(person.name)
+        person.save(update_fields=["name", "name_pinyin", "updated_at"])
+    return person
+
+
+def person_name_matches(person: Person, name: str) -> bool:
+    return bool(person.name) and person.name.strip() == (name or "").strip()
+
+
+def _snapshot(value):
+    if value is None or isinstance(value, (str, int, bool, float, list, dict)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
+          before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
+    """Append one audit row to the chain. Call inside the transaction that makes the change."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or obj.pk
+    clean = lambda d: None if d is None else {k: _snapshot(v) for k, v in d.items()}  # noqa: E731
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext('portal_audit_chain'))")
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event = AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            region_code=region_code or "",
+            before=clean(before),
+            after=clean(after),
+            note=note[:255],
+            prev_hash=last or "",
+            at=timezone.now(),
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
+
+
+def verify_audit_chain() -> list[int]:
+    """Ids of rows whose hash or link does not hold (empty list: the chain is intact)."""
+    broken, prev = [], ""
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != prev or event.compute_hash() != event.hash:
+            broken.append(event.id)
+        prev = event.hash
+    return broken

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = "社会救助综合服务平台 · 管理后台"
+admin.site.site_title = "社会救助综合服务平台"
+admin.site.index_title = "系统管理"
+
+api_v1 = [
+    path("", include("portal.api.urls")),
+    path("assistance/", include("assistance.api.urls")),
+    path("pooling/", include("medical_pooling.api.urls")),
+    path("training/", include("skills_training.api.urls")),
+]
+
+urlpatterns = [
+    path("", include(("portal.web_urls", "portal"), namespace="portal")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("assistance/", include(("assistance.urls", "assistance"), namespace="assistance")),
+    path("pooling/", include(("medical_pooling.urls", "medical_pooling"), namespace="medical_pooling")),
+    path("training/", include(("skills_training.urls", "skills_training"), namespace="skills_training")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

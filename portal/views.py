@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from .models import Job
+from .navigation import nav_for
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    return render(request, "portal/dashboard.html", {"cards": nav_for(user), "region": user.region})
+
+
+@login_required
+def job_progress(request, pk):
+    """Progress of a background job, for the htmx progress bar (only the job's creator or an admin)."""
+    qs = Job.objects.all() if request.user.is_portal_admin else Job.objects.filter(created_by=request.user)
+    job = get_object_or_404(qs, pk=pk)
+    if request.headers.get("HX-Request"):
+        return render(request, "portal/_job_progress.html", {"job": job})
+    return JsonResponse({"id": job.pk, "status": job.status, "progress": job.progress, "error": job.error})
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

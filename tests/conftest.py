@@ -1,0 +1,58 @@
+"""Fixtures shared by every test folder: users of each role and API clients that act as them."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from portal.models import Role
+from tests.factories import PersonFactory, UserFactory, token_for
+
+
+@pytest.fixture
+def make_user(db):
+    def _make(role=Role.CASEWORKER, region="610100", **kwargs):
+        if role in (Role.ADMIN, Role.INSURED, Role.INSTITUTION) and "region_id" not in kwargs:
+            region = kwargs.pop("region_override", None)
+        return UserFactory(role=role, region_id=region, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def api():
+    """`api(user)` -> an APIClient authenticated with that user's token (no user: anonymous)."""
+
+    def _client(user=None, lang=None):
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+        if lang:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def caseworker(make_user):
+    return make_user(Role.CASEWORKER, "610100", username="cw_xian")
+
+
+@pytest.fixture
+def approver(make_user):
+    return make_user(Role.APPROVER, "610100", username="ap_xian")
+
+
+@pytest.fixture
+def outsider(make_user):
+    """A caseworker of another province (Tianjin)."""
+    return make_user(Role.CASEWORKER, "120000", username="cw_tianjin")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, None, username="root")
+
+
+@pytest.fixture
+def person(db):
+    return PersonFactory()
