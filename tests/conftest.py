@@ -10,8 +10,7 @@ from tests.factories import PersonFactory, UserFactory, token_for
 @pytest.fixture
 def make_user(db):
     def _make(role=Role.CASEWORKER, region="610100", **kwargs):
-        if role in (Role.ADMIN, Role.INSURED, Role.INSTITUTION) and "region_id" not in kwargs:
-            region = kwargs.pop("region_override", None)
+        """region=None for nationwide officers, citizens, institutions and admins."""
         return UserFactory(role=role, region_id=region, **kwargs)
 
     return _make
