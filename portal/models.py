@@ -207,6 +207,9 @@ class Job(models.Model):
         verbose_name_plural = _("后台任务")
         ordering = ["-id"]
 
+    def __str__(self):
+        return f"{self.kind}#{self.pk} {self.status}"
+
     @property
     def progress(self) -> int:
         if self.status == self.Status.DONE:
@@ -230,3 +233,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]
+
+    def __str__(self):
+        return f"{self.key} {self.method} {self.path}"

@@ -5,7 +5,6 @@ import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 
-
 # The source also lists a border zone and sea areas under 99: no one is registered there.
 NOT_DIVISIONS = {"99"}
 

@@ -8,3 +8,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "verify": "10000/minute"}}  # noqa: F405
+
+# Tests run tasks in-process unless a test starts a real worker (tests/portal/test_celery_worker.py
+# switches the app to the broker for its own duration).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -29,6 +29,6 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 module.seed(self.stdout)
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录账号（密码均为 %s）：" % opts["password"]))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。登录账号（密码均为 {opts['password']}）："))
         for username, role, where in logins:
             self.stdout.write(f"  {username:<14} {role:<20} {where}")

@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine:
+#   make demo   virtualenv, install, migrate, demo data, serve http://127.0.0.1:8000 (SQLite, tasks in-process)
+#   make test   virtualenv, install, the whole test suite (Postgres/Redis when DATABASE_URL/REDIS_URL are set)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test install messages lint bench worker beat clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+
+demo: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "门户地址 Portal: http://$(HOST):$(PORT)/   API 文档: http://$(HOST):$(PORT)/api/docs/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+worker: install
+	$(VENV)/bin/celery -A portal worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A portal beat -l info
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache
