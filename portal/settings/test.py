@@ -12,3 +12,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/mi
 # Tests run tasks in-process unless a test starts a real worker (tests/portal/test_celery_worker.py
 # switches the app to the broker for its own duration).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Login throttling is exercised by its own test (override_settings); elsewhere tests log in freely.
+AXES_ENABLED = False

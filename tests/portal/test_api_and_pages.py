@@ -85,3 +85,26 @@ def test_admin_is_branded_and_chinese(client, admin_user):
     client.force_login(admin_user)
     text = client.get("/admin/").content.decode()
     assert "社会救助综合服务平台" in text and "审计记录" in text
+
+
+@pytest.mark.django_db
+def test_pages_send_a_content_security_policy_without_inline_scripts(client, caseworker):
+    client.force_login(caseworker)
+    resp = client.get(reverse("portal:dashboard"))
+    policy = resp["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    html = resp.content.decode()
+    import re
+
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script> found"
+
+
+@pytest.mark.django_db
+def test_login_is_throttled_after_five_failures(client, caseworker, settings):
+    settings.AXES_ENABLED = True
+    for _ in range(5):
+        client.post(reverse("login"), {"username": caseworker.username, "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": caseworker.username, "password": "pass12345!"})
+    assert locked.status_code == 429
+    assert "登录失败次数过多" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
