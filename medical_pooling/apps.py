@@ -2,7 +2,28 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _nav_items():
+    from portal.models import Role
+    from portal.navigation import NavItem
+
+    return (
+        NavItem(_("我的医保共济"), "medical_pooling:me", frozenset({Role.INSURED}),
+                _("查看个人账户余额、共济额度，添加亲属、调整额度、解除共济，查看每一笔资金使用。")),
+        NavItem(_("共济支付登记"), "medical_pooling:spend", frozenset({Role.INSTITUTION}),
+                _("为被共济人登记医疗、购药或缴费支付。")),
+        NavItem(_("参保人管理"), "medical_pooling:insured-list", frozenset({Role.INSURANCE_OFFICER}),
+                _("参保登记、状态变更、个人账户与共济关系查询。")),
+        NavItem(_("跨地区月度清算"), "medical_pooling:settlements", frozenset({Role.INSURANCE_OFFICER}),
+                _("按月全额清算统筹地区之间的共济支付，查看清算单。")),
+    )
+
+
 class MedicalPoolingConfig(AppConfig):
     name = "medical_pooling"
     verbose_name = _("医保个人账户共济")
     nav_items = ()
+
+    def ready(self):
+        from . import signals  # noqa: F401
+
+        self.nav_items = _nav_items()

@@ -1,1 +1,16 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("insured/", views.InsuredListCreateView.as_view(), name="pooling-insured"),
+    path("insured/<int:pk>/", views.InsuredDetailView.as_view(), name="pooling-insured-detail"),
+    path("insured/<int:pk>/status/", views.InsuredStatusView.as_view(), name="pooling-insured-status"),
+    path("me/", views.MeView.as_view(), name="pooling-me"),
+    path("relations/", views.RelationListCreateView.as_view(), name="pooling-relations"),
+    path("relations/<int:pk>/", views.RelationDetailView.as_view(), name="pooling-relation"),
+    path("relations/<int:pk>/dissolve/", views.RelationDissolveView.as_view(), name="pooling-relation-dissolve"),
+    path("spends/", views.SpendListCreateView.as_view(), name="pooling-spends"),
+    path("settlements/run/", views.SettlementRunView.as_view(), name="pooling-settlement-run"),
+    path("settlements/", views.SettlementListView.as_view(), name="pooling-settlements"),
+]

@@ -1,0 +1,173 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
+
+from ..models import Insured, Kinship, Relation, SettlementLine, Spend
+
+
+def choice(choices, **kwargs):
+    """A ChoiceField described by a pattern rather than an enum component: field names such as
+    `status` or `category` are shared with other apps, and enum components would collide."""
+    values = [value for value, _label in choices]
+
+    @extend_schema_field({"type": "string", "pattern": "^(" + "|".join(values) + ")$",
+                          "description": "; ".join(f"`{v}` {label}" for v, label in choices)})
+    class _Choice(serializers.ChoiceField):
+        pass
+
+    return _Choice(choices=choices, **kwargs)
+
+
+def _masked_name(name: str) -> str:
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+class InsuredCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+    scheme = choice(Insured.Scheme.choices)
+    region = RegionCodeField(help_text="统筹地区代码，例如 610100")
+    balance = MoneyField(required=False, help_text="个人账户期初余额（仅职工医保）")
+
+
+class InsuredSerializer(serializers.ModelSerializer):
+    id_number = MaskedIdNumberField(source="person.id_number")
+    name = serializers.CharField(source="person.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    balance = serializers.SerializerMethodField()
+    reserved = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField()
+    scheme = choice(Insured.Scheme.choices, read_only=True)
+    status = choice(Insured.Status.choices, read_only=True)
+
+    class Meta:
+        model = Insured
+        fields = ["id", "id_number", "name", "scheme", "region", "status", "wallet_opened",
+                  "balance", "reserved", "available"]
+
+    def _account(self, obj):
+        return getattr(obj, "account", None) if obj.scheme == Insured.Scheme.EMPLOYEE else None
+
+    def _money(self, obj, attr):
+        from portal.money import yuan_str
+
+        account = self._account(obj)
+        return yuan_str(getattr(account, attr) if account is not None else 0)
+
+    def get_balance(self, obj) -> str:
+        return self._money(obj, "balance")
+
+    def get_reserved(self, obj) -> str:
+        return self._money(obj, "reserved")
+
+    def get_available(self, obj) -> str:
+        return self._money(obj, "available")
+
+
+class InsuredStatusSerializer(serializers.Serializer):
+    status = choice(Insured.Status.choices)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class RelationSerializer(serializers.ModelSerializer):
+    quota = MoneyField(read_only=True)
+    used = MoneyField(read_only=True)
+    remaining = MoneyField(read_only=True)
+    pooler_name = serializers.SerializerMethodField()
+    beneficiary_name = serializers.SerializerMethodField()
+    pooler_region = serializers.CharField(source="pooler.region_id", read_only=True)
+    beneficiary_region = serializers.CharField(source="beneficiary.region_id", read_only=True)
+    status = choice(Relation.Status.choices, read_only=True)
+    kinship = choice(Kinship.choices, read_only=True)
+
+    class Meta:
+        model = Relation
+        fields = ["id", "status", "quota", "used", "remaining", "kinship", "pooler_name", "beneficiary_name",
+                  "pooler_region", "beneficiary_region", "created_at", "dissolved_at"]
+
+    def get_pooler_name(self, obj) -> str:
+        return _masked_name(obj.pooler.person.name)
+
+    def get_beneficiary_name(self, obj) -> str:
+        return _masked_name(obj.beneficiary.person.name)
+
+
+class RelationCreateSerializer(serializers.Serializer):
+    beneficiary_id_number = IdNumberField()
+    beneficiary_name = serializers.CharField(max_length=64)
+    kinship = choice(
+        Kinship.choices,
+        error_messages={"invalid_choice": "共济对象须为配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女等近亲属。"},
+    )
+    quota = MoneyField()
+
+
+class RelationQuotaSerializer(serializers.Serializer):
+    quota = MoneyField()
+
+
+class RelationDissolveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class MeSerializer(serializers.Serializer):
+    balance = MoneyField()
+    reserved = MoneyField()
+    available = MoneyField()
+    scheme = serializers.CharField()
+    status = serializers.CharField()
+    region = serializers.CharField()
+    wallet_opened = serializers.BooleanField()
+    relations_out = RelationSerializer(many=True)
+    relations_in = RelationSerializer(many=True)
+
+
+class SpendCreateSerializer(serializers.Serializer):
+    relation = serializers.IntegerField(min_value=1)
+    beneficiary_id_number = IdNumberField()
+    category = choice(Spend.Category.choices)
+    amount = MoneyField()
+    occurred_at = serializers.DateTimeField()
+
+
+class SpendSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    institution = serializers.CharField(source="institution.code", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    beneficiary_name = serializers.SerializerMethodField()
+    remaining = serializers.SerializerMethodField()
+    category = choice(Spend.Category.choices, read_only=True)
+
+    class Meta:
+        model = Spend
+        fields = ["id", "relation", "institution", "institution_name", "beneficiary_name", "category", "amount",
+                  "occurred_at", "payer_region", "payee_region", "remaining", "created_at"]
+
+    def get_beneficiary_name(self, obj) -> str:
+        return _masked_name(obj.beneficiary.person.name)
+
+    def get_remaining(self, obj) -> str:
+        from portal.money import yuan_str
+
+        return yuan_str(obj.relation.remaining)
+
+
+class SettlementRunRequestSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "月份格式应为 YYYY-MM，例如 2026-01。"})
+
+
+class SettlementRunResponseSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    status = serializers.CharField()
+    job = serializers.IntegerField()
+
+
+class SettlementLineSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = SettlementLine
+        fields = ["month", "payer_region", "payee_region", "count", "amount"]

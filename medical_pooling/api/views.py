@@ -1,0 +1,242 @@
+"""Thin API views: parse, call one service or selector, answer."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api.idempotency import idempotent
+from portal.api.permissions import HasRole
+from portal.models import Region, Role
+from portal.scoping import region_in_scope
+
+from .. import selectors, services
+from ..filters import InsuredFilter
+from ..models import Insured, Relation, SettlementLine, Spend
+from . import serializers as s
+
+Officer = HasRole(Role.INSURANCE_OFFICER)
+Citizen = HasRole(Role.INSURED)
+
+
+def _relation_answer(relation: Relation) -> dict:
+    relation = Relation.objects.select_related("pooler__person", "beneficiary__person").get(pk=relation.pk)
+    return s.RelationSerializer(relation).data
+
+
+class InsuredListCreateView(generics.ListCreateAPIView):
+    """Insured persons in the officer's region (GET) and registration (POST)."""
+
+    permission_classes = [Officer]
+    serializer_class = s.InsuredSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InsuredFilter
+    queryset = Insured.objects.none()
+
+    def get_queryset(self):
+        return selectors.insured_list(self.request.user).order_by("-id")
+
+    @extend_schema(request=s.InsuredCreateSerializer, responses={201: s.InsuredSerializer})
+    def post(self, request):
+        data = s.InsuredCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not region_in_scope(request.user, data.validated_data["region"]):
+            raise PermissionDenied("您无权在该统筹地区登记参保人。")
+        insured = services.insured_create(actor=request.user, **data.validated_data)
+        insured = selectors.insured_list(request.user).get(pk=insured.pk)
+        return Response(s.InsuredSerializer(insured).data, status=status.HTTP_201_CREATED)
+
+
+class InsuredDetailView(generics.RetrieveAPIView):
+    permission_classes = [Officer]
+    serializer_class = s.InsuredSerializer
+    queryset = Insured.objects.none()
+
+    def get_queryset(self):
+        return selectors.insured_list(self.request.user)
+
+
+class InsuredStatusView(APIView):
+    """Change an insured person's status; leaving `active` dissolves their relations as pooler."""
+
+    permission_classes = [Officer]
+
+    @extend_schema(request=s.InsuredStatusSerializer, responses={200: s.InsuredSerializer})
+    def post(self, request, pk):
+        insured = get_object_or_404(selectors.insured_list(request.user), pk=pk)
+        data = s.InsuredStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.insured_set_status(actor=request.user, insured=insured, status=data.validated_data["status"],
+                                    reason=data.validated_data.get("reason", ""))
+        insured = selectors.insured_list(request.user).get(pk=pk)
+        return Response(s.InsuredSerializer(insured).data)
+
+
+def me_payload(insured: Insured) -> dict:
+    account = selectors.account_of(insured)
+    out, inn = selectors.relations_of(insured)
+    return {
+        "balance": account.balance if account else 0,
+        "reserved": account.reserved if account else 0,
+        "available": account.available if account else 0,
+        "scheme": insured.scheme,
+        "status": insured.status,
+        "region": insured.region_id,
+        "wallet_opened": insured.wallet_opened,
+        "relations_out": out,
+        "relations_in": inn,
+    }
+
+
+class MeView(APIView):
+    """The insured citizen's own account: balance, reserved, available and every relation."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request):
+        insured = selectors.insured_of_user(request.user)
+        if insured is None:
+            return Response({"detail": "您尚未参保登记。"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(s.MeSerializer(me_payload(insured)).data)
+
+
+class RelationListCreateView(generics.ListCreateAPIView):
+    """Relations this user may see (GET); a pooler sets one up with a relative (POST)."""
+
+    serializer_class = s.RelationSerializer
+    queryset = Relation.objects.none()
+
+    def get_permissions(self):
+        roles = (Role.INSURED,) if self.request.method == "POST" else (Role.INSURED, Role.INSURANCE_OFFICER)
+        return [HasRole(*roles)()]
+
+    def get_queryset(self):
+        return selectors.relation_list(self.request.user)
+
+    @extend_schema(request=s.RelationCreateSerializer, responses={201: s.RelationSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.RelationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        relation = services.relation_create(actor=request.user, **data.validated_data)
+        return Response(_relation_answer(relation), status=status.HTTP_201_CREATED)
+
+
+class RelationDetailView(APIView):
+    """One relation (either party; officers in region). PATCH `quota`: the pooler only."""
+
+    def get_permissions(self):
+        roles = (Role.INSURED,) if self.request.method == "PATCH" else (Role.INSURED, Role.INSURANCE_OFFICER)
+        return [HasRole(*roles)()]
+
+    def _get(self, request, pk) -> Relation:
+        return get_object_or_404(selectors.relation_list(request.user), pk=pk)
+
+    @extend_schema(responses={200: s.RelationSerializer})
+    def get(self, request, pk):
+        return Response(s.RelationSerializer(self._get(request, pk)).data)
+
+    @extend_schema(request=s.RelationQuotaSerializer, responses={200: s.RelationSerializer})
+    @idempotent
+    def patch(self, request, pk):
+        relation = self._get(request, pk)
+        if relation.pooler.person_id != request.user.person_id and not request.user.is_portal_admin:
+            raise PermissionDenied("只有共济人可以调整共济额度。")
+        data = s.RelationQuotaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        relation = services.relation_set_quota(actor=request.user, relation=relation, quota=data.validated_data["quota"])
+        return Response(_relation_answer(relation))
+
+
+class RelationDissolveView(APIView):
+    """Either party ends the relation; the unused quota is available to the pooler again at once."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(request=s.RelationDissolveSerializer, responses={200: s.RelationSerializer})
+    @idempotent
+    def post(self, request, pk):
+        relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+        data = s.RelationDissolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        relation = services.relation_dissolve(actor=request.user, relation=relation,
+                                              reason=data.validated_data.get("reason", ""))
+        return Response(_relation_answer(relation))
+
+
+class SpendListCreateView(generics.ListCreateAPIView):
+    """Pooled spends this user may see (GET); a designated institution records one (POST)."""
+
+    serializer_class = s.SpendSerializer
+    queryset = Spend.objects.none()
+
+    def get_permissions(self):
+        roles = (Role.INSTITUTION,) if self.request.method == "POST" else (
+            Role.INSTITUTION, Role.INSURED, Role.INSURANCE_OFFICER)
+        return [HasRole(*roles)()]
+
+    def get_queryset(self):
+        return selectors.spend_list(self.request.user)
+
+    @extend_schema(request=s.SpendCreateSerializer, responses={201: s.SpendSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.SpendCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        spend = services.spend_create(actor=request.user, relation_id=v["relation"],
+                                      beneficiary_id_number=v["beneficiary_id_number"], category=v["category"],
+                                      amount=v["amount"], occurred_at=v["occurred_at"])
+        spend = selectors.spend_list(request.user).get(pk=spend.pk)
+        return Response(s.SpendSerializer(spend).data, status=status.HTTP_201_CREATED)
+
+
+def _may_run_settlement(user) -> bool:
+    if user.is_portal_admin:
+        return True
+    return user.role == Role.INSURANCE_OFFICER and (
+        user.region_id is None or Region.objects.filter(code=user.region_id, level=Region.Level.PROVINCE).exists())
+
+
+class SettlementRunView(APIView):
+    """Queue the monthly clearing of an ended month (national or provincial officers)."""
+
+    permission_classes = [Officer]
+
+    @extend_schema(request=s.SettlementRunRequestSerializer, responses={202: s.SettlementRunResponseSerializer})
+    def post(self, request):
+        if not _may_run_settlement(request.user):
+            raise PermissionDenied("只有国家或省级医保经办机构可以发起月度清算。")
+        data = s.SettlementRunRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        month = data.validated_data["month"]
+        job = services.settlement_enqueue(month=month, actor=request.user)
+        return Response({"month": month, "status": "queued", "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class SettlementListView(generics.ListAPIView):
+    """Statements of a month: one row per pair of different pooling regions (a plain list)."""
+
+    permission_classes = [Officer]
+    serializer_class = s.SettlementLineSerializer
+    pagination_class = None
+    filter_backends = []
+    queryset = SettlementLine.objects.none()
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")])
+    def get(self, request, *args, **kwargs):
+        month = request.query_params.get("month")
+        if month:
+            try:
+                services.month_bounds(month)
+            except ValidationError as exc:
+                raise exc from None
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.settlement_lines(self.request.user, self.request.query_params.get("month"))

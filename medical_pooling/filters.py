@@ -1,0 +1,24 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Insured
+
+
+class InsuredFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("姓名或身份证号"), method="search")
+    scheme = django_filters.ChoiceFilter(label=_("参保险种"), choices=Insured.Scheme.choices)
+    status = django_filters.ChoiceFilter(label=_("参保状态"), choices=Insured.Status.choices)
+    region = django_filters.CharFilter(label=_("统筹地区代码"), field_name="region_id")
+
+    class Meta:
+        model = Insured
+        fields = ["q", "scheme", "status", "region"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if len(value) == 18:
+            return queryset.filter(person__id_number=value.upper())
+        return queryset.filter(Q(person__name__contains=value) | Q(person__name_pinyin__contains=value.lower()))

@@ -1,0 +1,80 @@
+"""Every read of medical_pooling starts from portal.scoping.restrict."""
+
+from django.db.models import Q, QuerySet, Sum
+
+from portal.scoping import restrict
+
+from .models import Account, Institution, Insured, LedgerEntry, Relation, SettlementLine, SettlementRun, Spend
+
+
+def insured_list(user) -> QuerySet:
+    return restrict(Insured.objects.select_related("person", "region", "account"), user)
+
+
+def insured_of_user(user) -> Insured | None:
+    if not getattr(user, "person_id", None):
+        return None
+    return restrict(Insured.objects.select_related("person", "region"), user).filter(person_id=user.person_id).first()
+
+
+def account_of(insured: Insured) -> Account | None:
+    return Account.objects.filter(insured=insured).first()
+
+
+def relation_list(user) -> QuerySet:
+    return restrict(Relation.objects.select_related("pooler__person", "beneficiary__person"), user).order_by("-id")
+
+
+def relations_of(insured: Insured) -> tuple[list[Relation], list[Relation]]:
+    qs = Relation.objects.select_related("pooler__person", "beneficiary__person").order_by("status", "-id")
+    return list(qs.filter(pooler=insured)), list(qs.filter(beneficiary=insured))
+
+
+def spend_list(user) -> QuerySet:
+    return restrict(
+        Spend.objects.select_related("institution", "beneficiary__person", "relation__pooler__person"), user
+    ).order_by("-occurred_at", "-id")
+
+
+def spends_of(insured: Insured) -> QuerySet:
+    """Every use of this person's money (relations they fund) and every spend made for them."""
+    return (Spend.objects.filter(Q(relation__pooler=insured) | Q(beneficiary=insured))
+            .select_related("institution", "institution__region", "beneficiary__person", "relation__pooler__person")
+            .order_by("-occurred_at", "-id"))
+
+
+def ledger_of(user, account: Account) -> QuerySet:
+    return restrict(LedgerEntry.objects.filter(account=account), user).order_by("-id")
+
+
+def institution_of_user(user) -> Institution | None:
+    return restrict(Institution.objects.select_related("region"), user).first()
+
+
+def settlement_lines(user, month: str | None = None) -> QuerySet:
+    qs = restrict(SettlementLine.objects.all(), user)
+    if month:
+        qs = qs.filter(month=month)
+    return qs.order_by("month", "payer_region", "payee_region")
+
+
+def settlement_run_get(month: str) -> SettlementRun | None:
+    """The month's run record (nationwide bookkeeping, no region: callers check the officer role)."""
+    return SettlementRun.objects.filter(month=month).first()
+
+
+def settlement_months() -> list[str]:
+    return list(SettlementRun.objects.order_by("-month").values_list("month", flat=True)[:24])
+
+
+def ledger_mismatches() -> list[dict]:
+    """Accounts whose balance/reserved differ from the sums of their ledger rows (should be none)."""
+    out = []
+    sums = {row["account_id"]: row for row in LedgerEntry.objects.values("account_id")
+            .annotate(b=Sum("amount"), r=Sum("reserved_delta")).order_by()}
+    for account in Account.objects.only("id", "balance", "reserved").iterator(chunk_size=2000):
+        row = sums.get(account.id, {"b": 0, "r": 0})
+        if account.balance != (row["b"] or 0) or account.reserved != (row["r"] or 0):
+            out.append({"account": account.id, "balance": account.balance, "ledger_balance": row["b"] or 0,
+                        "reserved": account.reserved, "ledger_reserved": row["r"] or 0})
+    return out

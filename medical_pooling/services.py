@@ -1,0 +1,462 @@
+"""Every write of medical_pooling: one transaction each, audited, with row locks on money.
+
+Locking order (to stay deadlock-free): personal Account rows first, in pk order, then Relation rows.
+The wallet (个人医保钱包) is opened automatically the first time an employee pools (or explicitly
+with `wallet_open`); a resident-insured person has no account and can only be a beneficiary.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Region, Role
+from portal.scoping import region_in_scope
+from portal.services import audit, person_get_or_create, person_name_matches
+
+from .models import (
+    Account,
+    Institution,
+    Insured,
+    InsuredStatusChange,
+    Kinship,
+    LedgerEntry,
+    Relation,
+    SettlementLine,
+    SettlementRun,
+    Spend,
+)
+
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+FUTURE_SKEW = dt.timedelta(minutes=10)
+
+
+# ---------------------------------------------------------------- helpers
+
+def pooling_region_of(code: str) -> str:
+    """The pooling region (统筹地区, prefecture level) a region code belongs to."""
+    region = Region.objects.filter(code=code).only("code", "level", "parent_id").first()
+    if region is not None and region.level == Region.Level.COUNTY and region.parent_id:
+        return region.parent_id
+    return code
+
+
+def _lock_account(insured_id: int) -> Account | None:
+    return Account.objects.select_for_update().filter(insured_id=insured_id).first()
+
+
+def _lock_accounts(insured_ids) -> dict[int, Account]:
+    """Lock several accounts in pk order."""
+    accounts = Account.objects.select_for_update().filter(insured_id__in=list(insured_ids)).order_by("pk")
+    return {a.insured_id: a for a in accounts}
+
+
+def _ledger(account: Account, *, kind: str, amount: int = 0, reserved_delta: int = 0, relation=None,
+            spend=None, note: str = "") -> LedgerEntry:
+    """Move `account` (already locked) and write the matching immutable ledger row."""
+    account.balance += amount
+    account.reserved += reserved_delta
+    if account.balance < 0 or account.reserved < 0 or account.reserved > account.balance:
+        raise ValidationError(_("个人账户余额不足。"))
+    account.save(update_fields=["balance", "reserved", "updated_at"])
+    return LedgerEntry.objects.create(
+        account=account, kind=kind, amount=amount, reserved_delta=reserved_delta,
+        balance_after=account.balance, reserved_after=account.reserved, relation=relation, spend=spend,
+        note=note[:255],
+    )
+
+
+def _relation_snapshot(relation: Relation) -> dict:
+    return {"status": relation.status, "quota": relation.quota, "used": relation.used}
+
+
+def _require_officer_region(actor, region_code: str) -> None:
+    if not (actor.has_role(Role.INSURANCE_OFFICER) and region_in_scope(actor, region_code)):
+        raise ValidationError({"region": [_("您无权管理该统筹地区的参保人。")]})
+
+
+# ---------------------------------------------------------------- insured persons
+
+@transaction.atomic
+def insured_create(*, actor, id_number: str, name: str, scheme: str, region: str, balance: int = 0) -> Insured:
+    if scheme not in Insured.Scheme.values:
+        raise ValidationError({"scheme": [_("参保险种无效。")]})
+    if not Region.objects.filter(code=region).exists():
+        raise ValidationError({"region": [_("未知的统筹地区代码。")]})
+    _require_officer_region(actor, region)
+    if balance < 0:
+        raise ValidationError({"balance": [_("金额不能为负数。")]})
+    if scheme == Insured.Scheme.RESIDENT and balance:
+        raise ValidationError({"balance": [_("城乡居民医保没有个人账户，不能设置余额。")]})
+    person = person_get_or_create(id_number=id_number, name=name)
+    if not person_name_matches(person, name):
+        raise ValidationError({"name": [_("姓名与身份证号码登记的姓名不一致。")]})
+    if Insured.objects.filter(person=person).exists():
+        raise ValidationError({"id_number": [_("此人已有参保登记。")]})
+    insured = Insured.objects.create(person=person, scheme=scheme, region_id=region, created_by=actor)
+    InsuredStatusChange.objects.create(insured=insured, from_status="", to_status=insured.status, actor=actor,
+                                       reason=_("参保登记"))
+    if scheme == Insured.Scheme.EMPLOYEE:
+        account = Account.objects.create(insured=insured)
+        if balance:
+            _ledger(account, kind=LedgerEntry.Kind.CONTRIBUTION, amount=balance, note=_("期初余额划入"))
+    audit(actor=actor, action="pooling.insured.created", obj=insured, region_code=region,
+          after={"scheme": scheme, "status": insured.status, "balance": balance})
+    return insured
+
+
+@transaction.atomic
+def account_contribute(*, actor, insured: Insured, amount: int, note: str = "") -> Account:
+    """A contribution into an employee's personal account (个人账户划入)."""
+    _require_officer_region(actor, insured.region_id)
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    account = _lock_account(insured.pk)
+    if account is None:
+        raise ValidationError({"detail": _("该参保人没有个人账户。")})
+    before = account.balance
+    _ledger(account, kind=LedgerEntry.Kind.CONTRIBUTION, amount=amount, note=note or _("个人账户划入"))
+    audit(actor=actor, action="pooling.account.contribution", obj=account, region_code=insured.region_id,
+          before={"balance": before}, after={"balance": account.balance})
+    return account
+
+
+@transaction.atomic
+def wallet_open(*, actor, insured: Insured) -> Insured:
+    insured = Insured.objects.select_for_update().get(pk=insured.pk)
+    if insured.scheme != Insured.Scheme.EMPLOYEE or not insured.is_active:
+        raise ValidationError({"detail": _("只有正常参保的职工医保参保人可以开通个人医保钱包。")})
+    if not insured.wallet_opened:
+        insured.wallet_opened = True
+        insured.save(update_fields=["wallet_opened"])
+        audit(actor=actor, action="pooling.wallet.opened", obj=insured, region_code=insured.region_id,
+              before={"wallet_opened": False}, after={"wallet_opened": True})
+    return insured
+
+
+def _dissolve_locked(relation: Relation, *, account: Account | None, actor, reason: str) -> Relation:
+    """Dissolve a locked active relation and release its unused quota on the locked account."""
+    before = _relation_snapshot(relation)
+    unused = relation.quota - relation.used
+    relation.status = Relation.Status.DISSOLVED
+    relation.dissolved_at = timezone.now()
+    relation.dissolved_by = actor if getattr(actor, "pk", None) else None
+    relation.reason = reason[:255]
+    relation.save(update_fields=["status", "dissolved_at", "dissolved_by", "reason"])
+    if unused and account is not None:
+        _ledger(account, kind=LedgerEntry.Kind.RELEASE, reserved_delta=-unused, relation=relation,
+                note=_("解除共济关系，释放未使用额度"))
+    audit(actor=actor, action="pooling.relation.dissolved", obj=relation, region_code=relation.pooler.region_id,
+          before=before, after={**_relation_snapshot(relation), "released": unused, "reason": relation.reason})
+    return relation
+
+
+@transaction.atomic
+def insured_set_status(*, actor, insured: Insured, status: str, reason: str = "") -> Insured:
+    """Change the insurance status. Leaving `active` dissolves every relation where this person pools
+    (releasing unused quota); death also ends the relations where this person is the beneficiary."""
+    if status not in Insured.Status.values:
+        raise ValidationError({"status": [_("参保状态无效。")]})
+    _require_officer_region(actor, insured.region_id)
+    # Lock: the accounts that fund this person's relations (own first in pk order), then the row.
+    pooler_ids = {insured.pk}
+    if status == Insured.Status.DECEASED:
+        pooler_ids |= set(Relation.objects.filter(beneficiary=insured, status=Relation.Status.ACTIVE)
+                          .values_list("pooler_id", flat=True))
+    accounts = _lock_accounts(pooler_ids)
+    insured = Insured.objects.select_for_update().get(pk=insured.pk)
+    old = insured.status
+    if old == status:
+        return insured
+    insured.status = status
+    insured.save(update_fields=["status"])
+    InsuredStatusChange.objects.create(insured=insured, from_status=old, to_status=status, actor=actor,
+                                       reason=reason[:255])
+    audit(actor=actor, action="pooling.insured.status", obj=insured, region_code=insured.region_id,
+          before={"status": old}, after={"status": status})
+    if status != Insured.Status.ACTIVE:
+        ending = Q(pooler=insured)
+        if status == Insured.Status.DECEASED:
+            ending |= Q(beneficiary=insured)
+        label = insured.get_status_display()
+        for relation in (Relation.objects.select_for_update().filter(ending, status=Relation.Status.ACTIVE)
+                         .select_related("pooler").order_by("pk")):
+            _dissolve_locked(relation, account=accounts.get(relation.pooler_id), actor=actor,
+                             reason=_("参保状态变更为「%(status)s」，共济关系自动解除") % {"status": label})
+    return insured
+
+
+# ---------------------------------------------------------------- relations
+
+def _pooler_for(actor) -> Insured:
+    insured = Insured.objects.filter(person_id=actor.person_id).first() if actor.person_id else None
+    if insured is None:
+        raise ValidationError({"detail": _("您尚未参保登记，不能建立共济关系。")})
+    return insured
+
+
+@transaction.atomic
+def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str, kinship: str,
+                    quota: int, pooler: Insured | None = None) -> Relation:
+    pooler = pooler or _pooler_for(actor)
+    if kinship not in Kinship.values:
+        raise ValidationError({"kinship": [_("共济对象须为配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女等近亲属。")]})
+    if quota <= 0:
+        raise ValidationError({"quota": [_("共济额度必须大于零。")]})
+    account = _lock_account(pooler.pk)
+    pooler = Insured.objects.select_for_update().get(pk=pooler.pk)
+    if pooler.scheme != Insured.Scheme.EMPLOYEE or not pooler.is_active or account is None:
+        raise ValidationError({"detail": _("只有正常参保且有个人账户的职工医保参保人才能作为共济人。")})
+    beneficiary = (Insured.objects.select_related("person")
+                   .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
+    if beneficiary is None:
+        raise ValidationError({"beneficiary_id_number": [_("被共济人未参加基本医疗保险。")]})
+    if not person_name_matches(beneficiary.person, beneficiary_name):
+        raise ValidationError({"beneficiary_name": [_("被共济人姓名与身份证号码不一致。")]})
+    if beneficiary.pk == pooler.pk:
+        raise ValidationError({"beneficiary_id_number": [_("不能与本人建立共济关系。")]})
+    if beneficiary.status == Insured.Status.DECEASED:
+        raise ValidationError({"beneficiary_id_number": [_("被共济人已死亡。")]})
+    if Relation.objects.filter(pooler=pooler, beneficiary=beneficiary, status=Relation.Status.ACTIVE).exists():
+        raise ValidationError({"beneficiary_id_number": [_("您与该亲属已有生效的共济关系，请直接调整额度。")]})
+    if quota > account.available:
+        raise ValidationError({"quota": [_("共济额度不能超过个人账户可用余额（%(available)s 元）。")
+                                         % {"available": f"{account.available / 100:.2f}"}]})
+    if not pooler.wallet_opened:
+        pooler.wallet_opened = True
+        pooler.save(update_fields=["wallet_opened"])
+        audit(actor=actor, action="pooling.wallet.opened", obj=pooler, region_code=pooler.region_id,
+              before={"wallet_opened": False}, after={"wallet_opened": True}, note="first pooling")
+    relation = Relation.objects.create(pooler=pooler, beneficiary=beneficiary, kinship=kinship, quota=quota,
+                                       created_by=actor)
+    _ledger(account, kind=LedgerEntry.Kind.RESERVE, reserved_delta=quota, relation=relation,
+            note=_("建立共济关系，占用额度"))
+    audit(actor=actor, action="pooling.relation.created", obj=relation, region_code=pooler.region_id,
+          after={**_relation_snapshot(relation), "kinship": kinship, "beneficiary": beneficiary.pk})
+    return relation
+
+
+def _lock_relation_with_account(relation_id: int) -> tuple[Relation, Account | None]:
+    pooler_id = Relation.objects.filter(pk=relation_id).values_list("pooler_id", flat=True).first()
+    account = _lock_account(pooler_id)
+    relation = Relation.objects.select_for_update().select_related("pooler").get(pk=relation_id)
+    return relation, account
+
+
+@transaction.atomic
+def relation_set_quota(*, actor, relation: Relation, quota: int) -> Relation:
+    relation, account = _lock_relation_with_account(relation.pk)
+    if actor.person_id != relation.pooler.person_id and not actor.is_portal_admin:
+        raise ValidationError({"detail": _("只有共济人可以调整共济额度。")})
+    if not relation.is_active:
+        raise ValidationError({"detail": _("共济关系已解除，不能调整额度。")})
+    if quota <= 0:
+        raise ValidationError({"quota": [_("共济额度必须大于零；如需停止共济请解除关系。")]})
+    if quota < relation.used:
+        raise ValidationError({"quota": [_("共济额度不能低于已使用的金额（%(used)s 元）。")
+                                         % {"used": f"{relation.used / 100:.2f}"}]})
+    delta = quota - relation.quota
+    if delta > account.available:
+        raise ValidationError({"quota": [_("提高的额度超过个人账户可用余额（%(available)s 元）。")
+                                         % {"available": f"{account.available / 100:.2f}"}]})
+    if delta == 0:
+        return relation
+    before = _relation_snapshot(relation)
+    relation.quota = quota
+    relation.save(update_fields=["quota"])
+    _ledger(account, kind=LedgerEntry.Kind.RESERVE if delta > 0 else LedgerEntry.Kind.RELEASE,
+            reserved_delta=delta, relation=relation, note=_("调整共济额度"))
+    audit(actor=actor, action="pooling.relation.quota", obj=relation, region_code=relation.pooler.region_id,
+          before=before, after=_relation_snapshot(relation))
+    return relation
+
+
+@transaction.atomic
+def relation_dissolve(*, actor, relation: Relation, reason: str = "") -> Relation:
+    relation, account = _lock_relation_with_account(relation.pk)
+    parties = {relation.pooler.person_id, Insured.objects.filter(pk=relation.beneficiary_id)
+               .values_list("person_id", flat=True).first()}
+    if actor.person_id not in parties and not actor.is_portal_admin:
+        raise ValidationError({"detail": _("只有共济双方可以解除共济关系。")})
+    if not relation.is_active:
+        raise ValidationError({"detail": _("共济关系已解除。")})
+    return _dissolve_locked(relation, account=account, actor=actor, reason=reason or _("本人申请解除"))
+
+
+# ---------------------------------------------------------------- institutions and spending
+
+def institution_region_code(code: str) -> str:
+    return code[1:7]
+
+
+@transaction.atomic
+def institution_ensure(*, code: str, name: str = "", actor=None) -> Institution:
+    """The institution with this national code, created if it does not exist yet."""
+    code = (code or "").strip().upper()
+    existing = Institution.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    from .models import validate_institution_code
+
+    validate_institution_code(code)
+    region = institution_region_code(code)
+    if not Region.objects.filter(code=region).exists():
+        raise ValidationError({"code": [_("机构编码中的区划代码 %(region)s 不存在。") % {"region": region}]})
+    kind = Institution.Kind.HOSPITAL if code[0] == "H" else Institution.Kind.PHARMACY
+    default = _("定点医疗机构") if kind == Institution.Kind.HOSPITAL else _("定点零售药店")
+    institution = Institution.objects.create(code=code, name=name or f"{default} {code}", region_id=region, kind=kind)
+    audit(actor=actor, action="pooling.institution.created", obj=institution, region_code=region,
+          after={"code": code, "name": institution.name})
+    return institution
+
+
+@transaction.atomic
+def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, category: str, amount: int,
+                 occurred_at: dt.datetime, institution: Institution | None = None) -> Spend:
+    if institution is None:
+        institution = Institution.objects.filter(code=actor.institution_code).first()
+        if institution is None:
+            raise ValidationError({"detail": _("您的账号未关联定点医药机构。")})
+    if category not in Spend.Category.values:
+        raise ValidationError({"category": [_("支付类别无效。")]})
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, BEIJING)
+    if occurred_at > timezone.now() + FUTURE_SKEW:
+        raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
+    if not Relation.objects.filter(pk=relation_id).exists():
+        raise ValidationError({"relation": [_("共济关系不存在。")]})
+    relation, account = _lock_relation_with_account(relation_id)
+    beneficiary = Insured.objects.select_related("person").get(pk=relation.beneficiary_id)
+    if beneficiary.person.id_number != (beneficiary_id_number or "").strip().upper():
+        raise ValidationError({"beneficiary_id_number": [_("就医（购药）人与共济关系的被共济人不一致。")]})
+    if not relation.is_active:
+        raise ValidationError({"relation": [_("共济关系已解除，不能使用共济额度。")]})
+    if amount > relation.quota - relation.used:
+        raise ValidationError({"amount": [_("金额超过剩余共济额度（%(remaining)s 元）。")
+                                          % {"remaining": f"{(relation.quota - relation.used) / 100:.2f}"}]})
+    spend = Spend.objects.create(
+        relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
+        occurred_at=occurred_at, payer_region=pooling_region_of(relation.pooler.region_id),
+        payee_region=pooling_region_of(institution.region_id), created_by=actor,
+    )
+    before = _relation_snapshot(relation)
+    relation.used += amount
+    relation.save(update_fields=["used"])
+    _ledger(account, kind=LedgerEntry.Kind.POOLED_SPEND, amount=-amount, reserved_delta=-amount,
+            relation=relation, spend=spend, note=institution.name)
+    audit(actor=actor, action="pooling.spend.created", obj=spend, region_code=spend.payer_region,
+          before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
+    return spend
+
+
+@transaction.atomic
+def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
+    """Reverse a spend in full: a new ledger row (never an edit). The quota comes back while the
+    relation is active; after dissolution the money simply returns to the balance."""
+    if not (actor.is_portal_admin or (actor.role == Role.INSTITUTION and actor.institution_code == spend.institution.code)):
+        raise ValidationError({"detail": _("只有记录该笔支付的定点机构可以退款。")})
+    relation, account = _lock_relation_with_account(spend.relation_id)
+    if LedgerEntry.objects.filter(spend=spend, kind=LedgerEntry.Kind.REFUND).exists():
+        raise ValidationError({"detail": _("该笔支付已退款。")})
+    before = _relation_snapshot(relation)
+    if relation.is_active:
+        relation.used -= spend.amount
+        relation.save(update_fields=["used"])
+        entry = _ledger(account, kind=LedgerEntry.Kind.REFUND, amount=spend.amount, reserved_delta=spend.amount,
+                        relation=relation, spend=spend, note=reason or _("退款"))
+    else:
+        entry = _ledger(account, kind=LedgerEntry.Kind.REFUND, amount=spend.amount, relation=relation, spend=spend,
+                        note=reason or _("退款"))
+    audit(actor=actor, action="pooling.spend.refunded", obj=spend, region_code=spend.payer_region,
+          before=before, after={**_relation_snapshot(relation), "refunded": spend.amount})
+    return entry
+
+
+# ---------------------------------------------------------------- monthly clearing
+
+def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """[start, next start) of a `YYYY-MM` month in Beijing time."""
+    match = MONTH_RE.match(month or "")
+    if not match:
+        raise ValidationError({"month": [_("月份格式应为 YYYY-MM，例如 2026-01。")]})
+    year, mon = int(match.group(1)), int(match.group(2))
+    start = dt.datetime(year, mon, 1, tzinfo=BEIJING)
+    end = dt.datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=BEIJING)
+    return start, end
+
+
+def settlement_check_month(month: str) -> tuple[dt.datetime, dt.datetime]:
+    start, end = month_bounds(month)
+    if end > timezone.now():
+        raise ValidationError({"month": [_("%(month)s 尚未结束，不能清算。") % {"month": month}]})
+    return start, end
+
+
+def previous_month(now: dt.datetime | None = None) -> str:
+    local = timezone.localtime(now or timezone.now(), BEIJING)
+    first = local.replace(day=1)
+    last = first - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def _cross_region_spends(start, end):
+    return (Spend.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+            .exclude(payer_region=F("payee_region")))
+
+
+@transaction.atomic
+def settlement_run(*, month: str, actor=None) -> SettlementRun:
+    """Clear a closed month: one statement per (payer, payee) pair of different pooling regions.
+
+    Set-based (`INSERT … SELECT … GROUP BY`), replacing the month's statements atomically, so a
+    second run gives the same statements. Reconciled against the individual spends."""
+    start, end = settlement_check_month(month)
+    run, _created = SettlementRun.objects.get_or_create(month=month)
+    run = SettlementRun.objects.select_for_update().get(pk=run.pk)
+    SettlementLine.objects.filter(month=month).delete()
+    grouped = (_cross_region_spends(start, end).order_by()
+               .values("payer_region", "payee_region")
+               .annotate(n=Count("id"), s=Sum("amount"), m=Value(month)))
+    select_sql, params = grouped.query.sql_with_params()
+    table = SettlementLine._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (payer_region, payee_region, count, amount, month) "  # noqa: S608
+            f"SELECT payer_region, payee_region, n, s, m FROM ({select_sql}) grouped",
+            params,
+        )
+    spends = _cross_region_spends(start, end).aggregate(n=Count("id"), s=Sum("amount"))
+    lines = SettlementLine.objects.filter(month=month).aggregate(n=Sum("count"), s=Sum("amount"))
+    run.spend_count, run.spend_amount = spends["n"] or 0, spends["s"] or 0
+    run.line_count, run.line_amount = lines["n"] or 0, lines["s"] or 0
+    run.status = SettlementRun.Status.DONE if run.reconciled else SettlementRun.Status.MISMATCH
+    run.run_at = timezone.now()
+    run.run_by = actor if getattr(actor, "pk", None) else None
+    run.save()
+    audit(actor=actor, action="pooling.settlement.run", obj=run,
+          after={"month": month, "status": run.status, "count": run.line_count, "amount": run.line_amount})
+    return run
+
+
+@transaction.atomic
+def settlement_enqueue(*, month: str, actor):
+    """Validate, record a Job and queue the Celery clearing task after commit."""
+    from portal.jobs import job_create
+
+    if not actor.has_role(Role.INSURANCE_OFFICER):
+        raise ValidationError({"detail": _("您的角色无权执行此操作。")})
+    settlement_check_month(month)
+    job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1)
+    from .tasks import run_settlement
+
+    transaction.on_commit(lambda: run_settlement.delay(job.pk))
+    audit(actor=actor, action="pooling.settlement.queued", obj=job, after={"month": month})
+    return job

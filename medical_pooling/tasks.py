@@ -1,0 +1,32 @@
+"""Celery tasks: take ids, call a service, no business rules."""
+
+import socket
+
+from celery import shared_task
+
+from portal.jobs import job_failed, job_finished, job_started
+from portal.models import Job
+
+from . import services
+
+
+@shared_task(name="medical_pooling.tasks.run_settlement", acks_late=True, bind=True, max_retries=3)
+def run_settlement(self, job_id: int) -> None:
+    """Clear one month (the job's `month` param). Safe to retry: the clearing replaces the month."""
+    job = Job.objects.get(pk=job_id)
+    job_started(job_id, total=1, worker=socket.gethostname())
+    try:
+        run = services.settlement_run(month=job.params["month"], actor=job.created_by)
+    except Exception as exc:
+        job_failed(job_id, error=str(exc))
+        raise
+    job_finished(job_id, result={"month": run.month, "status": run.status, "lines_amount": run.line_amount,
+                                 "lines_count": run.line_count})
+
+
+@shared_task(name="medical_pooling.tasks.run_monthly_settlement", acks_late=True)
+def run_monthly_settlement() -> str:
+    """Beat entry (1st of each month, 02:00 Beijing): clear the previous month."""
+    month = services.previous_month()
+    services.settlement_run(month=month, actor=None)
+    return month
