@@ -4,6 +4,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from .dashboard import widgets_for
 from .models import Job
 from .navigation import nav_for
 
@@ -11,7 +12,11 @@ from .navigation import nav_for
 @login_required
 def dashboard(request):
     user = request.user
-    return render(request, "portal/dashboard.html", {"cards": nav_for(user), "region": user.region})
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"cards": nav_for(user), "region": user.region, "widgets": widgets_for(user)},
+    )
 
 
 @login_required
