@@ -1,0 +1,360 @@
+"""Winter relief: the household registry, enrolments, campaigns/schemes, disbursement batches, payments.
+
+Money is integer fen (BigIntegerField, CHECK >= 0). Every write goes through `assistance.services`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from portal import idnumber
+from portal.models import Person, Region, Role
+from portal.scoping import Scope
+
+CIVIL = frozenset({Role.CASEWORKER, Role.APPROVER})
+
+
+class Area(models.TextChoices):
+    URBAN = "urban", _("城市")
+    RURAL = "rural", _("农村")
+
+
+class Category(models.TextChoices):
+    DIBAO = "dibao", _("城乡低保")
+    TEKUN = "tekun", _("特困人员")
+    ORPHAN = "orphan", _("孤儿")
+    LOW_INCOME = "low_income", _("低收入家庭")
+
+
+class Household(models.Model):
+    region = models.ForeignKey(Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
+    area = models.CharField(_("城乡类别"), max_length=8, choices=Area.choices)
+    address = models.CharField(_("住址"), max_length=255)
+    bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
+    head = models.ForeignKey(
+        Person, verbose_name=_("户主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(region="region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["region", "id"], name="hh_region_id_idx")]
+
+    def __str__(self):
+        return f"{self.address}（#{self.pk}）"
+
+    @property
+    def masked_bank_account(self) -> str:
+        return mask_account(self.bank_account)
+
+
+def mask_account(account: str) -> str:
+    if not account:
+        return ""
+    return "*" * max(0, len(account) - 4) + account[-4:]
+
+
+class Member(models.Model):
+    class Relation(models.TextChoices):
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        OTHER = "other", _("其他")
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField(_("与户主关系"), max_length=8, choices=Relation.choices)
+    joined_on = models.DateField(_("加入日期"))
+    left_on = models.DateField(_("迁出日期"), null=True, blank=True)
+
+    scope = Scope(region="household__region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(left_on__isnull=True), name="member_one_current_household"
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "left_on"], name="member_household_idx")]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_relation_display()}"
+
+
+class Enrolment(models.Model):
+    """One period of one benefit. History is kept: a change is a new row; the old one gets an end date."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("有效")
+        ENDED = "ended", _("已终止")
+        REVOKED = "revoked", _("已撤销")
+
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
+    monthly_amount = models.BigIntegerField(_("月救助金额（分）"), default=0)
+    start = models.DateField(_("起始日期"), db_column="start_date")
+    end = models.DateField(_("终止日期"), null=True, blank=True, db_column="end_date")
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("救助对象认定")
+        verbose_name_plural = _("救助对象认定")
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="enrolment_amount_nonneg"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="enrolment_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["person", "category", "start"], name="enrolment_person_idx")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.start}–{self.end or ''}"
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("专项行动名称"), max_length=128, unique=True)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专项行动")
+        verbose_name_plural = _("专项行动")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Scheme(models.Model):
+    class Kind(models.TextChoices):
+        HEATING = "heating", _("取暖救助")
+        ONE_TIME = "one_time", _("一次性生活补贴")
+        EXTRA_MONTH = "extra_month", _("增发一个月救助金")
+        ADVANCE = "advance", _("提前发放")
+
+    class Unit(models.TextChoices):
+        HOUSEHOLD = "household", _("按户")
+        PERSON = "person", _("按人")
+
+    class PaymentForm(models.TextChoices):
+        BANK = "bank", _("银行代发")
+        VOUCHER = "voucher", _("消费券")
+        IN_KIND = "in_kind", _("实物")
+        FEE_WAIVER = "fee_waiver", _("减免取暖费")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("专项行动"), null=True, blank=True, on_delete=models.PROTECT, related_name="schemes"
+    )
+    name = models.CharField(_("项目名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(Region, verbose_name=_("实施区域"), on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(_("发放单位"), max_length=16, choices=Unit.choices)
+    categories = models.JSONField(_("对象类别"), default=list)
+    urban_amount = models.BigIntegerField(_("城市标准（分）"), default=0)
+    rural_amount = models.BigIntegerField(_("农村标准（分）"), default=0)
+    months = models.PositiveSmallIntegerField(_("月数"), default=1)
+    budget = models.BigIntegerField(_("预算（分）"), default=0)
+    reserved = models.BigIntegerField(_("已冻结（分）"), default=0)
+    paid = models.BigIntegerField(_("已发放（分）"), default=0)
+    deadline = models.DateField(_("发放截止日期"))
+    payment_form = models.CharField(_("发放形式"), max_length=16, choices=PaymentForm.choices, default=PaymentForm.BANK)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Staff see schemes in their region and below; selectors.scheme_list adds the schemes of the
+    # regions above theirs (a provincial scheme is carried out by its cities and districts).
+    scope = Scope(region="region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("救助项目")
+        verbose_name_plural = _("救助项目")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(urban_amount__gte=0) & Q(rural_amount__gte=0) & Q(budget__gte=0)
+                & Q(reserved__gte=0) & Q(paid__gte=0),
+                name="scheme_money_nonneg",
+            ),
+            models.CheckConstraint(condition=Q(budget__gte=F("reserved") + F("paid")), name="scheme_within_budget"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def uses_own_amount(self) -> bool:
+        return self.kind in (self.Kind.EXTRA_MONTH, self.Kind.ADVANCE)
+
+    @property
+    def available(self) -> int:
+        return self.budget - self.reserved - self.paid
+
+    def categories_display(self) -> str:
+        labels = dict(Category.choices)
+        return "、".join(str(labels.get(c, c)) for c in self.categories)
+
+
+class Batch(models.Model):
+    class Status(models.TextChoices):
+        BUILDING = "building", _("生成中")
+        DRAFT = "draft", _("待审批")
+        APPROVED = "approved", _("已审批")
+        PAYING = "paying", _("发放中")
+        PAID = "paid", _("已发放")
+        CANCELLED = "cancelled", _("已取消")
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="batches")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("发放期"), max_length=7, default="once")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.BUILDING)
+    built_on = models.DateField(_("认定基准日"))
+    channel = models.CharField(_("发放渠道"), max_length=16, default="simulated")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("制单人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    recipient_count = models.IntegerField(_("对象数"), default=0)
+    total_amount = models.BigIntegerField(_("总金额（分）"), default=0)
+    paid_count = models.IntegerField(_("已发放数"), default=0)
+    paid_amount = models.BigIntegerField(_("已发放金额（分）"), default=0)
+    failed_count = models.IntegerField(_("失败数"), default=0)
+    build_lo = models.BigIntegerField(_("生成下界"), default=0)
+    build_cursor = models.BigIntegerField(_("生成进度游标"), default=0)
+    build_hi = models.BigIntegerField(_("生成上界"), default=0)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("发放批次")
+        verbose_name_plural = _("发放批次")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0) & Q(paid_amount__gte=0) & Q(recipient_count__gte=0)
+                & Q(paid_count__gte=0) & Q(failed_count__gte=0) & Q(progress__lte=100),
+                name="batch_numbers_nonneg",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scheme} · {self.region.name if self.region_id else ''} #{self.pk}"
+
+
+class Payment(models.Model):
+    """One recipient of one batch. Identity: (scheme, period, household) for household schemes,
+    (scheme, period, person) for person schemes — unique among non-cancelled payments."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发放")
+        PAID = "paid", _("已发放")
+        FAILED = "failed", _("发放失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="payments")
+    scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("发放期"), max_length=7)
+    paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    amount = models.BigIntegerField(_("金额（分）"))
+    category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    reason = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(region="region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("发放明细")
+        verbose_name_plural = _("发放明细")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_nonneg"),
+            models.UniqueConstraint(
+                fields=["scheme", "period", "household"],
+                condition=Q(person__isnull=True) & ~Q(status="cancelled"),
+                name="payment_once_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["scheme", "period", "person"],
+                condition=Q(person__isnull=False) & ~Q(status="cancelled"),
+                name="payment_once_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "status", "id"], name="payment_batch_status_idx"),
+            models.Index(fields=["scheme", "period", "household"], name="payment_scheme_hh_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {idnumber.mask(self.id_number)} {self.amount}"
+
+    @property
+    def masked_id(self) -> str:
+        return idnumber.mask(self.id_number)
+
+
+class PaymentAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("已报盘")
+        PAID = "paid", _("成功")
+        FAILED = "failed", _("失败")
+        REISSUED = "reissued", _("重新发放")
+        CANCELLED = "cancelled", _("取消")
+
+    payment = models.ForeignKey(Payment, verbose_name=_("发放明细"), on_delete=models.PROTECT, related_name="attempts_log")
+    channel = models.CharField(_("渠道"), max_length=16)
+    outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices)
+    reference = models.CharField(_("流水号"), max_length=64, blank=True)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    scope = Scope(region="payment__region_id", roles=CIVIL)
+
+    class Meta:
+        verbose_name = _("发放记录")
+        verbose_name_plural = _("发放记录")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.channel} {self.outcome} {self.reference}"

@@ -1,0 +1,131 @@
+from rest_framework import serializers
+
+from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
+
+from ..models import Area, Batch, Category, Household, Member, Payment, Scheme
+
+
+class MemberInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    id_number = IdNumberField()
+    relation = serializers.ChoiceField(choices=Member.Relation.choices)
+
+
+class MemberOutSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="person_id")
+    name = serializers.CharField(source="person.name")
+    id_number = MaskedIdNumberField(source="person.id_number")
+    relation = serializers.CharField()
+
+
+class HouseholdCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    area = serializers.ChoiceField(choices=Area.choices)
+    address = serializers.CharField(max_length=255)
+    bank_account = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    members = MemberInSerializer(many=True, allow_empty=False)
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id")
+    region_name = serializers.CharField(source="region.name")
+    bank_account = serializers.CharField(source="masked_bank_account")
+    head_name = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Household
+        fields = ["id", "region", "region_name", "area", "address", "bank_account", "head_name", "members",
+                  "created_at"]
+
+    def get_head_name(self, obj) -> str:
+        return obj.head.name if obj.head_id else ""
+
+    def get_members(self, obj) -> list[dict]:
+        current = getattr(obj, "current_members", None)
+        if current is None:
+            current = [m for m in obj.members.select_related("person").all() if m.left_on is None]
+        return MemberOutSerializer(current, many=True).data
+
+
+class EnrolmentCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    monthly_amount = MoneyField()
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class EnrolmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = serializers.IntegerField(source="person_id")
+    household = serializers.IntegerField(source="household_id")
+    id_number = MaskedIdNumberField(source="person.id_number")
+    category = serializers.CharField()
+    monthly_amount = MoneyField()
+    start = serializers.DateField()
+    end = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+
+
+class SchemeSerializer(serializers.ModelSerializer):
+    region = RegionCodeField()
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices), allow_empty=False)
+    urban_amount = MoneyField()
+    rural_amount = MoneyField()
+    budget = MoneyField()
+    reserved = MoneyField(read_only=True)
+    paid = MoneyField(read_only=True)
+    months = serializers.IntegerField(min_value=1, max_value=12, required=False, default=1)
+    campaign = serializers.CharField(required=False, allow_blank=True, write_only=True,
+                                     help_text="专项行动名称（不存在时自动创建）")
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None)
+
+    class Meta:
+        model = Scheme
+        fields = ["id", "name", "kind", "region", "unit", "categories", "urban_amount", "rural_amount", "months",
+                  "budget", "reserved", "paid", "deadline", "payment_form", "campaign", "campaign_name"]
+        read_only_fields = ["id", "reserved", "paid"]
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    scheme = serializers.IntegerField()
+    region = RegionCodeField()
+    period = serializers.CharField(max_length=7, required=False, default="once")
+
+
+class BatchCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id")
+    total_amount = MoneyField()
+    paid_amount = MoneyField()
+    status = serializers.ChoiceField(choices=Batch.Status.choices)
+    created_by = serializers.CharField(source="created_by.username")
+    approved_by = serializers.CharField(source="approved_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = Batch
+        fields = ["id", "scheme", "region", "period", "status", "built_on", "recipient_count", "total_amount",
+                  "paid_count", "paid_amount", "failed_count", "progress", "created_by", "approved_by",
+                  "created_at", "approved_at", "finished_at"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    person = serializers.IntegerField(source="person_id", allow_null=True)
+    household = serializers.IntegerField(source="household_id")
+    id_number = MaskedIdNumberField()
+    amount = MoneyField()
+    status = serializers.ChoiceField(choices=Payment.Status.choices)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "person", "household", "name", "id_number", "amount", "category", "status", "attempts",
+                  "reason", "region", "period", "paid_at"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,120 @@
+"""Every read of winter relief starts from the scoping gate."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+
+from portal.models import Region
+from portal.scoping import can_see_model, restrict
+
+from .models import Batch, Campaign, Enrolment, Household, Member, Payment, Scheme
+
+
+def household_list(user, *, search: str = "") -> QuerySet:
+    qs = restrict(Household.objects.all(), user).select_related("region", "head").annotate(
+        member_count=Count("members", filter=Q(members__left_on__isnull=True)))
+    search = (search or "").strip()
+    if search:
+        members = Member.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
+        qs = qs.filter(
+            Q(address__icontains=search)
+            | Exists(members.filter(Q(person__name__icontains=search) | Q(person__name_pinyin__icontains=search.lower())
+                                    | Q(person__id_number=search.upper())))
+        )
+    return qs.order_by("-id")
+
+
+def household_get(user, pk) -> Household:
+    try:
+        return restrict(Household.objects.all(), user).select_related("region", "head").get(pk=pk)
+    except (Household.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def household_members(household: Household) -> QuerySet:
+    return household.members.select_related("person").order_by("left_on", "id")
+
+
+def enrolment_list(user) -> QuerySet:
+    return restrict(Enrolment.objects.all(), user).select_related("person", "region")
+
+
+def campaign_list(user) -> QuerySet:
+    """Campaigns are labels shared by every region: civil-affairs staff see them all."""
+    return Campaign.objects.all() if can_see_model(user, Scheme) else Campaign.objects.none()
+
+
+def _ancestor_codes(code: str) -> list[str]:
+    return [c for c in {code[:2] + "0000", code[:4] + "00"} if c != code]
+
+
+def scheme_list(user) -> QuerySet:
+    """Schemes in the user's region and below, plus those of the regions above it (a provincial
+    scheme is carried out by its cities and districts)."""
+    base = Scheme.objects.select_related("region", "campaign")
+    qs = restrict(base, user)
+    if can_see_model(user, Scheme) and not user.is_portal_admin and user.region_id:
+        qs = qs | base.filter(region_id__in=_ancestor_codes(user.region_id))
+    return qs.order_by("-id")
+
+
+def scheme_get(user, pk) -> Scheme:
+    try:
+        return scheme_list(user).get(pk=pk)
+    except (Scheme.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def batch_list(user) -> QuerySet:
+    return restrict(Batch.objects.all(), user).select_related("scheme", "region", "created_by", "approved_by")
+
+
+def batch_get(user, pk) -> Batch:
+    try:
+        return batch_list(user).get(pk=pk)
+    except (Batch.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def batch_payments(user, batch: Batch, *, status: str = "") -> QuerySet:
+    qs = restrict(Payment.objects.filter(batch=batch), user).select_related("region")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("id")
+
+
+def payment_get(user, pk) -> Payment:
+    try:
+        return restrict(Payment.objects.all(), user).select_related("batch").get(pk=pk)
+    except (Payment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def batch_totals_by_district(batch: Batch) -> list[dict]:
+    rows = list(
+        Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED)
+        .values("region_id").annotate(count=Count("id"), amount=Sum("amount"),
+                                      paid=Count("id", filter=Q(status=Payment.Status.PAID)))
+        .order_by("region_id")
+    )
+    names = dict(Region.objects.filter(code__in=[r["region_id"] for r in rows]).values_list("code", "name"))
+    for r in rows:
+        r["name"] = names.get(r["region_id"], r["region_id"])
+    return rows
+
+
+def batch_totals_by_category(batch: Batch) -> list[dict]:
+    from .models import Category
+
+    labels = dict(Category.choices)
+    rows = list(
+        Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED)
+        .values("category").annotate(count=Count("id"), amount=Sum("amount")).order_by("category")
+    )
+    for r in rows:
+        r["label"] = labels.get(r["category"], r["category"])
+    return rows
+
+
+def batch_payment_rows_for_bank(batch: Batch):
+    return (Payment.objects.filter(batch=batch, status=Payment.Status.PENDING).order_by("id")
+            .values("id", "name", "id_number", "amount", "attempts", "household__bank_account").iterator(chunk_size=5000))
