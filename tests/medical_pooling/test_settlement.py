@@ -1,0 +1,120 @@
+"""Monthly full clearing: closed months by Beijing time, cross-region only, reconciled, repeatable."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import F, Sum
+
+from medical_pooling import services
+from medical_pooling.models import SettlementLine, SettlementRun, Spend
+from portal.models import Job
+
+from .factories import institution_user, insured, officer, relation
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/pooling"
+BJ = dt.timezone(dt.timedelta(hours=8))
+
+
+def _spend(inst_user, rel, amount, at):
+    return services.spend_create(actor=inst_user, relation_id=rel.pk,
+                                 beneficiary_id_number=rel.beneficiary.person.id_number,
+                                 category="medical", amount=amount, occurred_at=at)
+
+
+@pytest.fixture
+def world():
+    xian = insured(region="610100", balance=1_000_000)
+    xian2 = insured(region="610100", balance=1_000_000)
+    tj = insured(region="120100", balance=1_000_000, person_region="120101")
+    parent = insured(scheme="resident", region="341600", person_region="341602")
+    bz_hospital = institution_user("H34160200001")
+    xa_hospital = institution_user("H61011200001")
+    r1 = relation(xian, parent, 500_000)
+    r2 = relation(xian2, parent, 500_000)
+    r3 = relation(tj, parent, 500_000)
+    jan = dt.datetime(2026, 1, 10, 9, 0, tzinfo=BJ)
+    _spend(bz_hospital, r1, 10000, jan)
+    _spend(bz_hospital, r1, 2500, jan)
+    _spend(bz_hospital, r2, 700, jan)
+    _spend(bz_hospital, r3, 300, jan)
+    _spend(xa_hospital, r1, 999, jan)             # Xi'an pooler at a Xi'an hospital: not cross-region
+    _spend(bz_hospital, r1, 111, dt.datetime(2026, 1, 31, 23, 30, tzinfo=BJ))   # January in Beijing time
+    _spend(bz_hospital, r1, 222, dt.datetime(2026, 2, 1, 0, 10, tzinfo=BJ))     # February
+    _spend(bz_hospital, r3, 333, dt.datetime(2025, 12, 31, 23, 59, tzinfo=BJ))  # December
+    return locals()
+
+
+def _lines(month):
+    return list(SettlementLine.objects.filter(month=month).order_by("payer_region", "payee_region")
+                .values_list("payer_region", "payee_region", "count", "amount"))
+
+
+def test_clearing_api_cross_region_only_and_repeatable(api, world, django_capture_on_commit_callbacks):
+    off = officer()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(off).post(f"{BASE}/settlements/run/", {"month": "2026-01"}, format="json")
+    assert r.status_code == 202, r.content
+    assert Job.objects.get(pk=r.json()["job"]).status == "done"
+    expected = [("120100", "341600", 1, 300), ("610100", "341600", 4, 10000 + 2500 + 700 + 111)]
+    assert _lines("2026-01") == expected
+    listed = api(off).get(f"{BASE}/settlements/?month=2026-01").json()
+    assert listed == [
+        {"month": "2026-01", "payer_region": "120100", "payee_region": "341600", "count": 1, "amount": "3.00"},
+        {"month": "2026-01", "payer_region": "610100", "payee_region": "341600", "count": 4, "amount": "133.11"},
+    ]
+    # reconciled against the month's individual cross-region spends
+    start, end = services.month_bounds("2026-01")
+    month_sum = (Spend.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+                 .exclude(payer_region=F("payee_region")).aggregate(s=Sum("amount"))["s"])
+    assert sum(x[3] for x in expected) == month_sum
+    run = SettlementRun.objects.get(month="2026-01")
+    assert run.status == "done" and run.reconciled and run.line_amount == month_sum
+    # running again gives the same statements, not double
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(off).post(f"{BASE}/settlements/run/", {"month": "2026-01"}, format="json").status_code == 202
+    assert _lines("2026-01") == expected
+    services.settlement_run(month="2026-02")
+    assert _lines("2026-02") == [("610100", "341600", 1, 222)]
+    services.settlement_run(month="2025-12")
+    assert _lines("2025-12") == [("120100", "341600", 1, 333)]
+
+
+def test_region_officer_sees_own_pairs_only(api, world):
+    services.settlement_run(month="2026-01")
+    tj = officer(region="120000")
+    assert [x["payer_region"] for x in api(tj).get(f"{BASE}/settlements/?month=2026-01").json()] == ["120100"]
+    bz = officer(region="341600")
+    assert len(api(bz).get(f"{BASE}/settlements/?month=2026-01").json()) == 2
+    assert api(officer(region="440000")).get(f"{BASE}/settlements/?month=2026-01").json() == []
+
+
+def test_clearing_refused(api, world, caseworker):
+    off = officer()
+    now = dt.datetime.now(BJ)
+    current = f"{now.year:04d}-{now.month:02d}"
+    r = api(off).post(f"{BASE}/settlements/run/", {"month": current}, format="json")
+    assert r.status_code == 400 and "month" in r.json()
+    assert api(off).post(f"{BASE}/settlements/run/", {"month": "2026-13"}, format="json").status_code == 400
+    assert api(off).post(f"{BASE}/settlements/run/", {"month": "2999-01"}, format="json").status_code == 400
+    # prefecture-level officers and other roles may not run it
+    assert api(officer(region="341600")).post(f"{BASE}/settlements/run/", {"month": "2026-01"},
+                                              format="json").status_code == 403
+    assert api(caseworker).post(f"{BASE}/settlements/run/", {"month": "2026-01"}, format="json").status_code == 403
+    assert api(caseworker).get(f"{BASE}/settlements/?month=2026-01").status_code == 403
+    assert not SettlementRun.objects.exists() and not SettlementLine.objects.exists()
+
+
+def test_provincial_officer_may_run(api, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(officer(region="340000")).post(f"{BASE}/settlements/run/", {"month": "2026-01"}, format="json")
+    assert r.status_code == 202
+    assert SettlementLine.objects.filter(month="2026-01").count() == 2
+
+
+def test_monthly_beat_task_is_scheduled():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="medical_pooling.tasks.run_monthly_settlement")
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_month) == ("0", "2", "1")
+    assert str(task.crontab.timezone) == "Asia/Shanghai"
