@@ -1,0 +1,167 @@
+"""Admin: the standard and its entry rules are editable data; scores and certificate status are read-only
+and change only through the services (admin actions)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from portal.idnumber import mask
+from portal.scoping import restrict
+
+from . import services
+from .models import (
+    Assessment,
+    AssessorScore,
+    Certificate,
+    CertificateSerial,
+    ClassEnrolment,
+    EntryRule,
+    Level,
+    Standard,
+    TrainingClass,
+    TrainingInstitution,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user)
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    extra = 0
+    fields = ["number", "name", "title", "requires_review"]
+
+
+@admin.register(Standard)
+class StandardAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "issued", "default_template", "active"]
+    inlines = [LevelInline]
+
+
+class EntryRuleInline(admin.TabularInline):
+    model = EntryRule
+    extra = 0
+    fields = ["template", "position", "description", "min_years", "cert_level", "min_diploma", "min_age",
+              "min_title", "training_completed"]
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    list_display = ["standard", "number", "name", "title", "requires_review"]
+    list_filter = ["standard"]
+    inlines = [EntryRuleInline]
+
+
+@admin.register(EntryRule)
+class EntryRuleAdmin(admin.ModelAdmin):
+    list_display = ["template", "level", "position", "description", "min_years", "cert_level", "min_diploma",
+                    "min_age", "min_title", "training_completed"]
+    list_filter = ["template", "level__number"]
+    list_select_related = ["level"]
+    search_fields = ["description"]
+
+
+@admin.register(TrainingInstitution)
+class TrainingInstitutionAdmin(ScopedAdmin):
+    list_display = ["code", "name", "region", "evaluator_type", "evaluator_code"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(TrainingClass)
+class TrainingClassAdmin(ScopedAdmin):
+    list_display = ["name", "institution", "level", "starts_on", "ends_on", "teacher", "capacity"]
+    list_filter = ["level__number"]
+    search_fields = ["name", "institution__name", "teacher"]
+    list_select_related = ["institution", "level"]
+
+
+@admin.register(ClassEnrolment)
+class ClassEnrolmentAdmin(ScopedAdmin):
+    list_display = ["training_class", "person", "attendance", "completed"]
+    list_filter = ["completed"]
+    raw_id_fields = ["person", "training_class"]
+    list_select_related = ["training_class", "person"]
+
+
+class AssessorScoreInline(admin.TabularInline):
+    model = AssessorScore
+    extra = 0
+    can_delete = False
+    readonly_fields = ["position", "assessor", "score"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ScopedAdmin):
+    list_display = ["candidate_name", "level", "sat_on", "theory_score", "practical_score", "review_score", "passed"]
+    list_filter = ["passed", "level__number", "rule_template"]
+    search_fields = ["candidate_name"]
+    list_select_related = ["level"]
+    inlines = [AssessorScoreInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ScopedAdmin):
+    list_display = ["number", "holder_name", "masked_id", "level", "issued_on", "status"]
+    list_filter = ["status", "level__number"]
+    search_fields = ["=number", "holder_name"]
+    list_select_related = ["level"]
+    exclude = ["id_number"]
+    actions = ["revoke_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["masked_id"] + [f.name for f in self.model._meta.fields if f.name != "id_number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("证件号码"))
+    def masked_id(self, obj):
+        return mask(obj.id_number)
+
+    @admin.action(description=_("撤销所选证书"))
+    def revoke_selected(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if request.POST.get("apply") and reason:
+            done = 0
+            for cert in queryset.filter(status=Certificate.Status.VALID):
+                try:
+                    services.certificate_revoke(number=cert.number, reason=reason, actor=request.user)
+                    done += 1
+                except (ValidationError, PermissionDenied) as exc:
+                    self.message_user(request, f"{cert.number}: {exc}", messages.ERROR)
+            self.message_user(request, _("已撤销 %(n)d 张证书。") % {"n": done}, messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "skills_training/admin_revoke.html", {
+            **self.admin_site.each_context(request), "title": _("撤销证书"), "queryset": queryset,
+            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+
+@admin.register(CertificateSerial)
+class CertificateSerialAdmin(admin.ModelAdmin):
+    list_display = ["evaluator_code", "year", "level", "last_serial"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -5,4 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class SkillsTrainingConfig(AppConfig):
     name = "skills_training"
     verbose_name = _("药膳制作师技能评价")
-    nav_items = ()
+
+    @property
+    def nav_items(self):
+        from portal.models import Role
+        from portal.navigation import NavItem
+
+        staff = frozenset({Role.TRAINING_STAFF})
+        return (
+            NavItem(_("技能评价"), "skills_training:assessment-list", staff, _("录入理论、技能成绩，通过即发证")),
+            NavItem(_("技能等级证书"), "skills_training:certificate-list", staff, _("证书查询、打印、撤销与补发")),
+            NavItem(_("培训班"), "skills_training:class-list", staff, _("培训机构、班级、学员报名与出勤")),
+            NavItem(_("证书查验"), "skills_training:verify", staff, _("公开的证书真伪查询")),
+        )

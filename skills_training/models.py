@@ -1,0 +1,344 @@
+"""Herbal-cuisine maker (药膳制作师) certification: the standard as data, training, assessment, certificates.
+
+The occupational standard, its levels, weight tables and entry conditions are rows (seeded by the
+migration `0002_seed_standard`, editable in the admin); the rules that read them live in
+`services.eligibility_check` and `services.assessment_record`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Role
+from portal.scoping import Scope
+
+STAFF_ROLES = frozenset({Role.TRAINING_STAFF})
+
+
+class Diploma(models.IntegerChoices):
+    """Ranked: a higher diploma satisfies a rule asking for a lower one."""
+
+    NONE = 0, _("无相关学历")
+    VOCATIONAL = 1, _("技工学校/中等职业学校相关专业毕业")
+    HIGHER_VOCATIONAL = 2, _("高级技工学校/技师学院/高职相关专业毕业")
+    BACHELOR = 3, _("本科及以上相关专业毕业")
+
+
+class Title(models.IntegerChoices):
+    """Professional titles (专业技术职称), ranked."""
+
+    NONE = 0, _("无职称")
+    ASSISTANT = 1, _("初级职称")
+    INTERMEDIATE = 2, _("中级职称")
+    SENIOR = 3, _("高级职称")
+
+
+class RuleTemplate(models.TextChoices):
+    T2019 = "2019", _("2019版申报条件")
+    T2023 = "2023", _("2023版申报条件")
+
+
+class Standard(models.Model):
+    code = models.CharField(_("职业编码"), max_length=16, unique=True)
+    name = models.CharField(_("标准名称"), max_length=128)
+    occupation = models.CharField(_("职业(工种)"), max_length=64)
+    issued = models.CharField(_("颁布时间"), max_length=7, help_text=_("如 2025-03"))
+    default_template = models.CharField(
+        _("默认申报条件版本"), max_length=4, choices=RuleTemplate.choices, default=RuleTemplate.T2023
+    )
+    active = models.BooleanField(_("现行"), default=True)
+
+    class Meta:
+        verbose_name = _("职业标准")
+        verbose_name_plural = _("职业标准")
+
+    def __str__(self):
+        return self.name
+
+
+class Level(models.Model):
+    """One of the five levels; `theory_weights`/`skills_weights` map a module to its % (sum 100)."""
+
+    standard = models.ForeignKey(Standard, verbose_name=_("职业标准"), on_delete=models.PROTECT, related_name="levels")
+    number = models.PositiveSmallIntegerField(_("等级"), help_text=_("5=五级/初级工 … 1=一级/高级技师"))
+    name = models.CharField(_("等级名称"), max_length=16)
+    title = models.CharField(_("对应称谓"), max_length=16)
+    theory_weights = models.JSONField(_("理论知识权重表"), default=dict)
+    skills_weights = models.JSONField(_("操作技能权重表"), default=dict)
+    requires_review = models.BooleanField(_("需综合评审"), default=False)
+
+    class Meta:
+        verbose_name = _("职业等级")
+        verbose_name_plural = _("职业等级")
+        ordering = ["standard", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "number"], name="training_level_uniq"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=5), name="training_level_1_5"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.title}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for field in ("theory_weights", "skills_weights"):
+            table = getattr(self, field) or {}
+            if sum(int(v) for v in table.values()) != 100:
+                errors[field] = _("权重合计必须为100。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class EntryRule(models.Model):
+    """One alternative entry condition ("any one of") for a level under a rule template.
+
+    Rows of one (template, level) are OR-ed; the non-empty columns within a row are AND-ed.
+    """
+
+    template = models.CharField(_("申报条件版本"), max_length=4, choices=RuleTemplate.choices)
+    level = models.ForeignKey(Level, verbose_name=_("申报等级"), on_delete=models.CASCADE, related_name="entry_rules")
+    position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    description = models.CharField(_("条件表述"), max_length=255)
+    min_years = models.DecimalField(_("最低从业年限"), max_digits=4, decimal_places=1, null=True, blank=True)
+    cert_level = models.PositiveSmallIntegerField(
+        _("须持有证书等级"), null=True, blank=True, help_text=_("持有该等级或更高等级（数字更小）证书")
+    )
+    min_diploma = models.PositiveSmallIntegerField(_("最低学历"), choices=Diploma.choices, null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("最低年龄"), null=True, blank=True)
+    min_title = models.PositiveSmallIntegerField(_("最低职称"), choices=Title.choices, null=True, blank=True)
+    training_completed = models.BooleanField(_("须完成本等级培训"), default=False)
+
+    class Meta:
+        verbose_name = _("申报条件")
+        verbose_name_plural = _("申报条件")
+        ordering = ["template", "level__number", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cert_level__isnull=True) | Q(cert_level__gte=1, cert_level__lte=5),
+                                   name="training_entry_cert_level_1_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_template_display()} {self.level} ({self.position}) {self.description}"
+
+
+class TrainingInstitution(models.Model):
+    """A school / evaluation organisation. With an `evaluator_code` it may issue certificates."""
+
+    class EvaluatorType(models.TextChoices):
+        SOCIAL = "S", _("S 社会培训评价组织")
+        EMPLOYER = "Y", _("Y 用人单位")
+
+    code = models.CharField(_("机构代码"), max_length=32, unique=True)
+    name = models.CharField(_("机构名称"), max_length=128)
+    region = models.ForeignKey("portal.Region", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
+    evaluator_code = models.CharField(_("评价机构代码(6位)"), max_length=6, blank=True)
+    evaluator_type = models.CharField(_("评价机构类型"), max_length=1, choices=EvaluatorType.choices,
+                                      default=EvaluatorType.SOCIAL)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("培训评价机构")
+        verbose_name_plural = _("培训评价机构")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(evaluator_code="") | Q(evaluator_code__regex=r"^\d{6}$"),
+                                   name="training_inst_evaluator_6_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingClass(models.Model):
+    institution = models.ForeignKey(TrainingInstitution, verbose_name=_("培训机构"), on_delete=models.PROTECT,
+                                    related_name="classes")
+    name = models.CharField(_("班级名称"), max_length=128)
+    level = models.ForeignKey(Level, verbose_name=_("培训等级"), on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(_("开班日期"))
+    ends_on = models.DateField(_("结业日期"))
+    teacher = models.CharField(_("授课教师"), max_length=128)
+    capacity = models.PositiveIntegerField(_("容量"), default=40)
+    sessions = models.PositiveIntegerField(_("课时数"), default=40)
+
+    scope = Scope(region="institution__region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="training_class_dates"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="training_class_capacity"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClassEnrolment(models.Model):
+    training_class = models.ForeignKey(TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT,
+                                       related_name="enrolments")
+    person = models.ForeignKey("portal.Person", verbose_name=_("学员"), on_delete=models.PROTECT, related_name="+")
+    attendance = models.PositiveIntegerField(_("出勤课时"), default=0)
+    completed = models.BooleanField(_("已结业"), default=False)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="training_class__institution__region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("培训报名")
+        verbose_name_plural = _("培训报名")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "person"], name="training_enrolment_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.training_class} · {self.person}"
+
+
+class Assessment(models.Model):
+    """One sitting of one candidate. Scores are Decimal (0–100, two places); practical = mean of assessors."""
+
+    candidate = models.ForeignKey("portal.Person", verbose_name=_("考生"), on_delete=models.PROTECT, related_name="+")
+    candidate_name = models.CharField(_("考生姓名"), max_length=64)
+    level = models.ForeignKey(Level, verbose_name=_("申报等级"), on_delete=models.PROTECT, related_name="+")
+    rule_template = models.CharField(_("申报条件版本"), max_length=4, choices=RuleTemplate.choices)
+    region = models.ForeignKey("portal.Region", verbose_name=_("评价区域"), on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(TrainingInstitution, verbose_name=_("评价机构/考点"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="assessments")
+    site_code = models.CharField(_("考点编号"), max_length=3, default="001")
+    years_in_trade = models.DecimalField(_("从业年限"), max_digits=4, decimal_places=1)
+    theory_score = models.DecimalField(_("理论知识成绩"), max_digits=5, decimal_places=2, null=True, blank=True)
+    practical_score = models.DecimalField(_("操作技能成绩"), max_digits=5, decimal_places=2, null=True, blank=True)
+    review_score = models.DecimalField(_("综合评审成绩"), max_digits=5, decimal_places=2, null=True, blank=True)
+    theory_passed = models.BooleanField(_("理论合格"), default=False)
+    practical_passed = models.BooleanField(_("技能合格"), default=False)
+    review_passed = models.BooleanField(_("评审合格"), null=True, blank=True)
+    theory_carried_from = models.ForeignKey("self", verbose_name=_("理论成绩沿用自"), null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
+    practical_carried_from = models.ForeignKey("self", verbose_name=_("技能成绩沿用自"), null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="+")
+    passed = models.BooleanField(_("通过"), default=False)
+    sat_on = models.DateField(_("考试日期"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("技能评价")
+        verbose_name_plural = _("技能评价")
+        ordering = ["-sat_on", "-id"]
+        indexes = [models.Index(fields=["candidate", "level", "sat_on"], name="training_assess_cand_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(theory_score__isnull=True) | Q(theory_score__gte=0, theory_score__lte=100),
+                                   name="training_theory_0_100"),
+            models.CheckConstraint(
+                condition=Q(practical_score__isnull=True) | Q(practical_score__gte=0, practical_score__lte=100),
+                name="training_practical_0_100"),
+            models.CheckConstraint(condition=Q(review_score__isnull=True) | Q(review_score__gte=0, review_score__lte=100),
+                                   name="training_review_0_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate_name} {self.level} {self.sat_on}"
+
+
+class AssessorScore(models.Model):
+    assessment = models.ForeignKey(Assessment, verbose_name=_("技能评价"), on_delete=models.CASCADE,
+                                   related_name="assessor_scores")
+    position = models.PositiveSmallIntegerField(_("考评员序号"))
+    assessor = models.CharField(_("考评员"), max_length=64, blank=True)
+    score = models.DecimalField(_("评分"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("考评员评分")
+        verbose_name_plural = _("考评员评分")
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "position"], name="training_assessor_score_uniq"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="training_assessor_score_0_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor or self.position}: {self.score}"
+
+
+class Certificate(models.Model):
+    """技能等级证书. Number layout: see `services.certificate_number`."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("有效")
+        REVOKED = "revoked", _("已撤销")
+
+    number = models.CharField(_("证书编号"), max_length=22)
+    holder = models.ForeignKey("portal.Person", verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="+")
+    holder_name = models.CharField(_("姓名"), max_length=64)
+    id_type = models.CharField(_("证件类型"), max_length=16, default="居民身份证")
+    id_number = models.CharField(_("证件号码"), max_length=18)
+    occupation = models.CharField(_("职业(工种)"), max_length=64)
+    occupation_code = models.CharField(_("职业编码"), max_length=16)
+    level = models.ForeignKey(Level, verbose_name=_("等级"), on_delete=models.PROTECT, related_name="+")
+    evaluator = models.ForeignKey(TrainingInstitution, verbose_name=_("评价机构"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="certificates")
+    evaluator_name = models.CharField(_("评价机构名称"), max_length=128)
+    evaluator_code = models.CharField(_("评价机构代码"), max_length=6)
+    region = models.ForeignKey("portal.Region", verbose_name=_("发证区域"), on_delete=models.PROTECT, related_name="+")
+    assessment = models.OneToOneField(Assessment, verbose_name=_("技能评价"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="certificate")
+    issued_on = models.DateField(_("发证日期"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.VALID)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=255, blank=True)
+    reissue_count = models.PositiveSmallIntegerField(_("补发次数"), default=0)
+    reissue_note = models.CharField(_("补发说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("技能等级证书")
+        verbose_name_plural = _("技能等级证书")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="training_certificate_number_uniq"),
+            models.CheckConstraint(condition=Q(number__regex=r"^[A-Z][0-9]{21}$"), name="training_certificate_format"),
+            models.CheckConstraint(
+                condition=Q(status="valid", revoked_at__isnull=True) | Q(status="revoked", revoked_at__isnull=False),
+                name="training_certificate_revoked_at"),
+        ]
+        indexes = [models.Index(fields=["holder_name"], name="training_cert_name_idx")]
+
+    def __str__(self):
+        return self.number
+
+
+class CertificateSerial(models.Model):
+    """The next serial per (evaluator, year, level); locked with SELECT … FOR UPDATE while issuing."""
+
+    evaluator_code = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    level = models.PositiveSmallIntegerField()
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("证书流水号")
+        verbose_name_plural = _("证书流水号")
+        constraints = [
+            models.UniqueConstraint(fields=["evaluator_code", "year", "level"], name="training_serial_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.evaluator_code}/{self.year}/{self.level}: {self.last_serial}"

@@ -1,1 +1,19 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("verify/<str:number>/", views.verify_qr, name="verify-qr"),
+    path("assessments/", views.assessment_list, name="assessment-list"),
+    path("assessments/new/", views.assessment_create, name="assessment-create"),
+    path("certificates/", views.certificate_list, name="certificate-list"),
+    path("certificates/<str:number>/", views.certificate_detail, name="certificate-detail"),
+    path("certificates/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    path("certificates/<str:number>/revoke/", views.certificate_revoke, name="certificate-revoke"),
+    path("certificates/<str:number>/reissue/", views.certificate_reissue, name="certificate-reissue"),
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("classes/", views.class_list, name="class-list"),
+    path("classes/<int:pk>/", views.class_detail, name="class-detail"),
+    path("enrolments/<int:pk>/", views.enrolment_update, name="enrolment-update"),
+]

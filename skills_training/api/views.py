@@ -1,0 +1,138 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from portal.api.idempotency import idempotent
+from portal.api.permissions import HasRole
+from portal.models import Role
+from portal.scoping import get_scoped_or_404
+
+from .. import selectors, services
+from ..filters import AssessmentFilter, CertificateFilter
+from ..models import Certificate, TrainingInstitution
+from .serializers import (
+    AssessmentCreateSerializer,
+    AssessmentSerializer,
+    CertificateSerializer,
+    CertificateReasonSerializer,
+    CertificateVerifyQuerySerializer,
+    CertificateVerifyResultSerializer,
+)
+
+Staff = HasRole(Role.TRAINING_STAFF)
+
+
+class AssessmentListCreateView(generics.ListCreateAPIView):
+    """Assessments in the user's region; POST records a sitting (and issues the certificate on a pass)."""
+
+    permission_classes = [Staff]
+    filterset_class = AssessmentFilter
+    search_fields = ["candidate_name"]
+    ordering_fields = ["sat_on", "id"]
+
+    def get_queryset(self):
+        return selectors.assessment_list(self.request.user).prefetch_related("assessor_scores")
+
+    def get_serializer_class(self):
+        return AssessmentCreateSerializer if self.request.method == "POST" else AssessmentSerializer
+
+    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer})
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        body = AssessmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        code = data.pop("institution", None)
+        institution = None
+        if code:
+            institution = get_scoped_or_404(TrainingInstitution.objects.all(), request.user, code=code)
+        assessment = services.assessment_record(
+            candidate_id_number=data.pop("candidate_id_number"), candidate_name=data.pop("candidate_name"),
+            institution=institution, actor=request.user, **data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentDetailView(generics.RetrieveAPIView):
+    permission_classes = [Staff]
+    serializer_class = AssessmentSerializer
+
+    def get_queryset(self):
+        return selectors.assessment_list(self.request.user).prefetch_related("assessor_scores")
+
+
+class CertificateListView(generics.ListAPIView):
+    permission_classes = [Staff]
+    serializer_class = CertificateSerializer
+    filterset_class = CertificateFilter
+    ordering_fields = ["issued_on", "number"]
+
+    def get_queryset(self):
+        return selectors.certificate_list(self.request.user)
+
+
+class CertificateDetailView(generics.RetrieveAPIView):
+    permission_classes = [Staff]
+    serializer_class = CertificateSerializer
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return selectors.certificate_list(self.request.user)
+
+
+class CertificateVerifyView(APIView):
+    """Public check of a certificate by number + holder name (no login; throttled)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("number", str, required=True, description="证书编号"),
+                    OpenApiParameter("name", str, required=True, description="持证人姓名")],
+        responses={200: CertificateVerifyResultSerializer, 404: OpenApiResponse(description="证书编号与姓名不匹配")},
+        auth=[],
+    )
+    def get(self, request):
+        query = CertificateVerifyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cert = selectors.certificate_verify(query.validated_data["number"], query.validated_data["name"])
+        if cert is None:
+            raise NotFound(_("未查询到与该证书编号和姓名相符的证书，请核对后重试。"))
+        return Response(CertificateVerifyResultSerializer.from_certificate(cert))
+
+
+class _CertificateActionView(APIView):
+    permission_classes = [Staff]
+    action_name = ""
+
+    def act(self, number, reason, user):
+        raise NotImplementedError
+
+    @extend_schema(request=CertificateReasonSerializer, responses={200: CertificateSerializer})
+    def post(self, request, number):
+        cert = get_scoped_or_404(Certificate.objects.all(), request.user, number=number.strip().upper())
+        body = CertificateReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        cert = self.act(cert.number, body.validated_data["reason"], request.user)
+        return Response(CertificateSerializer(cert).data)
+
+
+class CertificateRevokeView(_CertificateActionView):
+    """Revoke: the public verification then answers `revoked` with the reason and date."""
+
+    def act(self, number, reason, user):
+        return services.certificate_revoke(number=number, reason=reason, actor=user)
+
+
+class CertificateReissueView(_CertificateActionView):
+    """Re-issue a lost/damaged certificate under the same number (a new 补发 note)."""
+
+    def act(self, number, reason, user):
+        return services.certificate_reissue(number=number, reason=reason, actor=user)
+

@@ -1,0 +1,214 @@
+"""Thin web views: parse, call one service or selector, render."""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.models import Role
+from portal.scoping import get_scoped_or_404
+
+from . import certificates as render_cert
+from . import selectors, services
+from .filters import AssessmentFilter, CertificateFilter, ClassFilter
+from .forms import AssessmentForm, AttendanceForm, EnrolmentForm, ReasonForm, VerifyForm
+from .models import Certificate, ClassEnrolment, TrainingClass
+
+PAGE_SIZE = 25
+
+
+def staff_required(view):
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_role(Role.TRAINING_STAFF):
+            raise PermissionDenied(_("您的角色无权访问此页面。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _add_service_errors(form, exc: ValidationError, field_map=None):
+    field_map = field_map or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field_map.get(field, field)
+            target = target if target in form.fields else None
+            for error in errors:
+                form.add_error(target, error.messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# ---------------------------------------------------------------- public verification
+
+def verify(request):
+    """Public (no login): number + name -> the certificate's status, or "not found"."""
+    form = VerifyForm(request.GET or None)
+    cert = None
+    searched = False
+    if form.is_bound and form.is_valid():
+        searched = True
+        cert = selectors.certificate_verify(form.cleaned_data["number"], form.cleaned_data["name"])
+    status = 404 if searched and cert is None else 200
+    return render(request, "skills_training/verify.html",
+                  {"form": form, "cert": cert, "searched": searched, "via_qr": False,
+                   "holder_masked": services.mask_name(cert.holder_name) if cert else ""}, status=status)
+
+
+def verify_qr(request, number):
+    """The QR link target: number + HMAC token (no name in the URL); a revoked one shows REVOKED."""
+    cert = selectors.certificate_by_qr(number, request.GET.get("n", ""))
+    return render(request, "skills_training/verify.html",
+                  {"form": VerifyForm(initial={"number": number}), "cert": cert, "searched": True, "via_qr": True,
+                   "holder_masked": services.mask_name(cert.holder_name) if cert else ""},
+                  status=200 if cert else 404)
+
+
+# ---------------------------------------------------------------- assessments
+
+@staff_required
+def assessment_list(request):
+    filterset = AssessmentFilter(request.GET, queryset=selectors.assessment_list(request.user))
+    return render(request, "skills_training/assessment_list.html",
+                  {"filter": filterset, "page": _page(request, filterset.qs)})
+
+
+@staff_required
+def assessment_create(request):
+    institutions = selectors.institution_list(request.user)
+    form = AssessmentForm(request.POST or None, institutions=institutions,
+                          initial={"sat_on": timezone.localdate(), "rule_template": "2023"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.assessment_record(
+                candidate_id_number=data["candidate_id_number"], candidate_name=data["candidate_name"],
+                level=data["level"], years_in_trade=data["years_in_trade"], theory_score=data["theory_score"],
+                practical_scores=form.practical_scores(), review_score=data["review_score"],
+                rule_template=data["rule_template"], diploma=data["diploma"], title=data["title"],
+                institution=data["institution"], sat_on=data["sat_on"], actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc, {"practical_scores": "practical_1", "region": "institution"})
+        else:
+            if assessment.passed:
+                messages.success(request, _("成绩已录入，考生通过评价，证书已颁发。"))
+                return redirect("skills_training:certificate-detail", number=assessment.certificate.number)
+            messages.warning(request, _("成绩已录入，考生未通过评价。"))
+            return redirect("skills_training:assessment-list")
+    return render(request, "skills_training/assessment_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------- certificates
+
+@staff_required
+def certificate_list(request):
+    filterset = CertificateFilter(request.GET, queryset=selectors.certificate_list(request.user))
+    return render(request, "skills_training/certificate_list.html",
+                  {"filter": filterset, "page": _page(request, filterset.qs)})
+
+
+@staff_required
+def certificate_detail(request, number):
+    cert = get_scoped_or_404(Certificate.objects.select_related("level", "holder"), request.user, number=number)
+    url = render_cert.verify_url(cert, request)
+    return render(request, "skills_training/certificate_detail.html",
+                  {"cert": cert, "verify_url": url, "qr_svg": render_cert.qr_svg(url),
+                   "revoke_form": ReasonForm(prefix="revoke"), "reissue_form": ReasonForm(prefix="reissue")})
+
+
+@staff_required
+def certificate_pdf(request, number):
+    cert = get_scoped_or_404(Certificate.objects.select_related("level"), request.user, number=number)
+    pdf = render_cert.certificate_pdf(cert, render_cert.verify_url(cert, request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
+    return response
+
+
+def _certificate_action(request, number, prefix, service, done):
+    cert = get_scoped_or_404(Certificate.objects.all(), request.user, number=number)
+    form = ReasonForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            service(number=cert.number, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, done)
+    else:
+        messages.error(request, _("请填写原因。"))
+    return redirect("skills_training:certificate-detail", number=cert.number)
+
+
+@staff_required
+@require_POST
+def certificate_revoke(request, number):
+    return _certificate_action(request, number, "revoke", services.certificate_revoke, _("证书已撤销。"))
+
+
+@staff_required
+@require_POST
+def certificate_reissue(request, number):
+    return _certificate_action(request, number, "reissue", services.certificate_reissue, _("已登记补发。"))
+
+
+# ---------------------------------------------------------------- institutions, classes, enrolments
+
+@staff_required
+def institution_list(request):
+    return render(request, "skills_training/institution_list.html",
+                  {"page": _page(request, selectors.institution_list(request.user).order_by("code"))})
+
+
+@staff_required
+def class_list(request):
+    filterset = ClassFilter(request.GET, queryset=selectors.class_list(request.user))
+    return render(request, "skills_training/class_list.html", {"filter": filterset, "page": _page(request, filterset.qs)})
+
+
+@staff_required
+def class_detail(request, pk):
+    klass = get_scoped_or_404(TrainingClass.objects.select_related("institution", "level"), request.user, pk=pk)
+    form = EnrolmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_create(training_class=klass, id_number=form.cleaned_data["id_number"],
+                                      name=form.cleaned_data["name"], actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("学员已报名。"))
+            return redirect("skills_training:class-detail", pk=klass.pk)
+    enrolments = klass.enrolments.select_related("person").order_by("id")
+    return render(request, "skills_training/class_detail.html",
+                  {"klass": klass, "form": form, "page": _page(request, enrolments)})
+
+
+@staff_required
+@require_POST
+def enrolment_update(request, pk):
+    enrolment = get_scoped_or_404(ClassEnrolment.objects.select_related("training_class"), request.user, pk=pk)
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.enrolment_update(enrolment=enrolment, attendance=form.cleaned_data["attendance"],
+                                      completed=form.cleaned_data["completed"], actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已更新出勤与结业情况。"))
+    else:
+        messages.error(request, _("出勤课时无效。"))
+    return redirect("skills_training:class-detail", pk=enrolment.training_class_id)
