@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "assistance.apps.AssistanceConfig",
+    "assistance.casework.apps.CaseworkConfig",
     "medical_pooling.apps.MedicalPoolingConfig",
     "skills_training.apps.SkillsTrainingConfig",
 ]
