@@ -4,4 +4,12 @@ from . import views
 
 urlpatterns = [
     path("", views.me, name="me"),
+    path("relations/new/", views.relation_add, name="relation-add"),
+    path("relations/<int:pk>/quota/", views.relation_quota, name="relation-quota"),
+    path("relations/<int:pk>/dissolve/", views.relation_dissolve, name="relation-dissolve"),
+    path("spend/", views.spend, name="spend"),
+    path("insured/", views.insured_list, name="insured-list"),
+    path("insured/new/", views.insured_create, name="insured-create"),
+    path("insured/<int:pk>/", views.insured_detail, name="insured-detail"),
+    path("settlements/", views.settlements, name="settlements"),
 ]

@@ -1,5 +1,190 @@
-from django.http import HttpResponse
+"""Thin pages: parse a form, call one service or selector, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.models import Region, Role
+
+from . import forms, selectors, services
+from .filters import InsuredFilter
 
 
+def _role(request, *roles):
+    if not request.user.has_role(*roles):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- insured self-service
+
+@login_required
 def me(request):
-    return HttpResponse("")
+    _role(request, Role.INSURED)
+    insured = selectors.insured_of_user(request.user)
+    ctx = {"insured": insured, "relation_form": forms.RelationForm()}
+    if insured is not None:
+        ctx["account"] = selectors.account_of(insured)
+        ctx["relations_out"], ctx["relations_in"] = selectors.relations_of(insured)
+        ctx["spends"] = Paginator(selectors.spends_of(insured), 20).get_page(request.GET.get("page"))
+    return render(request, "medical_pooling/me.html", ctx)
+
+
+@login_required
+def relation_add(request):
+    _role(request, Role.INSURED)
+    form = forms.RelationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relation_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("共济关系已建立，额度已从可用余额中占用。"))
+            return redirect("medical_pooling:me")
+    return render(request, "medical_pooling/relation_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def relation_quota(request, pk):
+    _role(request, Role.INSURED)
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    form = forms.QuotaForm(request.POST)
+    if form.is_valid():
+        try:
+            services.relation_set_quota(actor=request.user, relation=relation, quota=form.cleaned_data["quota"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("共济额度已调整。"))
+    else:
+        messages.error(request, "；".join(m for errs in form.errors.values() for m in errs))
+    return redirect("medical_pooling:me")
+
+
+@login_required
+@require_POST
+def relation_dissolve(request, pk):
+    _role(request, Role.INSURED)
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    form = forms.DissolveForm(request.POST)
+    form.is_valid()
+    try:
+        services.relation_dissolve(actor=request.user, relation=relation, reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("共济关系已解除，未使用的额度已返还共济人账户。"))
+    return redirect("medical_pooling:me")
+
+
+# ---------------------------------------------------------------- institutions
+
+@login_required
+def spend(request):
+    _role(request, Role.INSTITUTION)
+    form = forms.SpendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.spend_create(actor=request.user, relation_id=form.cleaned_data["relation"],
+                                  beneficiary_id_number=form.cleaned_data["beneficiary_id_number"],
+                                  category=form.cleaned_data["category"], amount=form.cleaned_data["amount"],
+                                  occurred_at=form.cleaned_data["occurred_at"])
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("共济支付已登记。"))
+            return redirect("medical_pooling:spend")
+    spends = Paginator(selectors.spend_list(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "medical_pooling/spend.html", {
+        "form": form, "spends": spends, "institution": selectors.institution_of_user(request.user)})
+
+
+# ---------------------------------------------------------------- officers
+
+@login_required
+def insured_list(request):
+    _role(request, Role.INSURANCE_OFFICER)
+    filterset = InsuredFilter(request.GET or None, queryset=selectors.insured_list(request.user).order_by("-id"))
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    return render(request, "medical_pooling/insured_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def insured_create(request):
+    _role(request, Role.INSURANCE_OFFICER)
+    form = forms.InsuredForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["balance"] = data.get("balance") or 0
+        try:
+            insured = services.insured_create(actor=request.user, **data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("参保登记完成。"))
+            return redirect("medical_pooling:insured-detail", pk=insured.pk)
+    return render(request, "medical_pooling/insured_form.html", {"form": form})
+
+
+@login_required
+def insured_detail(request, pk):
+    _role(request, Role.INSURANCE_OFFICER)
+    insured = get_object_or_404(selectors.insured_list(request.user), pk=pk)
+    form = forms.StatusForm(request.POST or None, initial={"status": insured.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.insured_set_status(actor=request.user, insured=insured, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("参保状态已更新。"))
+            return redirect("medical_pooling:insured-detail", pk=pk)
+    account = selectors.account_of(insured)
+    out, inn = selectors.relations_of(insured)
+    return render(request, "medical_pooling/insured_detail.html", {
+        "insured": insured, "account": account, "relations_out": out, "relations_in": inn, "form": form,
+        "ledger": selectors.ledger_of(request.user, account)[:50] if account else [],
+        "history": insured.status_changes.select_related("actor")[:20],
+    })
+
+
+def _may_run(user) -> bool:
+    return user.is_portal_admin or user.region_id is None or Region.objects.filter(
+        code=user.region_id, level=Region.Level.PROVINCE).exists()
+
+
+@login_required
+def settlements(request):
+    _role(request, Role.INSURANCE_OFFICER)
+    may_run = _may_run(request.user)
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied
+        form = forms.MonthForm(request.POST)
+        if form.is_valid():
+            month = form.cleaned_data["month"]
+            try:
+                job = services.settlement_enqueue(month=month, actor=request.user)
+            except ValidationError as exc:
+                forms.apply_errors(form, exc)
+            else:
+                messages.success(request, _("已提交 %(month)s 的月度清算（任务 #%(job)s）。") % {"month": month, "job": job.pk})
+                return redirect(f"{request.path}?month={month}")
+    else:
+        form = forms.MonthForm(request.GET or {"month": services.previous_month()})
+    month = form.data.get("month") if form.is_valid() else services.previous_month()
+    lines = list(selectors.settlement_lines(request.user, month))
+    names = dict(Region.objects.filter(code__in={c for x in lines for c in (x.payer_region, x.payee_region)})
+                 .values_list("code", "name"))
+    for line in lines:
+        line.payer_name, line.payee_name = names.get(line.payer_region, ""), names.get(line.payee_region, "")
+    return render(request, "medical_pooling/settlements.html", {
+        "form": form, "month": month, "lines": lines, "run": selectors.settlement_run_get(month),
+        "total_count": sum(x.count for x in lines), "total_amount": sum(x.amount for x in lines),
+        "may_run": may_run, "months": selectors.settlement_months(),
+    })

@@ -1,0 +1,95 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal import idnumber
+from portal.money import to_fen
+
+from .models import Insured, Kinship, Spend
+
+
+class YuanField(forms.CharField):
+    """Yuan typed by people ("800", "1,200.50") -> integer fen."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return to_fen(value)
+
+
+class IdNumberFormField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("min_length", 18)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return idnumber.validate_id_number(value) if value else value
+
+
+class RelationForm(forms.Form):
+    beneficiary_id_number = IdNumberFormField(label=_("亲属身份证号码"))
+    beneficiary_name = forms.CharField(label=_("亲属姓名"), max_length=64)
+    kinship = forms.ChoiceField(label=_("亲属关系"), choices=Kinship.choices)
+    quota = YuanField(label=_("共济额度（元）"))
+
+
+class QuotaForm(forms.Form):
+    quota = YuanField(label=_("新的共济额度（元）"))
+
+
+class DissolveForm(forms.Form):
+    reason = forms.CharField(label=_("解除原因"), max_length=255, required=False)
+
+
+class SpendForm(forms.Form):
+    relation = forms.IntegerField(label=_("共济关系编号"), min_value=1)
+    beneficiary_id_number = IdNumberFormField(label=_("就医（购药）人身份证号码"))
+    category = forms.ChoiceField(label=_("支付类别"), choices=Spend.Category.choices)
+    amount = YuanField(label=_("金额（元）"))
+    occurred_at = forms.DateTimeField(label=_("发生时间"),
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
+class InsuredForm(forms.Form):
+    id_number = IdNumberFormField(label=_("身份证号码"))
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    scheme = forms.ChoiceField(label=_("参保险种"), choices=Insured.Scheme.choices)
+    region = forms.CharField(label=_("统筹地区代码"), max_length=6, min_length=6,
+                             help_text=_("地市级行政区划代码，例如西安市 610100。"))
+    balance = YuanField(label=_("个人账户期初余额（元，仅职工医保）"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scheme") == Insured.Scheme.RESIDENT and data.get("balance"):
+            raise ValidationError({"balance": _("城乡居民医保没有个人账户，不能设置余额。")})
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("参保状态"), choices=Insured.Status.choices)
+    reason = forms.CharField(label=_("原因"), max_length=255, required=False)
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(label=_("清算月份"), regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+                             widget=forms.TextInput(attrs={"type": "month"}),
+                             error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-01。")})
+
+
+def apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError onto the form (field errors inline, the rest on top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for message in (m for e in errors for m in e.messages):
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)

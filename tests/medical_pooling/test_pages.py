@@ -1,0 +1,134 @@
+"""Pages: self-service, institution spend form, officer lists and clearing — allowed and denied."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from medical_pooling import services
+from medical_pooling.models import Insured, Relation, SettlementLine, Spend
+
+from .factories import citizen_user, institution_user, insured, officer, relation
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def pair():
+    worker = insured(balance=860000)
+    parent = insured(scheme="resident", region="341600", person_region="341602")
+    return worker, parent
+
+
+def test_me_page_shows_cards_relations_and_spends(pair):
+    worker, parent = pair
+    rel = relation(worker, parent, 80000)
+    hospital = institution_user()
+    services.spend_create(actor=hospital, relation_id=rel.pk, beneficiary_id_number=parent.person.id_number,
+                          category="medical", amount=12000,
+                          occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    html = client_for(citizen_user(worker)).get("/pooling/").content.decode()
+    assert "¥8,480.00" in html and "¥680.00" in html and "¥7,800.00" in html
+    assert parent.person.name in html and "亳州市人民医院" in html and "2026-01-05" in html
+    assert 'data-confirm="' in html and "<script>" not in html.split("</main>")[0]
+    parent_html = client_for(citizen_user(parent)).get("/pooling/").content.decode()
+    assert "¥680.00" in parent_html and worker.person.name in parent_html
+
+
+def test_add_change_dissolve_through_forms(pair):
+    worker, parent = pair
+    c = client_for(citizen_user(worker))
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+                                           "beneficiary_name": "错名", "kinship": "parent", "quota": "500"})
+    assert r.status_code == 200 and "姓名" in r.content.decode() and not Relation.objects.exists()
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+                                           "beneficiary_name": parent.person.name, "kinship": "parent",
+                                           "quota": "9000"})
+    assert r.status_code == 200 and "可用余额" in r.content.decode() and not Relation.objects.exists()
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+                                           "beneficiary_name": parent.person.name, "kinship": "parent",
+                                           "quota": "500"})
+    assert r.status_code == 302
+    rel = Relation.objects.get()
+    assert rel.quota == 50000
+    c.post(f"/pooling/relations/{rel.pk}/quota/", {"quota": "700.00"})
+    rel.refresh_from_db()
+    assert rel.quota == 70000
+    # a stranger cannot touch it
+    stranger = client_for(citizen_user(insured(balance=1)))
+    assert stranger.post(f"/pooling/relations/{rel.pk}/dissolve/").status_code == 404
+    c.post(f"/pooling/relations/{rel.pk}/dissolve/")
+    rel.refresh_from_db()
+    assert rel.status == "dissolved"
+
+
+def test_pages_refuse_wrong_roles(pair, caseworker):
+    c = client_for(caseworker)
+    for url in ["/pooling/", "/pooling/spend/", "/pooling/insured/", "/pooling/settlements/"]:
+        assert c.get(url).status_code == 403, url
+    assert Client().get("/pooling/").status_code == 302
+
+
+def test_institution_spend_form(pair):
+    worker, parent = pair
+    rel = relation(worker, parent, 80000)
+    c = client_for(institution_user())
+    assert c.get("/pooling/spend/").status_code == 200
+    body = {"relation": rel.pk, "beneficiary_id_number": parent.person.id_number, "category": "pharmacy",
+            "amount": "900.00", "occurred_at": "2026-01-05T09:00"}
+    r = c.post("/pooling/spend/", body)
+    assert r.status_code == 200 and "剩余共济额度" in r.content.decode() and not Spend.objects.exists()
+    r = c.post("/pooling/spend/", {**body, "amount": "88.00"})
+    assert r.status_code == 302
+    spend = Spend.objects.get()
+    assert spend.amount == 8800 and spend.occurred_at == dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+
+
+def test_officer_insured_list_create_and_status(pair):
+    worker, parent = pair
+    off = officer(region="610000")
+    c = client_for(off)
+    html = c.get("/pooling/insured/").content.decode()
+    assert worker.person.name in html and parent.person.name not in html  # Bozhou is out of region
+    assert c.get(f"/pooling/insured/?q={worker.person.name}&scheme=employee").status_code == 200
+    assert c.get(f"/pooling/insured/{parent.pk}/").status_code == 404
+    from tests.factories import PersonFactory
+
+    p = PersonFactory()
+    r = c.post("/pooling/insured/new/", {"id_number": p.id_number, "name": p.name, "scheme": "employee",
+                                         "region": "610100", "balance": "100.00"})
+    assert r.status_code == 302
+    new = Insured.objects.get(person=p)
+    assert new.account.balance == 10000
+    r = c.post("/pooling/insured/new/", {"id_number": p.id_number, "name": p.name, "scheme": "employee",
+                                         "region": "341600"})
+    assert r.status_code == 200 and "无权" in r.content.decode()
+    rel = relation(worker, parent, 1000)
+    assert c.post(f"/pooling/insured/{worker.pk}/", {"status": "terminated"}).status_code == 302
+    rel.refresh_from_db()
+    assert rel.status == "dissolved"
+
+
+def test_settlement_page_runs_and_lists(pair, django_capture_on_commit_callbacks):
+    worker, parent = pair
+    rel = relation(worker, parent, 80000)
+    services.spend_create(actor=institution_user(), relation_id=rel.pk, beneficiary_id_number=parent.person.id_number,
+                          category="medical", amount=5000,
+                          occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    c = client_for(officer())
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/pooling/settlements/", {"month": "2026-01"})
+    assert r.status_code == 302
+    html = c.get("/pooling/settlements/?month=2026-01").content.decode()
+    assert "西安市（610100）" in html and "亳州市（341600）" in html and "¥50.00" in html and "对账一致" in html
+    assert SettlementLine.objects.filter(month="2026-01").count() == 1
+    # a prefecture-level officer sees statements but may not run them
+    city = client_for(officer(region="341600"))
+    assert "¥50.00" in city.get("/pooling/settlements/?month=2026-01").content.decode()
+    assert city.post("/pooling/settlements/", {"month": "2026-01"}).status_code == 403
