@@ -20,13 +20,14 @@ def assessment_list(user):
 
 def institution_list(user):
     return restrict(TrainingInstitution.objects.select_related("region"), user).annotate(
-        class_count=Count("classes", distinct=True))
+        class_count=Count("classes", distinct=True)).order_by("code")
 
 
 def class_list(user):
     return restrict(TrainingClass.objects.select_related("institution", "level"), user).annotate(
         enrolled=Count("enrolments", distinct=True),
-        completed_count=Count("enrolments", filter=Q(enrolments__completed=True), distinct=True))
+        completed_count=Count("enrolments", filter=Q(enrolments__completed=True), distinct=True)
+    ).order_by("-starts_on", "id")
 
 
 def enrolment_list(user):

@@ -10,6 +10,7 @@ from ..models import Assessment, Certificate, Diploma, RuleTemplate, Title
 from ..selectors import qr_token
 from ..services import mask_name
 
+
 @extend_schema_field({"type": "string", "pattern": "^(valid|revoked)$", "example": "valid", "description": "valid 有效 / revoked 已撤销"})
 class CertificateStatusField(serializers.CharField):
     """Inline enum (not a named component: "status" enums of other apps would collide)."""
@@ -26,7 +27,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
     theory_score = serializers.DecimalField(**SCORE, required=False, allow_null=True,
                                             help_text=_("省略时沿用两年内合格的理论成绩（补考）"))
     practical_scores = serializers.ListField(
-        child=serializers.DecimalField(**SCORE), required=False, allow_empty=True,
+        child=serializers.DecimalField(**SCORE), required=False, allow_empty=True, allow_null=True,
         help_text=_("各考评员独立评分，奇数个且不少于3个；省略时沿用两年内合格的技能成绩"))
     review_score = serializers.DecimalField(**SCORE, required=False, allow_null=True,
                                             help_text=_("二级、一级须填写综合评审成绩"))

@@ -18,8 +18,8 @@ from ..models import Certificate, TrainingInstitution
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
-    CertificateSerializer,
     CertificateReasonSerializer,
+    CertificateSerializer,
     CertificateVerifyQuerySerializer,
     CertificateVerifyResultSerializer,
 )
