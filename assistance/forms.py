@@ -1,0 +1,113 @@
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal import idnumber
+from portal.models import Region
+from portal.money import to_fen
+from portal.selectors import region_descendants
+
+from .models import Area, Category, Member, Scheme
+
+
+def regions_for(user):
+    if user.is_portal_admin or not user.region_id:
+        return Region.objects.all().order_by("code")
+    return region_descendants(user.region_id).order_by("code")
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class IdNumberFormField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("label", _("身份证号码"))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return idnumber.validate_id_number(value) if value else value
+
+
+class MoneyFormField(forms.CharField):
+    """Yuan in, integer fen out."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return 0
+        return to_fen(value)
+
+
+class HouseholdForm(forms.Form):
+    region = RegionChoiceField(label=_("所在区域"), queryset=Region.objects.none())
+    area = forms.ChoiceField(label=_("城乡类别"), choices=Area.choices)
+    address = forms.CharField(label=_("住址"), max_length=255)
+    bank_account = forms.CharField(label=_("银行账号"), max_length=32, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions_for(user)
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = IdNumberFormField()
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Member.Relation.choices)
+
+
+MemberFormSet = forms.formset_factory(MemberForm, extra=3, min_num=1, validate_min=True, max_num=20)
+
+
+class EnrolmentForm(forms.Form):
+    id_number = IdNumberFormField()
+    category = forms.ChoiceField(label=_("救助类别"), choices=Category.choices)
+    monthly_amount = MoneyFormField(label=_("月救助金额（元）"), required=False)
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("终止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SchemeForm(forms.Form):
+    campaign = forms.CharField(label=_("专项行动"), max_length=128, required=False, initial="2025–26 寒冬送温暖")
+    name = forms.CharField(label=_("项目名称"), max_length=128)
+    kind = forms.ChoiceField(label=_("类型"), choices=Scheme.Kind.choices)
+    region = RegionChoiceField(label=_("实施区域"), queryset=Region.objects.none())
+    unit = forms.ChoiceField(label=_("发放单位"), choices=Scheme.Unit.choices)
+    categories = forms.MultipleChoiceField(label=_("对象类别"), choices=Category.choices,
+                                           widget=forms.CheckboxSelectMultiple)
+    urban_amount = MoneyFormField(label=_("城市标准（元）"), required=False)
+    rural_amount = MoneyFormField(label=_("农村标准（元）"), required=False)
+    months = forms.IntegerField(label=_("月数（增发/提前发放）"), min_value=1, max_value=12, initial=1)
+    budget = MoneyFormField(label=_("预算（元）"))
+    deadline = forms.DateField(label=_("发放截止日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                               initial=dt.date(2026, 2, 10))
+    payment_form = forms.ChoiceField(label=_("发放形式"), choices=Scheme.PaymentForm.choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions_for(user)
+
+
+class BatchForm(forms.Form):
+    scheme = forms.ModelChoiceField(label=_("救助项目"), queryset=Scheme.objects.none())
+    region = RegionChoiceField(label=_("发放区域"), queryset=Region.objects.none())
+
+    def __init__(self, *args, user, schemes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = schemes
+        self.fields["region"].queryset = regions_for(user)
+
+
+class BankResultForm(forms.Form):
+    file = forms.FileField(label=_("银行回盘文件（CSV）"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > 20 * 1024 * 1024:
+            raise ValidationError(_("文件过大。"))
+        return f

@@ -1,0 +1,329 @@
+"""Caseworker pages: thin views over the same services and selectors as the API."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.models import Role
+from portal.scoping import can_see_model, restrict
+
+from . import selectors, services
+from .channels import read_bank_result, write_bank_file
+from .filters import HouseholdFilter
+from .forms import BankResultForm, BatchForm, EnrolmentForm, HouseholdForm, MemberFormSet, SchemeForm
+from .models import Batch, Campaign, Household, Member, Payment
+
+PAGE_SIZE = 50
+
+
+def _staff(request):
+    if not can_see_model(request.user, Household):
+        raise PermissionDenied(_("您的角色无权访问社会救助业务。"))
+
+
+def _caseworker(request):
+    if not request.user.has_role(Role.CASEWORKER):
+        raise PermissionDenied(_("只有经办人员可以办理此业务。"))
+
+
+def _apply_errors(form, exc: ValidationError, fallback=None):
+    """Put a service's ValidationError on the form's fields (or its non-field errors)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for e in errors:
+                for m in e.messages:
+                    (fallback.append(m) if fallback is not None and target is None else form.add_error(target, m))
+    else:
+        for m in exc.messages:
+            form.add_error(None, m)
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --------------------------------------------------------------------------- households
+
+
+@login_required
+def household_list(request):
+    _staff(request)
+    q = request.GET.get("q", "").strip()
+    filterset = HouseholdFilter(request.GET, queryset=selectors.household_list(request.user, search=q))
+    page = _page(request, filterset.qs)
+    return render(request, "assistance/household_list.html", {"page": page, "filter": filterset, "q": q})
+
+
+@login_required
+def household_detail(request, pk):
+    _staff(request)
+    household = selectors.household_get(request.user, pk)
+    enrolments = selectors.enrolment_list(request.user).filter(household=household).order_by("person_id", "-start")
+    payments = selectors.restrict_payments(request.user).filter(household=household).select_related("scheme")[:50]
+    return render(request, "assistance/household_detail.html", {
+        "household": household, "members": selectors.household_members(household),
+        "enrolments": enrolments, "payments": payments,
+    })
+
+
+@login_required
+def household_create(request):
+    _caseworker(request)
+    form = HouseholdForm(request.POST or None, user=request.user)
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    member_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        members = [fm.cleaned_data for fm in formset.forms if fm.cleaned_data and not fm.cleaned_data.get("DELETE")]
+        try:
+            household = services.household_create(
+                region=form.cleaned_data["region"].code, area=form.cleaned_data["area"],
+                address=form.cleaned_data["address"], bank_account=form.cleaned_data["bank_account"],
+                members=members, actor=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc, fallback=member_errors)
+        else:
+            messages.success(request, _("家庭已登记。"))
+            return redirect("assistance:household-detail", pk=household.pk)
+    return render(request, "assistance/household_form.html",
+                  {"form": form, "formset": formset, "member_errors": member_errors})
+
+
+# --------------------------------------------------------------------------- enrolments and schemes
+
+
+@login_required
+def enrolment_create(request):
+    _caseworker(request)
+    initial = {}
+    if request.GET.get("member", "").isdigit():
+        member = restrict(Member.objects.filter(pk=request.GET["member"]), request.user).select_related("person").first()
+        initial["id_number"] = member.person.id_number if member else ""
+    form = EnrolmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = services.enrolment_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("救助对象认定已保存。"))
+            return redirect("assistance:household-detail", pk=enrolment.household_id)
+    return render(request, "assistance/form.html", {"form": form, "title": _("新增救助对象认定")})
+
+
+@login_required
+def scheme_list(request):
+    _staff(request)
+    page = _page(request, selectors.scheme_list(request.user))
+    return render(request, "assistance/scheme_list.html", {"page": page})
+
+
+@login_required
+def scheme_create(request):
+    _caseworker(request)
+    form = SchemeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        name = data.pop("campaign").strip()
+        data["region"] = data["region"].code
+        try:
+            campaign = Campaign.objects.get_or_create(name=name)[0] if name else None
+            services.scheme_create(actor=request.user, campaign=campaign, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("救助项目已创建。"))
+            return redirect("assistance:scheme-list")
+    return render(request, "assistance/form.html", {"form": form, "title": _("新建救助项目")})
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@login_required
+def batch_list(request):
+    _staff(request)
+    page = _page(request, selectors.batch_list(request.user).order_by("-id"))
+    return render(request, "assistance/batch_list.html", {"page": page})
+
+
+@login_required
+def batch_create(request):
+    _caseworker(request)
+    form = BatchForm(request.POST or None, user=request.user, schemes=selectors.scheme_list(request.user),
+                     initial={"scheme": request.GET.get("scheme")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_create(scheme=form.cleaned_data["scheme"], region=form.cleaned_data["region"].code,
+                                          actor=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("批次已创建，正在后台生成发放名单。"))
+            return redirect("assistance:batch-detail", pk=batch.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("新建发放批次")})
+
+
+def _batch_context(request, batch):
+    user = request.user
+    return {
+        "batch": batch,
+        "can_approve": batch.status == Batch.Status.DRAFT and user.has_role(Role.APPROVER)
+        and batch.created_by_id != user.pk,
+        "can_cancel": batch.status == Batch.Status.DRAFT,
+        "polling": batch.status in (Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING),
+    }
+
+
+@login_required
+def batch_detail(request, pk):
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    ctx = _batch_context(request, batch)
+    if batch.status != Batch.Status.BUILDING:
+        ctx["by_district"] = selectors.batch_totals_by_district(batch)
+        ctx["by_category"] = selectors.batch_totals_by_category(batch)
+    ctx["result_form"] = BankResultForm() if batch.status == Batch.Status.PAYING else None
+    return render(request, "assistance/batch_detail.html", ctx)
+
+
+@login_required
+def batch_progress(request, pk):
+    """The small partial the detail page polls every second (htmx). When the status has moved on,
+    the whole page reloads (HX-Refresh) to show the next step."""
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    response = render(request, "assistance/_batch_progress.html", _batch_context(request, batch))
+    seen = request.GET.get("status")
+    if seen and seen != batch.status:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def batch_approve(request, pk):
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_approve(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已审批，开始发放。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def batch_cancel(request, pk):
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_cancel(batch=batch, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("批次已取消。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@login_required
+def batch_payments(request, pk):
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    status = request.GET.get("status", "")
+    if status not in Payment.Status.values:
+        status = ""
+    page = _page(request, selectors.batch_payments(request.user, batch, status=status))
+    return render(request, "assistance/payment_list.html",
+                  {"batch": batch, "page": page, "status": status, "statuses": Payment.Status.choices})
+
+
+@login_required
+def batch_bank_file(request, pk):
+    """The disbursement CSV for the bank: the batch's pending payments (full ID numbers: the bank needs them)."""
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    if batch.status not in (Batch.Status.APPROVED, Batch.Status.PAYING, Batch.Status.PAID):
+        raise PermissionDenied(_("批次审批后才能下载银行代发文件。"))
+    rows = selectors.batch_payment_rows_for_bank(batch)
+
+    def stream():
+        yield "\ufeff" + _csv_lines(batch, [], header=True)
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == 2000:
+                yield _csv_lines(batch, chunk, header=False)
+                chunk = []
+        if chunk:
+            yield _csv_lines(batch, chunk, header=False)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-bank.csv"'
+    return response
+
+
+def _csv_lines(batch, rows, *, header: bool) -> str:
+    buf = io.StringIO()
+    write_bank_file(batch, rows, buf)
+    text = buf.getvalue()
+    return text if header else text.split("\r\n", 1)[1]
+
+
+@login_required
+@require_POST
+def batch_bank_result(request, pk):
+    _staff(request)
+    batch = selectors.batch_get(request.user, pk)
+    form = BankResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择银行回盘文件。"))
+        return redirect("assistance:batch-detail", pk=pk)
+    try:
+        rows = read_bank_result(form.cleaned_data["file"].read())
+        paid, failed = services.bank_result_apply(batch=batch, rows=rows, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("回盘已导入：成功 %(p)d 笔，失败 %(f)d 笔。") % {"p": paid, "f": failed})
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def payment_reissue(request, pk):
+    _staff(request)
+    payment = selectors.payment_get(request.user, pk)
+    try:
+        services.payment_reissue(payment=payment, actor=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新发放。"))
+    return redirect(reverse("assistance:batch-payments", args=[payment.batch_id]) + "?status=failed")
+
+
+@login_required
+@require_POST
+def payment_cancel(request, pk):
+    _staff(request)
+    payment = selectors.payment_get(request.user, pk)
+    try:
+        services.payment_cancel(payment=payment, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("发放明细已取消。"))
+    return redirect(reverse("assistance:batch-payments", args=[payment.batch_id]))
+
