@@ -69,6 +69,6 @@ class RegionCodeField(serializers.CharField):
         from portal.models import Region
 
         code = super().to_internal_value(data)
-        if not Region.objects.filter(code=code).exists():
+        if not (len(code) == 6 and code.isascii() and code.isdigit()) or not Region.objects.filter(code=code).exists():
             raise serializers.ValidationError("未知的行政区划代码。")
         return code
