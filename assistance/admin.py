@@ -1,0 +1,220 @@
+"""Admin: browse and search everything; money and status are read-only; state changes only through
+actions that call the services (so the same rules, locks and audit rows apply)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.money import yuan_display
+
+from . import services
+from .models import Batch, Campaign, Enrolment, Household, Member, Payment, PaymentAttempt, Scheme
+
+
+def _run(modeladmin, request, queryset, fn, done_message):
+    ok = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            ok += 1
+        except (ValidationError, PermissionDenied) as exc:
+            msg = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            modeladmin.message_user(request, f"#{obj.pk}: {msg}", level=messages.ERROR)
+    if ok:
+        modeladmin.message_user(request, done_message % {"n": ok}, level=messages.SUCCESS)
+
+
+class ReadOnlyMoneyStatus(admin.ModelAdmin):
+    money_fields: tuple = ()
+    always_readonly: tuple = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.money_fields, *self.always_readonly]
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    raw_id_fields = ["person"]
+    readonly_fields = ["person", "relation", "joined_on", "left_on"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ReadOnlyMoneyStatus):
+    list_display = ["id", "head", "region", "area", "address", "created_at"]
+    list_filter = ["area"]
+    search_fields = ["address", "head__name", "=head__id_number"]
+    list_select_related = ["region", "head"]
+    raw_id_fields = ["region", "head", "created_by"]
+    always_readonly = ("region", "area", "head", "created_by", "created_at")
+    exclude = ["bank_account"]
+    inlines = [MemberInline]
+
+    def has_add_permission(self, request):
+        return False  # households are registered through the caseworker form / API (validation, audit)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ReadOnlyMoneyStatus):
+    list_display = ["id", "person", "category", "amount", "start", "end", "status", "region"]
+    list_filter = ["category", "status"]
+    search_fields = ["=person__id_number", "person__name"]
+    list_select_related = ["person", "region"]
+    money_fields = ("monthly_amount", "status")
+    always_readonly = ("person", "household", "region", "category", "start", "end", "created_by")
+
+    @admin.display(description=_("月救助金额"))
+    def amount(self, obj):
+        return yuan_display(obj.monthly_amount)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    search_fields = ["name"]
+
+
+@admin.register(Scheme)
+class SchemeAdmin(ReadOnlyMoneyStatus):
+    list_display = ["id", "name", "kind", "unit", "region", "urban", "rural", "budget_y", "paid_y", "deadline"]
+    list_filter = ["kind", "unit", "payment_form"]
+    search_fields = ["name"]
+    list_select_related = ["region"]
+    money_fields = ("urban_amount", "rural_amount", "budget", "reserved", "paid", "months", "categories", "kind",
+                    "unit", "region")
+    always_readonly = ("created_by", "created_at")
+
+    @admin.display(description=_("城市标准"))
+    def urban(self, obj):
+        return yuan_display(obj.urban_amount)
+
+    @admin.display(description=_("农村标准"))
+    def rural(self, obj):
+        return yuan_display(obj.rural_amount)
+
+    @admin.display(description=_("预算"))
+    def budget_y(self, obj):
+        return yuan_display(obj.budget)
+
+    @admin.display(description=_("已发放"))
+    def paid_y(self, obj):
+        return yuan_display(obj.paid)
+
+    def has_add_permission(self, request):
+        return False  # created through the form / API (scheme_create)
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "scheme", "region", "status", "recipient_count", "total", "paid_count", "failed_count",
+                    "created_by", "approved_by"]
+    list_filter = ["status"]
+    list_select_related = ["scheme", "region", "created_by", "approved_by"]
+    actions = ["approve", "cancel", "resume"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("总金额"))
+    def total(self, obj):
+        return yuan_display(obj.total_amount)
+
+    @admin.action(description=_("审批并发放所选批次（制单人除外）"))
+    def approve(self, request, queryset):
+        _run(self, request, queryset, lambda b: services.batch_approve(batch=b, actor=request.user),
+             _("已审批 %(n)d 个批次。"))
+
+    @admin.action(description=_("取消所选待审批批次"))
+    def cancel(self, request, queryset):
+        _run(self, request, queryset, lambda b: services.batch_cancel(batch=b, actor=request.user, reason="管理后台取消"),
+             _("已取消 %(n)d 个批次。"))
+
+    @admin.action(description=_("继续生成/发放（中断后恢复）"))
+    def resume(self, request, queryset):
+        from . import tasks
+
+        def go(b):
+            if b.status == Batch.Status.BUILDING:
+                tasks.build_batch.delay(b.pk)
+            elif b.status in (Batch.Status.APPROVED, Batch.Status.PAYING):
+                tasks.pay_batch.delay(b.pk)
+            else:
+                raise ValidationError(_("该批次无需恢复。"))
+
+        _run(self, request, queryset, go, _("已重新排队 %(n)d 个批次。"))
+
+
+class AttemptInline(admin.TabularInline):
+    model = PaymentAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["channel", "outcome", "reference", "message", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["id", "batch", "name", "masked", "amount_y", "category", "status", "attempts"]
+    list_filter = ["status", "category"]
+    search_fields = ["name", "=id_number"]
+    list_select_related = ["batch"]
+    exclude = ["id_number"]
+    inlines = [AttemptInline]
+    actions = ["reissue", "cancel"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "id_number"] + ["masked"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("身份证号码"))
+    def masked(self, obj):
+        return obj.masked_id
+
+    @admin.display(description=_("金额"))
+    def amount_y(self, obj):
+        return yuan_display(obj.amount)
+
+    @admin.action(description=_("重新发放所选失败明细"))
+    def reissue(self, request, queryset):
+        _run(self, request, queryset, lambda p: services.payment_reissue(payment=p, actor=request.user),
+             _("已重新发放 %(n)d 笔。"))
+
+    @admin.action(description=_("取消所选明细"))
+    def cancel(self, request, queryset):
+        _run(self, request, queryset, lambda p: services.payment_cancel(payment=p, actor=request.user, reason="管理后台取消"),
+             _("已取消 %(n)d 笔。"))
+
+
+@admin.register(PaymentAttempt)
+class PaymentAttemptAdmin(admin.ModelAdmin):
+    list_display = ["id", "payment", "channel", "outcome", "reference", "at"]
+    list_filter = ["channel", "outcome"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,8 +1,18 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 
 from ..models import Area, Batch, Category, Household, Member, Payment, Scheme
+
+
+@extend_schema_field({"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(Category.values)},
+                     "example": ["dibao", "tekun"]})
+class CategoryListField(serializers.ListField):
+    """Target categories: dibao / tekun / orphan / low_income."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=Category.choices), allow_empty=False, **kwargs)
 
 
 class MemberInSerializer(serializers.Serializer):
@@ -70,7 +80,7 @@ class EnrolmentSerializer(serializers.Serializer):
 
 class SchemeSerializer(serializers.ModelSerializer):
     region = RegionCodeField()
-    categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices), allow_empty=False)
+    categories = CategoryListField()
     urban_amount = MoneyField()
     rural_amount = MoneyField()
     budget = MoneyField()
