@@ -1,0 +1,140 @@
+"""Admin: money and status are read-only; changes go through services (admin actions)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, services
+from .models import (
+    Account,
+    Institution,
+    Insured,
+    InsuredStatusChange,
+    LedgerEntry,
+    Relation,
+    SettlementLine,
+    SettlementRun,
+    Spend,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Insured)
+class InsuredAdmin(admin.ModelAdmin):
+    list_display = ["id", "person", "scheme", "region", "status", "wallet_opened", "created_at"]
+    list_filter = ["scheme", "status", "wallet_opened"]
+    search_fields = ["person__name", "=person__id_number", "region__code"]
+    list_select_related = ["person", "region"]
+    readonly_fields = ["person", "scheme", "region", "status", "wallet_opened", "created_at", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InsuredStatusChange)
+class InsuredStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "insured", "from_status", "to_status", "reason", "actor"]
+    list_select_related = ["insured__person", "actor"]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["id", "insured", "balance", "reserved", "updated_at"]
+    list_select_related = ["insured__person"]
+    search_fields = ["insured__person__name"]
+    readonly_fields = ["insured", "balance", "reserved", "updated_at"]
+    actions = ["verify_ledger_invariant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("核对账户与流水（余额 = 流水合计）"))
+    def verify_ledger_invariant(self, request, queryset):
+        bad = selectors.ledger_mismatches()
+        if not bad:
+            self.message_user(request, _("全部个人账户与流水一致。"), messages.SUCCESS)
+        for row in bad[:50]:
+            self.message_user(request, _("账户 #%(account)s：余额 %(balance)s，流水合计 %(ledger_balance)s；"
+                                         "占用 %(reserved)s，流水合计 %(ledger_reserved)s") % row, messages.ERROR)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "at", "account", "kind", "amount", "reserved_delta", "balance_after", "reserved_after",
+                    "relation", "spend"]
+    list_filter = ["kind"]
+    date_hierarchy = "at"
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "region"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["code", "region", "kind", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Relation)
+class RelationAdmin(admin.ModelAdmin):
+    list_display = ["id", "pooler", "beneficiary", "kinship", "quota", "used", "status", "created_at", "dissolved_at"]
+    list_filter = ["status", "kinship"]
+    list_select_related = ["pooler__person", "beneficiary__person"]
+    readonly_fields = ["pooler", "beneficiary", "kinship", "quota", "used", "status", "created_at", "created_by",
+                       "dissolved_at", "dissolved_by", "reason"]
+    actions = ["dissolve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("解除所选共济关系（释放未使用额度）"))
+    def dissolve(self, request, queryset):
+        done = 0
+        for relation in queryset.filter(status=Relation.Status.ACTIVE):
+            try:
+                services.relation_dissolve(actor=request.user, relation=relation, reason=_("管理员解除"))
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, "；".join(exc.messages), messages.ERROR)
+        self.message_user(request, _("已解除 %(n)s 个共济关系。") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(Spend)
+class SpendAdmin(ReadOnlyAdmin):
+    list_display = ["id", "occurred_at", "institution", "beneficiary", "category", "amount", "payer_region",
+                    "payee_region"]
+    list_filter = ["category"]
+    list_select_related = ["institution", "beneficiary__person"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(ReadOnlyAdmin):
+    list_display = ["month", "status", "run_at", "spend_count", "spend_amount", "line_count", "line_amount"]
+
+
+@admin.register(SettlementLine)
+class SettlementLineAdmin(ReadOnlyAdmin):
+    list_display = ["month", "payer_region", "payee_region", "count", "amount"]
+    list_filter = ["month"]

@@ -132,3 +132,45 @@ def test_settlement_page_runs_and_lists(pair, django_capture_on_commit_callbacks
     city = client_for(officer(region="341600"))
     assert "¥50.00" in city.get("/pooling/settlements/?month=2026-01").content.decode()
     assert city.post("/pooling/settlements/", {"month": "2026-01"}).status_code == 403
+
+
+def test_admin_is_read_only_and_verifies_ledger(pair, admin_user):
+    from medical_pooling.models import Account
+
+    worker, parent = pair
+    relation(worker, parent, 1000)
+    c = client_for(admin_user)
+    assert c.get("/admin/medical_pooling/ledgerentry/").status_code == 200
+    assert c.get("/admin/medical_pooling/ledgerentry/add/").status_code == 403
+    r = c.post("/admin/medical_pooling/account/", {"action": "verify_ledger_invariant",
+                                                   "_selected_action": [worker.account.pk]}, follow=True)
+    assert "全部个人账户与流水一致" in r.content.decode()
+    Account.objects.filter(pk=worker.account.pk).update(balance=5000)  # simulate a corrupted row ...
+    r = c.post("/admin/medical_pooling/account/", {"action": "verify_ledger_invariant",
+                                                   "_selected_action": [worker.account.pk]}, follow=True)
+    assert f"账户 #{worker.account.pk}：余额 5000" in r.content.decode()
+    Account.objects.filter(pk=worker.account.pk).update(balance=860000)  # ... and restore it
+
+
+def test_demo_seed(capsys):
+    from django.core.management import call_command
+
+    from medical_pooling import demo
+    from medical_pooling.models import SettlementLine
+    from portal.demo import BOZHOU_PARENT_ID, XIAN_WORKER_ID
+    from portal.demo import seed as seed_portal
+
+    class Out:
+        def write(self, text):
+            print(text)
+
+    seed_portal(Out(), password="demo12345")
+    demo.seed(Out())
+    worker = Insured.objects.get(person__id_number=XIAN_WORKER_ID)
+    rel = Relation.objects.get(pooler=worker, beneficiary__person__id_number=BOZHOU_PARENT_ID)
+    assert rel.used > 0 and Insured.objects.count() >= 100
+    month = services.previous_month()
+    assert SettlementLine.objects.filter(month=month, payer_region="610100", payee_region="341600").exists()
+    demo.seed(Out())  # idempotent
+    assert Insured.objects.count() == 102
+    assert call_command is not None

@@ -1,0 +1,93 @@
+"""Demo data: a worker in Xi'an pooling with a parent in Bozhou, hospital spends in Bozhou last month,
+that month cleared; plus ~100 insured people across several pooling regions. All through the services."""
+
+import datetime as dt
+import random
+
+from portal.demo import (
+    BOZHOU_HOSPITAL,
+    BOZHOU_PARENT_ID,
+    BOZHOU_PARENT_NAME,
+    XIAN_WORKER_ID,
+    XIAN_WORKER_NAME,
+)
+from portal.idnumber import make
+from portal.models import Role, User
+
+from . import services
+from .models import Insured
+
+# pooling region -> a county inside it (for ID numbers and institutions)
+REGIONS = {"610100": "610112", "341600": "341602", "120100": "120101", "320100": "320102", "440100": "440103",
+           "210100": "210102"}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
+KINSHIPS = ["spouse", "parent", "child", "sibling", "grandparent", "grandchild"]
+
+
+def seed(stdout):
+    if Insured.objects.filter(person__id_number=XIAN_WORKER_ID).exists():
+        stdout.write("medical_pooling: demo data already present")
+        return
+    officer = User.objects.filter(role=Role.INSURANCE_OFFICER, region__isnull=True).order_by("pk").first()
+    hospital_user = User.objects.filter(role=Role.INSTITUTION, institution_code=BOZHOU_HOSPITAL).first()
+    if officer is None or hospital_user is None:
+        officer = officer or User.objects.filter(is_superuser=True).first()
+    rnd = random.Random(2026)
+    month = services.previous_month()
+    start, _end = services.month_bounds(month)
+
+    worker = services.insured_create(actor=officer, id_number=XIAN_WORKER_ID, name=XIAN_WORKER_NAME,
+                                     scheme="employee", region="610100", balance=860000)
+    services.insured_create(actor=officer, id_number=BOZHOU_PARENT_ID, name=BOZHOU_PARENT_NAME,
+                            scheme="resident", region="341600")
+    worker_user = User.objects.filter(person=worker.person).first() or officer
+    rel = services.relation_create(actor=worker_user, pooler=worker, beneficiary_id_number=BOZHOU_PARENT_ID,
+                                   beneficiary_name=BOZHOU_PARENT_NAME, kinship="parent", quota=300000)
+    hospital = services.institution_ensure(code=BOZHOU_HOSPITAL, name="亳州市人民医院")
+    for day, hour, amount, category in [(3, 9, 38650, "medical"), (12, 15, 12480, "medical"),
+                                        (21, 10, 5620, "pharmacy")]:
+        services.spend_create(actor=hospital_user or officer, institution=hospital, relation_id=rel.pk,
+                              beneficiary_id_number=BOZHOU_PARENT_ID, category=category, amount=amount,
+                              occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
+
+    institutions = {
+        code: services.institution_ensure(code=f"H{county}00001", name=f"{name}定点医院")
+        for code, county, name in [("610100", "610112", "西安市"), ("341600", "341602", "亳州市"),
+                                   ("120100", "120101", "天津市"), ("320100", "320102", "南京市"),
+                                   ("440100", "440103", "广州市"), ("210100", "210102", "沈阳市")]
+    }
+    people = []
+    codes = list(REGIONS)
+    for n in range(100):
+        region = codes[n % len(codes)]
+        birth = f"{rnd.randint(1945, 2000)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
+        id_number = make(f"{REGIONS[region]}{birth}{n + 100:03d}")
+        name = SURNAMES[rnd.randrange(len(SURNAMES))] + GIVEN[rnd.randrange(len(GIVEN))] + GIVEN[rnd.randrange(len(GIVEN))]
+        scheme = "employee" if n % 3 else "resident"
+        balance = rnd.randint(500, 20000) * 100 if scheme == "employee" else 0
+        people.append(services.insured_create(actor=officer, id_number=id_number, name=name, scheme=scheme,
+                                              region=region, balance=balance))
+    employees = [p for p in people if p.scheme == "employee"]
+    spends = 0
+    for i, pooler in enumerate(employees[:40]):
+        beneficiary = rnd.choice([p for p in people if p.pk != pooler.pk])
+        pooler_user = officer  # relations on behalf of the demo people (they have no logins)
+        relation = services.relation_create(actor=pooler_user, pooler=pooler,
+                                            beneficiary_id_number=beneficiary.person.id_number,
+                                            beneficiary_name=beneficiary.person.name,
+                                            kinship=KINSHIPS[i % len(KINSHIPS)], quota=rnd.randint(100, 500) * 100)
+        for _k in range(rnd.randint(0, 3)):
+            amount = rnd.randint(10, 3000) * 10
+            if amount > relation.quota - relation.used:
+                break
+            services.spend_create(actor=officer, institution=institutions[beneficiary.region_id],
+                                  relation_id=relation.pk, beneficiary_id_number=beneficiary.person.id_number,
+                                  category=rnd.choice(["medical", "pharmacy", "premium"]), amount=amount,
+                                  occurred_at=start + dt.timedelta(days=rnd.randint(0, 27), hours=rnd.randint(8, 20)))
+            relation.refresh_from_db()
+            spends += 1
+    run = services.settlement_run(month=month, actor=officer)
+    stdout.write(f"medical_pooling: {len(people) + 2} insured, {len(employees[:40]) + 1} relations, "
+                 f"{spends + 3} spends; {month} cleared: {run.line_count} cross-region payments, "
+                 f"{run.line_amount / 100:.2f} yuan ({run.get_status_display()})")
