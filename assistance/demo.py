@@ -1,0 +1,154 @@
+"""Demo data for winter relief: the seed article's programmes, a few hundred households, one paid batch.
+
+- Tianjin 一次性生活补贴: 800 yuan/person urban, 700 rural, before the Spring Festival;
+- Shaanxi 取暖救助: 1200 yuan/household urban, 500 rural;
+- Xi'an 增发1个月低保金/特困供养金: each recipient's own monthly amount × 1 (built, approved and paid);
+- Jiangsu 一次性生活补贴: 200 yuan/person to 低保, 特困 and orphans, by 10 February, budget 16.89 million.
+
+Households, members and enrolments are bulk-inserted (persons through the registry service); the
+schemes and batches go through the services, so budgets, audit rows and payments are real.
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+
+from portal.idnumber import make
+from portal.models import User
+from portal.services import audit, person_get_or_create
+
+from . import services
+from .models import Area, Batch, Campaign, Category, Enrolment, Household, Member, Scheme
+
+CAMPAIGN = "2025–26 寒冬送温暖专项救助行动"
+START = dt.date(2025, 1, 1)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红梅玉兰志刚淑珍德福春燕海峰"
+STREETS = ["幸福路", "人民路", "解放路", "建设路", "和平街", "友谊路", "长乐路", "凤城路", "中山路", "新华街"]
+
+# district -> (households, monthly dibao per person urban, rural, fen)
+DISTRICTS = {
+    "120101": (30, 124500, 124500), "120102": (30, 124500, 124500), "120104": (30, 124500, 124500),
+    "120116": (40, 124500, 110000),
+    "610102": (30, 79000, 56000), "610112": (40, 79000, 56000), "610113": (30, 79000, 56000),
+    "610116": (40, 79000, 56000), "610202": (20, 72000, 52000), "610302": (20, 72000, 52000),
+    "320102": (20, 95000, 95000), "320106": (20, 95000, 95000), "320311": (20, 86000, 74000),
+}
+
+
+def _user(username):
+    return User.objects.filter(username=username).first()
+
+
+def _people(rnd, region, n, used):
+    out = []
+    while len(out) < n:
+        birth = dt.date(1938, 1, 1) + dt.timedelta(days=rnd.randint(0, 31000))
+        number = make(f"{region}{birth:%Y%m%d}{rnd.randint(0, 999):03d}")
+        if number in used:
+            continue
+        used.add(number)
+        name = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + (rnd.choice(GIVEN) if rnd.random() < 0.7 else "")
+        out.append((number, name, birth))
+    return out
+
+
+def _households(stdout, admin):
+    """Bulk: households, members and enrolments across the demo districts."""
+    rnd = random.Random(2025)
+    used: set[str] = set()
+    plan = []  # (region, area, address, [(person, relation)], [(person, category, fen)])
+    for region, (count, urban_fen, rural_fen) in DISTRICTS.items():
+        for i in range(count):
+            area = Area.URBAN if i % 3 else Area.RURAL
+            size = rnd.choice([1, 1, 2, 2, 3, 4])
+            people = _people(rnd, region, size, used)
+            persons = [person_get_or_create(id_number=n, name=name) for n, name, _b in people]
+            relations = ["head"] + [rnd.choice(["spouse", "child", "parent"]) for _ in persons[1:]]
+            base = urban_fen if area == Area.URBAN else rural_fen
+            roll = rnd.random()
+            enrol = []
+            if size == 1 and roll < 0.3:
+                enrol.append((persons[0], Category.TEKUN, base + 40000))
+            elif roll < 0.8:
+                enrol += [(p, Category.DIBAO, base - rnd.randint(0, 20) * 1000) for p in persons]
+            else:
+                enrol.append((persons[0], Category.LOW_INCOME, 0))
+            if size >= 3 and rnd.random() < 0.1:
+                enrol.append((persons[-1], Category.ORPHAN, 150000))
+            street = rnd.choice(STREETS)
+            plan.append((region, area, f"{street}{rnd.randint(1, 300)}号{rnd.randint(1, 20)}栋{rnd.randint(101, 2404)}室",
+                         list(zip(persons, relations, strict=True)), enrol))
+    households = Household.objects.bulk_create([
+        Household(region_id=region, area=area, address=address, head=members[0][0], created_by=admin,
+                  bank_account=f"62220{rnd.randint(10**13, 10**14 - 1)}")
+        for region, area, address, members, _e in plan
+    ])
+    Member.objects.bulk_create([
+        Member(household=h, person=p, relation=rel, joined_on=START)
+        for h, (_r, _a, _ad, members, _e) in zip(households, plan, strict=True) for p, rel in members
+    ])
+    Enrolment.objects.bulk_create([
+        Enrolment(person=p, household=h, region_id=h.region_id, category=cat, monthly_amount=fen, start=START,
+                  created_by=admin)
+        for h, (_r, _a, _ad, _m, enrol) in zip(households, plan, strict=True) for p, cat, fen in enrol
+    ])
+    audit(actor=admin, action="assistance.demo_seed", object_type="assistance.Household", object_id="*",
+          after={"households": len(households)}, note="演示数据")
+    stdout.write(f"  社会救助：{len(households)} 户家庭已登记")
+    return households
+
+
+def seed(stdout):
+    if Scheme.objects.filter(campaign__name=CAMPAIGN).exists():
+        stdout.write("  社会救助：演示数据已存在，跳过")
+        return
+    admin = _user("admin")
+    cw, ap = _user("caseworker"), _user("approver")
+    cw_tj, cw_sx = _user("caseworker_tj"), _user("caseworker_sx")
+    if not all([admin, cw, ap, cw_tj, cw_sx]):
+        stdout.write("  社会救助：缺少演示账号，跳过")
+        return
+    _households(stdout, admin)
+    campaign = Campaign.objects.get_or_create(
+        name=CAMPAIGN, defaults={"starts_on": dt.date(2025, 11, 1), "ends_on": dt.date(2026, 3, 31)})[0]
+    common = {"campaign": campaign}
+    services.scheme_create(
+        name="天津市一次性生活补贴", kind=Scheme.Kind.ONE_TIME, region="120000", unit=Scheme.Unit.PERSON,
+        categories=["dibao", "tekun", "orphan"], urban_amount=80000, rural_amount=70000,
+        budget=106_400_000_00, deadline=dt.date(2026, 2, 16), actor=cw_tj, **common)
+    services.scheme_create(
+        name="陕西省取暖救助", kind=Scheme.Kind.HEATING, region="610000", unit=Scheme.Unit.HOUSEHOLD,
+        categories=["dibao", "tekun", "orphan"], urban_amount=120000, rural_amount=50000,
+        budget=300_000_000_00, deadline=dt.date(2025, 12, 31), actor=cw_sx, **common)
+    xian = services.scheme_create(
+        name="西安市增发1个月低保金和特困供养金", kind=Scheme.Kind.EXTRA_MONTH, region="610100",
+        unit=Scheme.Unit.PERSON, categories=["dibao", "tekun"], urban_amount=0, rural_amount=0, months=1,
+        budget=80_000_000_00, deadline=dt.date(2026, 1, 31), actor=cw, **common)
+    services.scheme_create(
+        name="江苏省一次性生活补贴", kind=Scheme.Kind.ONE_TIME, region="320000", unit=Scheme.Unit.PERSON,
+        categories=["dibao", "tekun", "orphan"], urban_amount=20000, rural_amount=20000,
+        budget=16_890_000_00, deadline=dt.date(2026, 2, 10), payment_form=Scheme.PaymentForm.BANK,
+        actor=admin, **common)
+
+    # Xi'an: built by the caseworker, approved by the approver, paid (the pages show real numbers).
+    with transaction.atomic():
+        batch = services.batch_create(scheme=xian, region="610100", actor=cw)
+    services.batch_build(batch_id=batch.pk)
+    batch.refresh_from_db()
+    services.batch_approve(batch=batch, actor=ap)
+    services.batch_pay(batch_id=batch.pk)
+    batch.refresh_from_db()
+    # Tianjin: a draft waiting for its approver.
+    tianjin = Scheme.objects.get(name="天津市一次性生活补贴")
+    with transaction.atomic():
+        draft = services.batch_create(scheme=tianjin, region="120000", actor=cw_tj)
+    services.batch_build(batch_id=draft.pk)
+    draft.refresh_from_db()
+    stdout.write(
+        f"  社会救助：4 个救助项目；西安增发批次 #{batch.pk} {batch.get_status_display()}"
+        f"（{batch.paid_count} 人，{batch.paid_amount / 100:,.2f} 元）；天津批次 #{draft.pk} "
+        f"{Batch.Status(draft.status).label}（{draft.recipient_count} 人）"
+    )
