@@ -221,8 +221,9 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
         raise ValidationError({"beneficiary_name": [_("被共济人姓名与身份证号码不一致。")]})
     if beneficiary.pk == pooler.pk:
         raise ValidationError({"beneficiary_id_number": [_("不能与本人建立共济关系。")]})
-    if beneficiary.status == Insured.Status.DECEASED:
-        raise ValidationError({"beneficiary_id_number": [_("被共济人已死亡。")]})
+    if not beneficiary.is_active:
+        raise ValidationError({"beneficiary_id_number": [_("被共济人当前不在参保缴费状态（%(status)s）。")
+                                                         % {"status": beneficiary.get_status_display()}]})
     if Relation.objects.filter(pooler=pooler, beneficiary=beneficiary, status=Relation.Status.ACTIVE).exists():
         raise ValidationError({"beneficiary_id_number": [_("您与该亲属已有生效的共济关系，请直接调整额度。")]})
     if quota > account.available:

@@ -165,6 +165,12 @@ def test_create_relation_self_and_duplicate(api, worker, parent, worker_user):
     assert Relation.objects.count() == 1
 
 
+def test_beneficiary_must_be_actively_insured(api, worker_user):
+    gone = insured(scheme="resident", region="341600", person_region="341602", status="terminated")
+    r = api(worker_user).post(f"{BASE}/relations/", _rel_body(gone), format="json")
+    assert r.status_code == 400 and "beneficiary_id_number" in r.json()
+
+
 def test_resident_or_inactive_cannot_pool(api, worker, parent):
     r = api(citizen_user(parent)).post(f"{BASE}/relations/", _rel_body(worker, kinship="child"), format="json")
     assert r.status_code == 400 and "detail" in r.json()

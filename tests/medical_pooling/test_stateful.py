@@ -55,7 +55,9 @@ class PoolingMachine(RuleBasedStateMachine):
         pooler, user = self.people[p]
         ben = self.people[b][0]
         dup = any(r["active"] and r["pooler"] == pooler.pk and r["beneficiary"] == ben.pk for r in self.rels.values())
-        expect = (p != b and not dup and self.model[pooler.pk]["active"] and quota <= self.available(pooler.pk))
+        ben_active = self.model.get(ben.pk, {"active": True})["active"]
+        expect = (p != b and not dup and self.model[pooler.pk]["active"] and ben_active
+                  and quota <= self.available(pooler.pk))
         out = {}
 
         def go():
