@@ -16,8 +16,13 @@ from .models import (
     Certificate,
     CertificateSerial,
     ClassEnrolment,
+    Competition,
+    CompetitionEntry,
+    EmploymentFollowUp,
     EntryRule,
+    JudgeScore,
     Level,
+    PromotionRule,
     Standard,
     TrainingClass,
     TrainingInstitution,
@@ -159,6 +164,57 @@ class CertificateAdmin(ScopedAdmin):
 @admin.register(CertificateSerial)
 class CertificateSerialAdmin(admin.ModelAdmin):
     list_display = ["evaluator_code", "year", "level", "last_serial"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PromotionRule)
+class PromotionRuleAdmin(admin.ModelAdmin):
+    list_display = ["region", "tier", "award", "levels_up", "grant_level", "highest_level", "active"]
+    list_filter = ["tier", "award", "active"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Competition)
+class CompetitionAdmin(ScopedAdmin):
+    list_display = ["name", "edition", "tier", "region", "held_on"]
+    list_filter = ["tier"]
+    search_fields = ["name"]
+    autocomplete_fields = ["region"]
+
+
+class JudgeScoreInline(admin.TabularInline):
+    model = JudgeScore
+    extra = 0
+    can_delete = False
+    readonly_fields = ["judge", "score"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CompetitionEntry)
+class CompetitionEntryAdmin(ScopedAdmin):
+    list_display = ["dish_name", "person", "competition", "final_score", "award", "certificate"]
+    list_filter = ["award"]
+    search_fields = ["dish_name", "person__name"]
+    readonly_fields = ["final_score", "award", "certificate"]
+    raw_id_fields = ["person", "competition"]
+    inlines = [JudgeScoreInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EmploymentFollowUp)
+class EmploymentFollowUpAdmin(ScopedAdmin):
+    list_display = ["person", "certificate", "followed_on", "outcome", "brand", "jobs_created"]
+    list_filter = ["outcome", "brand"]
+    raw_id_fields = ["person", "certificate"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

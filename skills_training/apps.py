@@ -16,5 +16,8 @@ class SkillsTrainingConfig(AppConfig):
             NavItem(_("技能评价"), "skills_training:assessment-list", staff, _("录入理论、技能成绩，通过即发证")),
             NavItem(_("技能等级证书"), "skills_training:certificate-list", staff, _("证书查询、打印、撤销与补发")),
             NavItem(_("培训班"), "skills_training:class-list", staff, _("培训机构、班级、学员报名与出勤")),
+            NavItem(_("技能大赛"), "skills_training:competition-list", staff, _("赛事、参赛作品、评分、奖项与晋升")),
+            NavItem(_("就业回访"), "skills_training:followup-list", staff, _("持证人员就业去向与收入变化")),
+            NavItem(_("亳州养生劳务品牌"), "skills_training:dashboard", staff, _("培训、证书、通过率、就业看板")),
             NavItem(_("证书查验"), "skills_training:verify", staff, _("公开的证书真伪查询")),
         )

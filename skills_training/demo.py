@@ -7,7 +7,7 @@ from portal.idnumber import make
 from portal.models import User
 
 from . import services
-from .models import Certificate, TrainingInstitution
+from .models import Award, Certificate, PromotionRule, TrainingInstitution
 
 SCHOOL_CODE = "BZYS0001"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -35,8 +35,8 @@ def _print(stdout, valid, revoked):
 def seed(stdout):
     actor = User.objects.filter(username="trainer").first() or User.objects.filter(is_superuser=True).first()
     if TrainingInstitution.objects.filter(code=SCHOOL_CODE).exists():
-        valid = Certificate.objects.filter(status="valid", evaluator__code=SCHOOL_CODE).first()
-        revoked = Certificate.objects.filter(status="revoked", evaluator__code=SCHOOL_CODE).first()
+        valid = Certificate.objects.filter(status="valid", evaluator__code=SCHOOL_CODE).order_by("id").first()
+        revoked = Certificate.objects.filter(status="revoked", evaluator__code=SCHOOL_CODE).order_by("id").first()
         if valid and revoked:
             _print(stdout, valid, revoked)
         return
@@ -70,5 +70,63 @@ def seed(stdout):
     certificates = list(Certificate.objects.filter(evaluator=school).order_by("id"))
     revoked = services.certificate_revoke(number=certificates[1].number, reason="考试期间替考，经核实撤销", actor=actor)
     services.certificate_reissue(number=certificates[2].number, reason="证书遗失，本人申请补发", actor=actor)
-    stdout.write(f"药膳制作师：{trainee} 名学员、{len(certificates)} 张证书（1 张已撤销）。")
+    promoted = _competition(school, actor)
+    followups = _followups(school, actor)
+    stdout.write(f"药膳制作师：{trainee} 名学员、{len(certificates)} 张评价证书（1 张已撤销）、"
+                 f"技能大赛晋升 {promoted} 人、就业回访 {followups} 人。")
     _print(stdout, certificates[0], revoked)
+
+
+# Anhui's promotion rules (data): award at a tier -> levels up / level for those without a certificate.
+PROMOTION_RULES = [
+    ("national", Award.GOLD, 1, 3, 2), ("national", Award.SILVER, 1, 4, 2), ("national", Award.BRONZE, 1, 4, 3),
+    ("provincial", Award.GOLD, 1, 4, 3), ("provincial", Award.SILVER, 1, 4, 3), ("city", Award.GOLD, 1, 5, 4),
+]
+DISHES = ["茯苓牛骨髓", "当归生姜羊肉汤", "黄芪炖乌鸡", "芍药花糕", "山药枸杞粥", "百合莲子羹", "天麻鱼头汤", "菊花茶酥"]
+AWARDS = [Award.GOLD, Award.SILVER, Award.SILVER, Award.BRONZE, Award.BRONZE, Award.EXCELLENCE, Award.EXCELLENCE,
+          Award.NONE]
+
+
+def _competition(school, actor) -> int:
+    for tier, award, up, grant, highest in PROMOTION_RULES:
+        PromotionRule.objects.get_or_create(region_id="340000", tier=tier, award=award, defaults={
+            "levels_up": up, "grant_level": grant, "highest_level": highest})
+    competition = services.competition_create(name="全国药膳制作技能大赛", edition=6, tier="national",
+                                              region_code="341602", held_on=dt.date(2025, 9, 20), organiser=school,
+                                              actor=actor)
+    promoted = 0
+    for i, dish in enumerate(DISHES):
+        id_number, name = _trainee(i * 3)
+        entry = services.entry_create(competition=competition, id_number=id_number, name=name, dish_name=dish,
+                                      actor=actor)
+        judges = {f"{j}评委": 96 - i * 3 - (j_i % 3) for j_i, j in enumerate("赵钱孙李周")}
+        services.entry_score(entry=entry, scores=judges, actor=actor)
+        services.entry_award(entry=entry, award=AWARDS[i], actor=actor)
+        if AWARDS[i] in (Award.GOLD, Award.SILVER):
+            services.promotion_apply(entry=entry, actor=actor, issued_on=dt.date(2025, 10, 8))
+            promoted += 1
+    return promoted
+
+
+OUTCOMES = [  # outcome, brand, employer, before, after (yuan/month), jobs created
+    ("restaurant", "cuisine", "华佗药膳坊", 2800, 9800, 18), ("employed", "cuisine", "亳州古井大酒店", 2500, 5200, 2),
+    ("tea_shop", "tea", "药都养生茶饮", 2200, 7600, 12), ("massage_shop", "massage", "五禽戏推拿馆", 2600, 8200, 14),
+    ("employed", "cuisine", "济人药业职工食堂", 2000, 4800, 1), ("restaurant", "cuisine", "芍花园药膳馆", 3000, 11000, 20),
+    ("employed", "tea", "亳州养生茶业公司", 1800, 4200, 0), ("not_working", "cuisine", "", 1500, 1500, 0),
+]
+
+
+def _followups(school, actor) -> int:
+    certs = Certificate.objects.filter(evaluator=school, status="valid", source="assessment",
+                                       issued_on__lte=dt.date(2025, 12, 31)).select_related("holder").order_by("id")
+    done = 0
+    for i, cert in enumerate(certs[:16]):
+        outcome, brand, employer, before, after, jobs = OUTCOMES[i % len(OUTCOMES)]
+        services.followup_record(certificate=cert, followed_on=cert.issued_on + dt.timedelta(days=190),
+                                 outcome=outcome, brand=brand, employer=employer, income_before=before * 100,
+                                 income_after=after * 100, jobs_created=jobs, actor=actor)
+        done += 1
+    return done
+
+
+

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Diploma, RuleTemplate, Title
+from .models import Award, CompetitionTier, Diploma, EmploymentFollowUp, RuleTemplate, Title
 
 SCORE_ATTRS = {"min": "0", "max": "100", "step": "0.01", "inputmode": "decimal"}
 
@@ -63,3 +63,63 @@ class EnrolmentForm(forms.Form):
 class AttendanceForm(forms.Form):
     attendance = forms.IntegerField(label=_("出勤课时"), min_value=0)
     completed = forms.BooleanField(label=_("已结业"), required=False)
+
+
+class CompetitionForm(forms.Form):
+    name = forms.CharField(label=_("赛事名称"), max_length=128)
+    edition = forms.IntegerField(label=_("届次"), min_value=1)
+    tier = forms.ChoiceField(label=_("赛事级别"), choices=CompetitionTier.choices)
+    region = forms.RegexField(label=_("举办地行政区划代码"), regex=r"^\d{6}$", max_length=6)
+    held_on = forms.DateField(label=_("比赛日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EntryForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    name = forms.CharField(label=_("选手姓名"), max_length=64)
+    dish_name = forms.CharField(label=_("参赛作品(菜品)"), max_length=64)
+
+
+class JudgeScoresForm(forms.Form):
+    """Five judge/score pairs; blank pairs are ignored; the service requires at least three."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, 6):
+            self.fields[f"judge_{i}"] = forms.CharField(label=_("评委%(i)s") % {"i": i}, max_length=64, required=False)
+            self.fields[f"score_{i}"] = score_field(_("评分%(i)s") % {"i": i})
+
+    def scores(self) -> dict:
+        data = self.cleaned_data
+        return {data[f"judge_{i}"]: data[f"score_{i}"] for i in range(1, 6)
+                if data.get(f"judge_{i}") and data.get(f"score_{i}") is not None}
+
+
+class AwardForm(forms.Form):
+    award = forms.ChoiceField(label=_("奖项"), choices=Award.choices)
+
+
+class FollowUpForm(forms.Form):
+    certificate_number = forms.CharField(label=_("证书编号"), max_length=22)
+    followed_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.ChoiceField(label=_("就业情况"), choices=EmploymentFollowUp.Outcome.choices)
+    brand = forms.ChoiceField(label=_("劳务品牌方向"), choices=EmploymentFollowUp.Brand.choices)
+    employer = forms.CharField(label=_("就业单位/店名"), max_length=128, required=False)
+    income_before = forms.CharField(label=_("培训前月收入（元）"), max_length=16, initial="0.00")
+    income_after = forms.CharField(label=_("回访时月收入（元）"), max_length=16, initial="0.00")
+    jobs_created = forms.IntegerField(label=_("带动就业人数"), min_value=0, initial=0)
+
+    def _fen(self, field):
+        from django.core.exceptions import ValidationError
+
+        from portal.money import to_fen
+
+        try:
+            return to_fen(self.cleaned_data[field])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def clean_income_before(self):
+        return self._fen("income_before")
+
+    def clean_income_after(self):
+        return self._fen("income_after")

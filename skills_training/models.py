@@ -304,6 +304,8 @@ class Certificate(models.Model):
     revoke_reason = models.CharField(_("撤销原因"), max_length=255, blank=True)
     reissue_count = models.PositiveSmallIntegerField(_("补发次数"), default=0)
     reissue_note = models.CharField(_("补发说明"), max_length=255, blank=True)
+    source = models.CharField(_("取得方式"), max_length=16, default="assessment",
+                              choices=[("assessment", _("技能评价")), ("competition", _("技能竞赛晋升"))])
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope = Scope(region="region", roles=STAFF_ROLES)
@@ -342,3 +344,154 @@ class CertificateSerial(models.Model):
 
     def __str__(self):
         return f"{self.evaluator_code}/{self.year}/{self.level}: {self.last_serial}"
+
+
+class Award(models.TextChoices):
+    GOLD = "gold", _("金奖")
+    SILVER = "silver", _("银奖")
+    BRONZE = "bronze", _("铜奖")
+    EXCELLENCE = "excellence", _("优胜奖")
+    NONE = "none", _("未获奖")
+
+
+class CompetitionTier(models.TextChoices):
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    CITY = "city", _("市级")
+
+
+class Competition(models.Model):
+    """One edition of a skills competition (技能大赛)."""
+
+    name = models.CharField(_("赛事名称"), max_length=128)
+    edition = models.PositiveSmallIntegerField(_("届次"))
+    tier = models.CharField(_("赛事级别"), max_length=16, choices=CompetitionTier.choices)
+    region = models.ForeignKey("portal.Region", verbose_name=_("举办地"), on_delete=models.PROTECT, related_name="+")
+    organiser = models.ForeignKey(TrainingInstitution, verbose_name=_("承办/评价机构"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="competitions")
+    held_on = models.DateField(_("比赛日期"))
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("技能大赛")
+        verbose_name_plural = _("技能大赛")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.name}（第{self.edition}届）"
+
+
+class CompetitionEntry(models.Model):
+    competition = models.ForeignKey(Competition, verbose_name=_("赛事"), on_delete=models.PROTECT, related_name="entries")
+    person = models.ForeignKey("portal.Person", verbose_name=_("选手"), on_delete=models.PROTECT, related_name="+")
+    dish_name = models.CharField(_("参赛作品(菜品)"), max_length=64)
+    final_score = models.DecimalField(_("最终得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    award = models.CharField(_("奖项"), max_length=16, choices=Award.choices, default=Award.NONE)
+    certificate = models.OneToOneField(Certificate, verbose_name=_("晋升证书"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="competition_entry")
+
+    scope = Scope(region="competition__region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("参赛作品")
+        verbose_name_plural = _("参赛作品")
+        ordering = ["competition", "-final_score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "person"], name="training_entry_person_uniq"),
+            models.CheckConstraint(condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=100),
+                                   name="training_entry_score_0_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.dish_name}"
+
+
+class JudgeScore(models.Model):
+    entry = models.ForeignKey(CompetitionEntry, verbose_name=_("参赛作品"), on_delete=models.CASCADE,
+                              related_name="judge_scores")
+    judge = models.CharField(_("评委"), max_length=64)
+    score = models.DecimalField(_("评分"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("评委评分")
+        verbose_name_plural = _("评委评分")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "judge"], name="training_judge_score_uniq"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="training_judge_score_0_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.judge}: {self.score}"
+
+
+class PromotionRule(models.Model):
+    """Regional rule (data): an award at a competition of a tier held in `region` (or below) raises the
+    winner's level by `levels_up` (to `grant_level` when they hold no certificate), never above `highest_level`."""
+
+    region = models.ForeignKey("portal.Region", verbose_name=_("适用区域"), on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("赛事级别"), max_length=16, choices=CompetitionTier.choices)
+    award = models.CharField(_("奖项"), max_length=16, choices=Award.choices)
+    levels_up = models.PositiveSmallIntegerField(_("晋升级数"), default=1)
+    grant_level = models.PositiveSmallIntegerField(_("无证者授予等级"), default=4)
+    highest_level = models.PositiveSmallIntegerField(_("最高可晋升至"), default=2, help_text=_("1=一级 … 5=五级"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("竞赛晋升规则")
+        verbose_name_plural = _("竞赛晋升规则")
+        ordering = ["region", "tier", "award"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "tier", "award"], name="training_promotion_rule_uniq"),
+            models.CheckConstraint(condition=Q(grant_level__gte=1, grant_level__lte=5, highest_level__gte=1,
+                                                highest_level__lte=5), name="training_promotion_levels_1_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.get_tier_display()} {self.get_award_display()} +{self.levels_up}"
+
+
+class EmploymentFollowUp(models.Model):
+    """Six months after certification: what the holder does now. Income in integer fen (per month)."""
+
+    class Outcome(models.TextChoices):
+        EMPLOYED = "employed", _("企业就业")
+        RESTAURANT = "restaurant", _("自主创业：药膳餐馆")
+        TEA_SHOP = "tea_shop", _("自主创业：养生茶饮店")
+        MASSAGE_SHOP = "massage_shop", _("自主创业：养生推拿店")
+        NOT_WORKING = "not_working", _("未就业")
+
+    class Brand(models.TextChoices):
+        CUISINE = "cuisine", _("养生药膳")
+        TEA = "tea", _("养生茶饮")
+        MASSAGE = "massage", _("养生推拿")
+
+    certificate = models.ForeignKey(Certificate, verbose_name=_("证书"), on_delete=models.PROTECT,
+                                    related_name="followups")
+    person = models.ForeignKey("portal.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("portal.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    followed_on = models.DateField(_("回访日期"))
+    outcome = models.CharField(_("就业情况"), max_length=16, choices=Outcome.choices)
+    brand = models.CharField(_("劳务品牌方向"), max_length=16, choices=Brand.choices, default=Brand.CUISINE)
+    employer = models.CharField(_("就业单位/店名"), max_length=128, blank=True)
+    income_before = models.BigIntegerField(_("培训前月收入(分)"), default=0)
+    income_after = models.BigIntegerField(_("回访时月收入(分)"), default=0)
+    jobs_created = models.PositiveIntegerField(_("带动就业人数"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("就业回访")
+        verbose_name_plural = _("就业回访")
+        ordering = ["-followed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(income_before__gte=0, income_after__gte=0),
+                                   name="training_followup_income_nonneg"),
+            models.UniqueConstraint(fields=["certificate", "followed_on"], name="training_followup_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.followed_on} {self.get_outcome_display()}"

@@ -1,11 +1,19 @@
 """Reads. Staff reads start from `portal.scoping.restrict`; the public verification reads are public by design."""
 
 from django.core import signing
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from portal.scoping import restrict
 
-from .models import Assessment, Certificate, ClassEnrolment, TrainingClass, TrainingInstitution
+from .models import (
+    Assessment,
+    Certificate,
+    ClassEnrolment,
+    Competition,
+    EmploymentFollowUp,
+    TrainingClass,
+    TrainingInstitution,
+)
 
 QR_SALT = "skills_training.certificate-qr"
 
@@ -57,3 +65,45 @@ def certificate_by_qr(number: str, token: str) -> Certificate | None:
     if not token or not signing.constant_time_compare(expected, token):
         return None
     return Certificate.objects.select_related("level").filter(number=number).first()
+
+
+def competition_list(user):
+    return restrict(Competition.objects.select_related("region", "organiser"), user).annotate(
+        entry_count=Count("entries")).order_by("-held_on", "-id")
+
+
+def followup_list(user):
+    return restrict(EmploymentFollowUp.objects.select_related("certificate__level", "person"), user)
+
+
+def employment_outcomes_for_person(person_id: int):
+    """For other apps (assistance's re-verification): a person's follow-ups, newest first. The caller
+    decides who may see them (its own household scope); this selector returns outcome facts only."""
+    return EmploymentFollowUp.objects.filter(person_id=person_id).values(
+        "followed_on", "outcome", "employer", "income_before", "income_after").order_by("-followed_on")
+
+
+def brand_dashboard(user) -> dict:
+    """Figures for the labour-brand dashboard ("亳州养生"), all from scoped querysets, a fixed number of queries."""
+    certs = certificate_list(user)
+    by_level = dict(certs.filter(status=Certificate.Status.VALID).values_list("level__number").annotate(n=Count("id"))
+                    .values_list("level__number", "n"))
+    rates = list(assessment_list(user).filter(institution__isnull=False).values("institution__name")
+                 .annotate(total=Count("id"), passed=Count("id", filter=Q(passed=True))).order_by("institution__name"))
+    followups = followup_list(user)
+    outcomes = dict(followups.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    totals = followups.aggregate(n=Count("id"), people=Count("person", distinct=True), jobs=Sum("jobs_created"),
+                                 before=Sum("income_before"), after=Sum("income_after"))
+    working = sum(n for outcome, n in outcomes.items() if outcome != EmploymentFollowUp.Outcome.NOT_WORKING)
+    return {
+        "trainee_times": enrolment_list(user).count(),
+        "certificates": sum(by_level.values()),
+        "by_level": {n: by_level.get(n, 0) for n in (5, 4, 3, 2, 1)},
+        "pass_rates": [{**r, "rate": round(100 * r["passed"] / r["total"], 1) if r["total"] else 0} for r in rates],
+        "outcomes": outcomes,
+        "followups": totals["n"],
+        "employment_rate": round(100 * working / totals["n"], 1) if totals["n"] else 0,
+        "jobs": totals["jobs"] or 0,
+        "jobs_per_maker": round((totals["jobs"] or 0) / totals["people"], 1) if totals["people"] else 0,
+        "income_gain": ((totals["after"] or 0) - (totals["before"] or 0)) // totals["n"] if totals["n"] else 0,
+    }

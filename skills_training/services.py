@@ -23,12 +23,18 @@ from portal.services import audit, person_get_or_create, person_name_matches
 from .models import (
     Assessment,
     AssessorScore,
+    Award,
     Certificate,
     CertificateSerial,
     ClassEnrolment,
+    Competition,
+    CompetitionEntry,
     Diploma,
+    EmploymentFollowUp,
     EntryRule,
+    JudgeScore,
     Level,
+    PromotionRule,
     Standard,
     Title,
     TrainingClass,
@@ -323,7 +329,7 @@ def _next_serial(evaluator_code: str, year: int, level: int) -> int:
 @transaction.atomic
 def certificate_issue(*, holder, level: Level, region_code: str, evaluator: TrainingInstitution | None = None,
                       issued_on: dt.date | None = None, assessment: Assessment | None = None,
-                      site_code: str = "001", actor) -> Certificate:
+                      site_code: str = "001", source: str = "assessment", actor) -> Certificate:
     """The one way a certificate comes to exist (assessments and competition promotions)."""
     issued_on = issued_on or timezone.localdate()
     if evaluator is not None and evaluator.evaluator_code:
@@ -342,7 +348,7 @@ def certificate_issue(*, holder, level: Level, region_code: str, evaluator: Trai
         occupation=level.standard.occupation, occupation_code=level.standard.code, level=level,
         evaluator=evaluator if evaluator is not None and evaluator.evaluator_code else None,
         evaluator_name=evaluator_name, evaluator_code=evaluator_code, region_id=region_code,
-        assessment=assessment, issued_on=issued_on,
+        assessment=assessment, issued_on=issued_on, source=source,
     )
     audit(actor=actor, action="training.certificate_issue", obj=certificate, region_code=region_code,
           after={"number": number, "level": level.number, "status": certificate.status})
@@ -458,3 +464,145 @@ def enrolment_update(*, enrolment: ClassEnrolment, attendance: int, completed: b
     audit(actor=actor, action="training.enrolment_update", obj=enrolment, region_code=region, before=before,
           after={"attendance": attendance, "completed": completed})
     return enrolment
+
+
+# --------------------------------------------------------------------------- competitions
+
+@transaction.atomic
+def competition_create(*, name: str, edition: int, tier: str, region_code: str, held_on: dt.date,
+                       organiser: TrainingInstitution | None = None, actor) -> Competition:
+    if not region_in_scope(actor, region_code):
+        raise PermissionDenied(_("该区域不在您的管辖范围内。"))
+    competition = Competition.objects.create(name=name, edition=edition, tier=tier, region_id=region_code,
+                                             held_on=held_on, organiser=organiser)
+    audit(actor=actor, action="training.competition_create", obj=competition, region_code=region_code,
+          after={"name": name, "edition": edition, "tier": tier})
+    return competition
+
+
+def _competition_in_scope(competition: Competition, actor):
+    if not region_in_scope(actor, competition.region_id):
+        raise PermissionDenied(_("该赛事不在您的管辖范围内。"))
+
+
+@transaction.atomic
+def entry_create(*, competition: Competition, id_number: str, name: str, dish_name: str, actor) -> CompetitionEntry:
+    _competition_in_scope(competition, actor)
+    person = person_get_or_create(id_number=id_number, name=name)
+    if not person_name_matches(person, name):
+        raise ValidationError({"name": [_("姓名与身份证号码登记的姓名不一致。")]})
+    if CompetitionEntry.objects.filter(competition=competition, person=person).exists():
+        raise ValidationError({"id_number": [_("该选手已报名本届赛事。")]})
+    entry = CompetitionEntry.objects.create(competition=competition, person=person, dish_name=dish_name.strip())
+    audit(actor=actor, action="training.entry_create", obj=entry, region_code=competition.region_id,
+          after={"dish": entry.dish_name})
+    return entry
+
+
+@transaction.atomic
+def entry_score(*, entry: CompetitionEntry, scores: dict, actor) -> CompetitionEntry:
+    """Judges' independent scores {judge: score}; at least three; final = mean truncated to 2 places."""
+    entry = CompetitionEntry.objects.select_for_update().select_related("competition").get(pk=entry.pk)
+    _competition_in_scope(entry.competition, actor)
+    if len(scores) < 3:
+        raise ValidationError({"scores": [_("每件作品至少须有3名评委评分。")]})
+    parsed = {judge.strip(): parse_score(score, "scores") for judge, score in scores.items()}
+    entry.judge_scores.all().delete()
+    JudgeScore.objects.bulk_create([JudgeScore(entry=entry, judge=j, score=v) for j, v in parsed.items()])
+    entry.final_score = (sum(parsed.values()) / len(parsed)).quantize(TWO_PLACES, rounding=ROUND_DOWN)
+    entry.save(update_fields=["final_score"])
+    audit(actor=actor, action="training.entry_score", obj=entry, region_code=entry.competition.region_id,
+          after={"final_score": str(entry.final_score)})
+    return entry
+
+
+@transaction.atomic
+def entry_award(*, entry: CompetitionEntry, award: str, actor) -> CompetitionEntry:
+    entry = CompetitionEntry.objects.select_for_update().select_related("competition").get(pk=entry.pk)
+    _competition_in_scope(entry.competition, actor)
+    if award not in Award.values:
+        raise ValidationError({"award": [_("奖项无效。")]})
+    if entry.final_score is None and award != Award.NONE:
+        raise ValidationError({"award": [_("作品尚未评分，不能评奖。")]})
+    before = {"award": entry.award}
+    entry.award = award
+    entry.save(update_fields=["award"])
+    audit(actor=actor, action="training.entry_award", obj=entry, region_code=entry.competition.region_id,
+          before=before, after={"award": award})
+    return entry
+
+
+def promotion_rule_for(competition: Competition, award: str) -> PromotionRule | None:
+    """The most specific active rule for the competition's region (county, then city, then province)."""
+    code = competition.region_id
+    candidates = [code, code[:4] + "00", code[:2] + "0000"]
+    rules = {r.region_id: r for r in PromotionRule.objects.filter(
+        region_id__in=candidates, tier=competition.tier, award=award, active=True)}
+    return next((rules[c] for c in candidates if c in rules), None)
+
+
+@transaction.atomic
+def promotion_apply(*, entry: CompetitionEntry, actor, issued_on: dt.date | None = None) -> Certificate:
+    """Raise an award winner's level under the regional rule (data), at most once per calendar year,
+    producing the certificate through `certificate_issue`."""
+    entry = CompetitionEntry.objects.select_for_update().select_related("competition", "person").get(pk=entry.pk)
+    competition = entry.competition
+    _competition_in_scope(competition, actor)
+    if entry.certificate_id:
+        raise ValidationError(_("该作品已据此晋升过等级。"))
+    rule = promotion_rule_for(competition, entry.award)
+    if rule is None:
+        raise ValidationError(_("本地区的竞赛晋升规则未对该奖项规定晋升。"))
+    issued_on = issued_on or timezone.localdate()
+    person = entry.person
+    # lock the person's row so two promotions of one person queue (the once-a-year rule holds under concurrency)
+    type(person).objects.select_for_update().get(pk=person.pk)
+    if Certificate.objects.filter(holder=person, source="competition", issued_on__year=issued_on.year).exists():
+        raise ValidationError(_("同一人每年最多通过竞赛晋升一次等级。"))
+    held = Certificate.objects.filter(holder=person, status=Certificate.Status.VALID).values_list(
+        "level__number", flat=True)
+    current = min(held, default=None)
+    target = rule.grant_level if current is None else max(current - rule.levels_up, rule.highest_level)
+    if current is not None and target >= current:
+        raise ValidationError(_("已达到该规则可晋升的最高等级。"))
+    level = level_get(target)
+    certificate = certificate_issue(holder=person, level=level, region_code=competition.region_id,
+                                    evaluator=competition.organiser, issued_on=issued_on, source="competition",
+                                    actor=actor)
+    entry.certificate = certificate
+    entry.save(update_fields=["certificate"])
+    audit(actor=actor, action="training.promotion_apply", obj=entry, region_code=competition.region_id,
+          after={"certificate": certificate.number, "level": target, "from": current})
+    return certificate
+
+
+# --------------------------------------------------------------------------- employment follow-up
+
+FOLLOW_UP_AFTER_DAYS = 182
+
+
+@transaction.atomic
+def followup_record(*, certificate: Certificate, followed_on: dt.date, outcome: str, brand: str = "cuisine",
+                    employer: str = "", income_before: int = 0, income_after: int = 0, jobs_created: int = 0,
+                    actor) -> EmploymentFollowUp:
+    """Record the six-month follow-up of a certified maker. Incomes are integer fen (parse with to_fen)."""
+    if not region_in_scope(actor, certificate.region_id):
+        raise PermissionDenied(_("该证书不在您的管辖范围内。"))
+    if followed_on < certificate.issued_on + dt.timedelta(days=FOLLOW_UP_AFTER_DAYS):
+        raise ValidationError({"followed_on": [_("就业回访须在发证满六个月后进行。")]})
+    if outcome not in EmploymentFollowUp.Outcome.values:
+        raise ValidationError({"outcome": [_("就业情况无效。")]})
+    if min(income_before, income_after, jobs_created) < 0:
+        raise ValidationError(_("收入和带动就业人数不能为负数。"))
+    if outcome == EmploymentFollowUp.Outcome.NOT_WORKING and jobs_created:
+        raise ValidationError({"jobs_created": [_("未就业者不应填写带动就业人数。")]})
+    if EmploymentFollowUp.objects.filter(certificate=certificate, followed_on=followed_on).exists():
+        raise ValidationError({"followed_on": [_("该证书当日已有回访记录。")]})
+    followup = EmploymentFollowUp.objects.create(
+        certificate=certificate, person=certificate.holder, region_id=certificate.region_id, followed_on=followed_on,
+        outcome=outcome, brand=brand, employer=employer, income_before=income_before, income_after=income_after,
+        jobs_created=jobs_created, created_by=actor if getattr(actor, "pk", None) else None)
+    audit(actor=actor, action="training.followup_record", obj=followup, region_code=certificate.region_id,
+          after={"outcome": outcome, "income_before": income_before, "income_after": income_after,
+                 "jobs_created": jobs_created})
+    return followup

@@ -16,4 +16,11 @@ urlpatterns = [
     path("classes/", views.class_list, name="class-list"),
     path("classes/<int:pk>/", views.class_detail, name="class-detail"),
     path("enrolments/<int:pk>/", views.enrolment_update, name="enrolment-update"),
+    path("competitions/", views.competition_list, name="competition-list"),
+    path("competitions/<int:pk>/", views.competition_detail, name="competition-detail"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry-detail"),
+    path("entries/<int:pk>/award/", views.entry_award, name="entry-award"),
+    path("entries/<int:pk>/promote/", views.entry_promote, name="entry-promote"),
+    path("followups/", views.followup_list, name="followup-list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

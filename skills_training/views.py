@@ -16,10 +16,29 @@ from portal.models import Role
 from portal.scoping import get_scoped_or_404
 
 from . import certificates as render_cert
-from . import selectors, services
+from . import charts, selectors, services
 from .filters import AssessmentFilter, CertificateFilter, ClassFilter
-from .forms import AssessmentForm, AttendanceForm, EnrolmentForm, ReasonForm, VerifyForm
-from .models import Certificate, ClassEnrolment, TrainingClass
+from .forms import (
+    AssessmentForm,
+    AttendanceForm,
+    AwardForm,
+    CompetitionForm,
+    EnrolmentForm,
+    EntryForm,
+    FollowUpForm,
+    JudgeScoresForm,
+    ReasonForm,
+    VerifyForm,
+)
+from .models import (
+    Award,
+    Certificate,
+    ClassEnrolment,
+    Competition,
+    CompetitionEntry,
+    EmploymentFollowUp,
+    TrainingClass,
+)
 
 PAGE_SIZE = 25
 
@@ -212,3 +231,126 @@ def enrolment_update(request, pk):
     else:
         messages.error(request, _("出勤课时无效。"))
     return redirect("skills_training:class-detail", pk=enrolment.training_class_id)
+
+
+# ---------------------------------------------------------------- competitions
+
+@staff_required
+def competition_list(request):
+    form = CompetitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            competition = services.competition_create(name=data["name"], edition=data["edition"], tier=data["tier"],
+                                                      region_code=data["region"], held_on=data["held_on"],
+                                                      actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+        else:
+            return redirect("skills_training:competition-detail", pk=competition.pk)
+    return render(request, "skills_training/competition_list.html",
+                  {"form": form, "page": _page(request, selectors.competition_list(request.user))})
+
+
+@staff_required
+def competition_detail(request, pk):
+    competition = get_scoped_or_404(Competition.objects.select_related("region"), request.user, pk=pk)
+    form = EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_create(competition=competition, id_number=form.cleaned_data["id_number"],
+                                  name=form.cleaned_data["name"], dish_name=form.cleaned_data["dish_name"],
+                                  actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("选手已报名。"))
+            return redirect("skills_training:competition-detail", pk=competition.pk)
+    entries = competition.entries.select_related("person", "certificate__level").prefetch_related("judge_scores")
+    return render(request, "skills_training/competition_detail.html", {
+        "competition": competition, "form": form, "entries": entries, "award_choices": Award.choices})
+
+
+@staff_required
+def entry_detail(request, pk):
+    entry = get_scoped_or_404(CompetitionEntry.objects.select_related("competition", "person"), request.user, pk=pk)
+    form = JudgeScoresForm(request.POST or None, initial={
+        **{f"judge_{i}": s.judge for i, s in enumerate(entry.judge_scores.all(), start=1)},
+        **{f"score_{i}": s.score for i, s in enumerate(entry.judge_scores.all(), start=1)}})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_score(entry=entry, scores=form.scores(), actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("评分已保存。"))
+            return redirect("skills_training:competition-detail", pk=entry.competition_id)
+    return render(request, "skills_training/entry_detail.html", {"entry": entry, "form": form})
+
+
+@staff_required
+@require_POST
+def entry_award(request, pk):
+    entry = get_scoped_or_404(CompetitionEntry.objects.all(), request.user, pk=pk)
+    form = AwardForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("奖项无效。"))
+        services.entry_award(entry=entry, award=form.cleaned_data["award"], actor=request.user)
+        messages.success(request, _("奖项已保存。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("skills_training:competition-detail", pk=entry.competition_id)
+
+
+@staff_required
+@require_POST
+def entry_promote(request, pk):
+    entry = get_scoped_or_404(CompetitionEntry.objects.all(), request.user, pk=pk)
+    try:
+        cert = services.promotion_apply(entry=entry, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("skills_training:competition-detail", pk=entry.competition_id)
+    messages.success(request, _("已按竞赛晋升规则颁发证书。"))
+    return redirect("skills_training:certificate-detail", number=cert.number)
+
+
+# ---------------------------------------------------------------- employment follow-up and dashboard
+
+@staff_required
+def followup_list(request):
+    form = FollowUpForm(request.POST or None, initial={"followed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        cert = selectors.certificate_list(request.user).filter(number=data["certificate_number"].strip().upper()).first()
+        if cert is None:
+            form.add_error("certificate_number", _("证书不存在或不在您的管辖范围内。"))
+        else:
+            try:
+                services.followup_record(certificate=cert, followed_on=data["followed_on"], outcome=data["outcome"],
+                                         brand=data["brand"], employer=data["employer"],
+                                         income_before=data["income_before"], income_after=data["income_after"],
+                                         jobs_created=data["jobs_created"], actor=request.user)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, _("回访已记录。"))
+                return redirect("skills_training:followup-list")
+    return render(request, "skills_training/followup_list.html",
+                  {"form": form, "page": _page(request, selectors.followup_list(request.user))})
+
+
+@staff_required
+def dashboard(request):
+    stats = selectors.brand_dashboard(request.user)
+    level_labels = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
+    outcome_labels = dict(EmploymentFollowUp.Outcome.choices)
+    return render(request, "skills_training/dashboard.html", {
+        "stats": stats,
+        "chart_levels": charts.certificates_by_level(stats["by_level"], level_labels),
+        "chart_rates": charts.pass_rates(stats["pass_rates"]) if stats["pass_rates"] else "",
+        "chart_outcomes": charts.outcomes(stats["outcomes"], outcome_labels) if stats["outcomes"] else "",
+    })
