@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors, services
 from .models import (
     Account,
+    FraudAlert,
+    FraudRule,
     Institution,
     Insured,
     InsuredStatusChange,
@@ -138,3 +140,17 @@ class SettlementRunAdmin(ReadOnlyAdmin):
 class SettlementLineAdmin(ReadOnlyAdmin):
     list_display = ["month", "payer_region", "payee_region", "count", "amount"]
     list_filter = ["month"]
+
+
+@admin.register(FraudRule)
+class FraudRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "params", "severity", "enabled"]
+    list_filter = ["kind", "enabled"]
+    list_editable = ["enabled"]
+
+
+@admin.register(FraudAlert)
+class FraudAlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "rule", "region_code", "insured", "status", "reviewed_by"]
+    list_filter = ["status", "rule"]
+    list_select_related = ["rule", "insured__person", "reviewed_by"]

@@ -15,6 +15,8 @@ def _nav_items():
                 _("参保登记、状态变更、个人账户与共济关系查询。")),
         NavItem(_("跨地区月度清算"), "medical_pooling:settlements", frozenset({Role.INSURANCE_OFFICER}),
                 _("按月全额清算统筹地区之间的共济支付，查看清算单。")),
+        NavItem(_("共济疑点核查"), "medical_pooling:fraud", frozenset({Role.INSURANCE_OFFICER}),
+                _("反欺诈规则发现的异常共济行为，逐条核查。")),
     )
 
 

@@ -339,3 +339,66 @@ class SettlementLine(models.Model):
 
     def __str__(self):
         return f"{self.month} {self.payer_region}→{self.payee_region}"
+
+
+class FraudRule(models.Model):
+    """防范欺诈骗保: a rule kept as data (kind + thresholds), run on each spend and nightly."""
+
+    class Kind(models.TextChoices):
+        BURST = "burst", _("短时间内集中用尽额度")
+        MANY_RELATIONS = "many_relations", _("同一共济人关系过多")
+        MANY_POOLERS = "many_poolers", _("同一被共济人被多人共济")
+        FAR_SPEND = "far_spend", _("异地消费（远离双方参保地）")
+        REPEATED_AMOUNT = "repeated_amount", _("重复相同金额")
+
+    code = models.SlugField(_("规则编码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    severity = models.PositiveSmallIntegerField(_("风险等级"), default=2, help_text=_("1 低 · 2 中 · 3 高"))
+
+    class Meta:
+        verbose_name = _("反欺诈规则")
+        verbose_name_plural = _("反欺诈规则")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class FraudAlert(models.Model):
+    """An item in the officers' review queue, with the evidence that raised it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待核查")
+        CONFIRMED = "confirmed", _("确认异常")
+        DISMISSED = "dismissed", _("排除")
+
+    rule = models.ForeignKey(FraudRule, verbose_name=_("规则"), on_delete=models.PROTECT, related_name="alerts")
+    key = models.CharField(_("去重键"), max_length=128)
+    region_code = models.CharField(_("统筹地区"), max_length=6, db_index=True)
+    insured = models.ForeignKey(Insured, verbose_name=_("涉及参保人"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    spend = models.ForeignKey(Spend, verbose_name=_("共济支付"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    evidence = models.JSONField(_("证据"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    reviewed_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    note = models.CharField(_("核查意见"), max_length=255, blank=True)
+
+    scope = Scope(region="region_code", roles=frozenset({Role.INSURANCE_OFFICER}))
+
+    class Meta:
+        verbose_name = _("疑点核查")
+        verbose_name_plural = _("疑点核查")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "key"], name="mp_fraud_alert_rule_key_uniq")]
+
+    def __str__(self):
+        return f"{self.rule.name} #{self.pk}"

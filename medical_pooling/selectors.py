@@ -78,3 +78,14 @@ def ledger_mismatches() -> list[dict]:
             out.append({"account": account.id, "balance": account.balance, "ledger_balance": row["b"] or 0,
                         "reserved": account.reserved, "ledger_reserved": row["r"] or 0})
     return out
+
+
+def fraud_alerts(user, *, status: str | None = None, rule: str | None = None) -> QuerySet:
+    from .models import FraudAlert
+
+    qs = restrict(FraudAlert.objects.select_related("rule", "insured__person", "relation", "spend__institution"), user)
+    if status:
+        qs = qs.filter(status=status)
+    if rule:
+        qs = qs.filter(rule__code=rule)
+    return qs.order_by("-created_at", "-id")

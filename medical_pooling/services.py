@@ -355,6 +355,10 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
             relation=relation, spend=spend, note=institution.name)
     audit(actor=actor, action="pooling.spend.created", obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
+    from .tasks import fraud_check_spend
+
+    spend_id = spend.pk
+    transaction.on_commit(lambda: fraud_check_spend.delay(spend_id), robust=True)  # a signal never fails a payment
     return spend
 
 

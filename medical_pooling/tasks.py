@@ -30,3 +30,17 @@ def run_monthly_settlement() -> str:
     month = services.previous_month()
     services.settlement_run(month=month, actor=None)
     return month
+
+
+@shared_task(name="medical_pooling.tasks.fraud_check_spend", acks_late=True)
+def fraud_check_spend(spend_id: int) -> int:
+    from .fraud import fraud_check_spend as check
+
+    return len(check(spend_id=spend_id))
+
+
+@shared_task(name="medical_pooling.tasks.fraud_scan_nightly", acks_late=True)
+def fraud_scan_nightly() -> int:
+    from .fraud import fraud_scan
+
+    return len(fraud_scan())

@@ -12,4 +12,6 @@ urlpatterns = [
     path("insured/new/", views.insured_create, name="insured-create"),
     path("insured/<int:pk>/", views.insured_detail, name="insured-detail"),
     path("settlements/", views.settlements, name="settlements"),
+    path("fraud/", views.fraud_queue, name="fraud"),
+    path("fraud/<int:pk>/review/", views.fraud_review, name="fraud-review"),
 ]

@@ -188,3 +188,34 @@ def settlements(request):
         "total_count": sum(x.count for x in lines), "total_amount": sum(x.amount for x in lines),
         "may_run": may_run, "months": selectors.settlement_months(),
     })
+
+
+@login_required
+def fraud_queue(request):
+    _role(request, Role.INSURANCE_OFFICER)
+    from .models import FraudAlert, FraudRule
+
+    status = request.GET.get("status", FraudAlert.Status.OPEN)
+    alerts = selectors.fraud_alerts(request.user, status=status or None, rule=request.GET.get("rule") or None)
+    return render(request, "medical_pooling/fraud_queue.html", {
+        "page": Paginator(alerts, 25).get_page(request.GET.get("page")), "status": status,
+        "statuses": FraudAlert.Status.choices, "rules": FraudRule.objects.order_by("code"),
+        "rule": request.GET.get("rule", ""),
+    })
+
+
+@login_required
+@require_POST
+def fraud_review(request, pk):
+    _role(request, Role.INSURANCE_OFFICER)
+    from .fraud import fraud_alert_review
+
+    alert = get_object_or_404(selectors.fraud_alerts(request.user), pk=pk)
+    try:
+        fraud_alert_review(actor=request.user, alert=alert, status=request.POST.get("status", ""),
+                           note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("核查结论已保存。"))
+    return redirect("medical_pooling:fraud")

@@ -155,7 +155,7 @@ class SpendSerializer(serializers.ModelSerializer):
         return yuan_str(obj.relation.remaining)
 
 
-class SettlementRunRequestSerializer(serializers.Serializer):
+class SettlementMonthSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "月份格式应为 YYYY-MM，例如 2026-01。"})
 
 

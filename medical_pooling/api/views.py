@@ -208,11 +208,11 @@ class SettlementRunView(APIView):
 
     permission_classes = [Officer]
 
-    @extend_schema(request=s.SettlementRunRequestSerializer, responses={202: s.SettlementRunResponseSerializer})
+    @extend_schema(request=s.SettlementMonthSerializer, responses={202: s.SettlementRunResponseSerializer})
     def post(self, request):
         if not _may_run_settlement(request.user):
             raise PermissionDenied("只有国家或省级医保经办机构可以发起月度清算。")
-        data = s.SettlementRunRequestSerializer(data=request.data)
+        data = s.SettlementMonthSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         month = data.validated_data["month"]
         job = services.settlement_enqueue(month=month, actor=request.user)

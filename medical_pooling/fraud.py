@@ -1,0 +1,166 @@
+"""Fraud signals (防范欺诈骗保). Rules are rows of FraudRule (kind + thresholds in `params`); each kind has
+one set-based query here. `fraud_check_spend` runs after each spend, `fraud_scan` nightly. Hits land
+in FraudAlert (one per rule and subject: re-running never duplicates) for officers to review."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.services import audit
+
+from .models import FraudAlert, FraudRule, Insured, Relation, Spend
+
+DEFAULT_PARAMS = {
+    FraudRule.Kind.BURST: {"window_hours": 24, "share": 0.8, "min_count": 3},
+    FraudRule.Kind.MANY_RELATIONS: {"max_relations": 5},
+    FraudRule.Kind.MANY_POOLERS: {"max_poolers": 3},
+    FraudRule.Kind.FAR_SPEND: {},
+    FraudRule.Kind.REPEATED_AMOUNT: {"days": 30, "min_repeats": 3},
+}
+
+
+def _p(rule, name):
+    return rule.params.get(name, DEFAULT_PARAMS[rule.kind].get(name))
+
+
+def _raise(rule, *, key, region, evidence, insured=None, relation=None, spend=None) -> FraudAlert | None:
+    try:
+        with transaction.atomic():
+            alert = FraudAlert.objects.create(rule=rule, key=key[:128], region_code=region or "", evidence=evidence,
+                                              insured=insured, relation=relation, spend=spend)
+    except IntegrityError:
+        return None  # already in the queue
+    return alert
+
+
+def _burst(rule, relations_q, now):
+    since = now - dt.timedelta(hours=_p(rule, "window_hours"))
+    rows = (Spend.objects.filter(relations_q, occurred_at__gte=since).values("relation_id")
+            .annotate(n=Count("id"), s=Sum("amount")).order_by())
+    hits = []
+    for row in rows:
+        rel = Relation.objects.select_related("pooler").get(pk=row["relation_id"])
+        if row["n"] >= _p(rule, "min_count") and row["s"] >= rel.quota * _p(rule, "share"):
+            hits.append(dict(key=f"rel:{rel.pk}:{since:%Y%m%d}", region=rel.pooler.region_id, relation=rel,
+                             insured=rel.pooler, evidence={"spends": row["n"], "amount_fen": row["s"],
+                                                           "quota_fen": rel.quota,
+                                                           "window_hours": _p(rule, "window_hours")}))
+    return hits
+
+
+def _many_relations(rule, pooler_ids):
+    qs = Relation.objects.filter(status=Relation.Status.ACTIVE)
+    if pooler_ids is not None:
+        qs = qs.filter(pooler_id__in=pooler_ids)
+    rows = qs.values("pooler_id").annotate(n=Count("id")).filter(n__gt=_p(rule, "max_relations")).order_by()
+    out = []
+    for row in rows:
+        ins = Insured.objects.get(pk=row["pooler_id"])
+        out.append(dict(key=f"pooler:{ins.pk}", region=ins.region_id, insured=ins,
+                        evidence={"active_relations": row["n"], "max": _p(rule, "max_relations")}))
+    return out
+
+
+def _many_poolers(rule, beneficiary_ids):
+    qs = Relation.objects.filter(status=Relation.Status.ACTIVE)
+    if beneficiary_ids is not None:
+        qs = qs.filter(beneficiary_id__in=beneficiary_ids)
+    rows = (qs.values("beneficiary_id").annotate(n=Count("pooler_id", distinct=True))
+            .filter(n__gt=_p(rule, "max_poolers")).order_by())
+    out = []
+    for row in rows:
+        ins = Insured.objects.get(pk=row["beneficiary_id"])
+        out.append(dict(key=f"beneficiary:{ins.pk}", region=ins.region_id, insured=ins,
+                        evidence={"poolers": row["n"], "max": _p(rule, "max_poolers")}))
+    return out
+
+
+def _far_spend(rule, spends):
+    out = []
+    for spend in spends.select_related("relation__pooler", "beneficiary"):
+        provinces = {spend.relation.pooler.region_id[:2], spend.beneficiary.region_id[:2]}
+        if spend.payee_region[:2] not in provinces:
+            out.append(dict(key=f"spend:{spend.pk}", region=spend.payer_region, spend=spend, relation=spend.relation,
+                            insured=spend.beneficiary,
+                            evidence={"payee_region": spend.payee_region,
+                                      "pooler_region": spend.relation.pooler.region_id,
+                                      "beneficiary_region": spend.beneficiary.region_id}))
+    return out
+
+
+def _repeated_amount(rule, relations_q, now):
+    since = now - dt.timedelta(days=_p(rule, "days"))
+    rows = (Spend.objects.filter(relations_q, occurred_at__gte=since).values("relation_id", "amount")
+            .annotate(n=Count("id")).filter(n__gte=_p(rule, "min_repeats")).order_by())
+    out = []
+    for row in rows:
+        rel = Relation.objects.select_related("pooler").get(pk=row["relation_id"])
+        out.append(dict(key=f"rel:{rel.pk}:amt:{row['amount']}", region=rel.pooler.region_id, relation=rel,
+                        insured=rel.pooler, evidence={"amount_fen": row["amount"], "times": row["n"],
+                                                      "days": _p(rule, "days")}))
+    return out
+
+
+def _run(rules, *, relations_q, spends, pooler_ids, beneficiary_ids, now) -> list[FraudAlert]:
+    raised = []
+    for rule in rules:
+        if rule.kind == FraudRule.Kind.BURST:
+            hits = _burst(rule, relations_q, now)
+        elif rule.kind == FraudRule.Kind.MANY_RELATIONS:
+            hits = _many_relations(rule, pooler_ids)
+        elif rule.kind == FraudRule.Kind.MANY_POOLERS:
+            hits = _many_poolers(rule, beneficiary_ids)
+        elif rule.kind == FraudRule.Kind.FAR_SPEND:
+            hits = _far_spend(rule, spends)
+        elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
+            hits = _repeated_amount(rule, relations_q, now)
+        else:  # pragma: no cover - unknown kinds are ignored
+            hits = []
+        for hit in hits:
+            alert = _raise(rule, **hit)
+            if alert is not None:
+                raised.append(alert)
+    return raised
+
+
+@transaction.atomic
+def fraud_check_spend(*, spend_id: int) -> list[FraudAlert]:
+    """Run the enabled rules around one spend (its relation, pooler and beneficiary)."""
+    spend = Spend.objects.select_related("relation").get(pk=spend_id)
+    rules = list(FraudRule.objects.filter(enabled=True))
+    return _run(rules, relations_q=Q(relation_id=spend.relation_id), spends=Spend.objects.filter(pk=spend.pk),
+                pooler_ids=[spend.relation.pooler_id], beneficiary_ids=[spend.beneficiary_id],
+                now=max(timezone.now(), spend.occurred_at))
+
+
+@transaction.atomic
+def fraud_scan(*, since: dt.datetime | None = None) -> list[FraudAlert]:
+    """Nightly: every enabled rule over the recent spends and all active relations."""
+    now = timezone.now()
+    since = since or now - dt.timedelta(days=1)
+    rules = list(FraudRule.objects.filter(enabled=True))
+    return _run(rules, relations_q=Q(), spends=Spend.objects.filter(created_at__gte=since), pooler_ids=None,
+                beneficiary_ids=None, now=now)
+
+
+@transaction.atomic
+def fraud_alert_review(*, actor, alert: FraudAlert, status: str, note: str = "") -> FraudAlert:
+    from portal.scoping import region_in_scope
+
+    if status not in (FraudAlert.Status.CONFIRMED, FraudAlert.Status.DISMISSED):
+        raise ValidationError({"status": [_("核查结论无效。")]})
+    if not region_in_scope(actor, alert.region_code):
+        raise ValidationError({"detail": _("您无权核查该地区的疑点。")})
+    alert = FraudAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status != FraudAlert.Status.OPEN:
+        raise ValidationError({"detail": _("该疑点已核查。")})
+    before = {"status": alert.status}
+    alert.status, alert.note, alert.reviewed_by, alert.reviewed_at = status, note[:255], actor, timezone.now()
+    alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+    audit(actor=actor, action="pooling.fraud.reviewed", obj=alert, region_code=alert.region_code, before=before,
+          after={"status": status, "note": alert.note})
+    return alert
