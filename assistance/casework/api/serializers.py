@@ -1,0 +1,224 @@
+"""Casework API shapes. Money is yuan strings ("800.00"); ID numbers are masked on the way out."""
+
+from rest_framework import serializers
+
+from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
+
+from ..models import (
+    Application,
+    ApplicationCategory,
+    ApplicationDocument,
+    DiscoveryTask,
+    Encounter,
+    Shelter,
+    TemporaryAid,
+    UnidentifiedPerson,
+    Visit,
+)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationDocument
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    requested_amount = MoneyField(read_only=True)
+    approved_amount = MoneyField(read_only=True, allow_null=True)
+    late = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    received_by = serializers.CharField(source="received_by.username", read_only=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "name", "id_number", "household", "region", "category", "requested_amount", "reason",
+                  "status", "received_on", "due_on", "fast_track", "late", "received_by", "reviewed_by",
+                  "review_note", "decided_by", "approved_amount", "rejection_reason", "enrolment", "temporary_aid",
+                  "documents"]
+        read_only_fields = fields
+
+    def get_late(self, obj) -> bool:
+        return bool(getattr(obj, "late", False))
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+    region = RegionCodeField()
+    category = serializers.ChoiceField(choices=ApplicationCategory.choices)
+    requested_amount = MoneyField(required=False, default=0)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    household = serializers.IntegerField(required=False, allow_null=True, default=None)
+    received_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    approved_amount = MoneyField(required=False, allow_null=True, default=None)
+    start = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=ApplicationDocument.Kind.choices, required=False, default="other")
+
+
+class TemporaryAidSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    home_region = serializers.CharField(source="home_region_id", read_only=True, allow_null=True)
+    amount = MoneyField(read_only=True)
+    payment_reference = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TemporaryAid
+        fields = ["id", "name", "id_number", "region", "home_region", "non_resident", "kind", "form", "amount",
+                  "goods", "reason", "status", "fast_track", "needs_review", "review_outcome", "review_note",
+                  "granted_on", "rejection_reason", "payment_reference"]
+        read_only_fields = fields
+
+    def get_payment_reference(self, obj) -> str | None:
+        payment = getattr(obj, "payment", None) if hasattr(obj, "payment") else None
+        return payment.reference if payment else None
+
+
+class TemporaryAidCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+    region = RegionCodeField()
+    kind = serializers.ChoiceField(choices=TemporaryAid.Kind.choices)
+    form = serializers.ChoiceField(choices=TemporaryAid.Form.choices, required=False, default="cash")
+    amount = MoneyField()
+    reason = serializers.CharField()
+    goods = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PostReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=TemporaryAid.ReviewOutcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class EncounterSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True, allow_null=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = Encounter
+        fields = ["id", "patrol", "region", "name", "id_number", "unidentified", "at", "location", "condition",
+                  "notes", "food", "clothing", "bedding", "inventory", "outcome", "shelter", "help_contact",
+                  "vulnerable", "escort_with", "handed_to", "handed_over_at"]
+        read_only_fields = fields
+
+
+class EncounterCreateSerializer(serializers.Serializer):
+    patrol = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=255)
+    condition = serializers.ChoiceField(choices=Encounter.Condition.choices)
+    outcome = serializers.ChoiceField(choices=Encounter.Outcome.choices)
+    id_number = IdNumberField(required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    unidentified = serializers.IntegerField(required=False, allow_null=True, default=None)
+    unidentified_description = serializers.CharField(required=False, allow_blank=True, default="")
+    sex = serializers.ChoiceField(choices=[("M", "男"), ("F", "女")], required=False, allow_blank=True, default="")
+    approx_age = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=130)
+    food = serializers.IntegerField(required=False, default=0, min_value=0)
+    clothing = serializers.IntegerField(required=False, default=0, min_value=0)
+    bedding = serializers.IntegerField(required=False, default=0, min_value=0)
+    inventory = serializers.IntegerField(required=False, allow_null=True, default=None)
+    shelter = serializers.IntegerField(required=False, allow_null=True, default=None)
+    help_contact = serializers.CharField(required=False, allow_blank=True, default="")
+    vulnerable = serializers.ChoiceField(choices=Encounter.Vulnerable.choices, required=False, allow_blank=True,
+                                         default="")
+    escort_with = serializers.ChoiceField(choices=Encounter.EscortWith.choices, required=False, allow_blank=True,
+                                          default="")
+    handed_to = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class UnidentifiedSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    name = serializers.CharField(source="person.name", read_only=True, allow_null=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    encounter_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = UnidentifiedPerson
+        fields = ["id", "region", "description", "sex", "approx_age", "name", "id_number", "linked_at",
+                  "encounter_count"]
+        read_only_fields = fields
+
+
+class LinkSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+
+
+class ShelterSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = Shelter
+        fields = ["id", "kind", "name", "region", "address", "capacity", "occupancy", "latitude", "longitude",
+                  "phone", "active"]
+        read_only_fields = fields
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    visitor = serializers.CharField(source="visitor.username", read_only=True)
+    cash = MoneyField(read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "household", "region", "visited_on", "visitor", "kind", "notes", "goods", "cash"]
+        read_only_fields = fields
+
+
+class VisitCreateSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    visited_on = serializers.DateField()
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    goods = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    cash = MoneyField(required=False, default=0)
+
+
+class DiscoveryTaskSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = DiscoveryTask
+        fields = ["id", "kind", "region", "name", "id_number", "household", "period", "evidence", "enrolment",
+                  "alert", "status", "action", "action_ref", "dismiss_reason", "created_at", "resolved_at"]
+        read_only_fields = fields
+
+
+class ResolveSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=DiscoveryTask.Action.choices, required=False, allow_blank=True,
+                                     default="")
+    action_ref = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    dismiss_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    region = RegionCodeField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)

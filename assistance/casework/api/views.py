@@ -1,0 +1,399 @@
+"""Thin API views: parse, call one service or selector, answer."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assistance.models import Household
+from assistance.selectors import household_get
+from portal.api.idempotency import idempotent
+from portal.api.permissions import HasRole
+from portal.models import Role
+from portal.scoping import get_scoped_or_404, region_in_scope
+
+from .. import reports, selectors, services
+from ..filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
+from ..models import Inventory, Shelter
+from .serializers import (
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    ConfirmSerializer,
+    DiscoveryTaskSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    EncounterCreateSerializer,
+    EncounterSerializer,
+    LinkSerializer,
+    PostReviewSerializer,
+    ReasonSerializer,
+    ReportQuerySerializer,
+    ResolveSerializer,
+    ReviewSerializer,
+    ShelterSerializer,
+    TemporaryAidCreateSerializer,
+    TemporaryAidSerializer,
+    UnidentifiedSerializer,
+    VisitCreateSerializer,
+    VisitSerializer,
+)
+
+STAFF = HasRole(Role.CASEWORKER, Role.APPROVER)
+CASEWORKER = HasRole(Role.CASEWORKER)
+APPROVER = HasRole(Role.APPROVER)
+
+
+class _Perms:
+    """GET: caseworker or approver; writes: `write_roles`."""
+
+    write_roles = STAFF
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated(), STAFF()]
+        return [IsAuthenticated(), self.write_roles()]
+
+
+def _filtered(filterset_class, request, qs):
+    fs = filterset_class(request.query_params, queryset=qs, request=request)
+    if not fs.is_valid():
+        raise DRFValidationError(fs.errors)
+    return fs.qs
+
+
+# --------------------------------------------------------------------------- applications
+
+
+class ApplicationListCreateView(_Perms, generics.ListCreateAPIView):
+    """Applications in the user's region and below, due first; `late` marks open ones past their due date."""
+
+    serializer_class = ApplicationSerializer
+    write_roles = CASEWORKER
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.application_list(self.request.user).prefetch_related("documents")
+        return _filtered(ApplicationFilter, self.request, qs).order_by("due_on", "id")
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("category", str),
+                               OpenApiParameter("late", bool), OpenApiParameter("search", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    def post(self, request, *args, **kwargs):
+        data = ApplicationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        household = None
+        if values.pop("household"):
+            try:
+                household = household_get(request.user, data.validated_data["household"])
+            except Http404:
+                raise DRFValidationError({"household": ["家庭不存在或不在您的管辖范围内。"]}) from None
+        app = services.application_intake(actor=request.user, household=household, **values)
+        return Response(ApplicationSerializer(selectors.application_get(request.user, app.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(generics.RetrieveAPIView):
+    serializer_class = ApplicationSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.application_get(self.request.user, self.kwargs["pk"])
+
+
+class _ApplicationAction(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+    request_serializer = None
+
+    def act(self, app, data):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        app = selectors.application_get(request.user, pk)
+        data = self.request_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.act(app, data.validated_data)
+        return Response(ApplicationSerializer(selectors.application_get(request.user, pk)).data)
+
+
+@extend_schema(request=ReviewSerializer, responses=ApplicationSerializer)
+class ApplicationReviewView(_ApplicationAction):
+    """审核: not by the caseworker who received it (403)."""
+
+    request_serializer = ReviewSerializer
+
+    def act(self, app, data):
+        services.application_review(application=app, actor=self.request.user, note=data["note"])
+
+
+@extend_schema(request=ConfirmSerializer, responses=ApplicationSerializer)
+class ApplicationConfirmView(_ApplicationAction):
+    """确认 by an approver who neither received nor reviewed it (403); creates the enrolment."""
+
+    permission_classes = [IsAuthenticated, APPROVER]
+    request_serializer = ConfirmSerializer
+
+    def act(self, app, data):
+        services.application_confirm(application=app, actor=self.request.user, **data)
+
+
+@extend_schema(request=ReasonSerializer, responses=ApplicationSerializer)
+class ApplicationRejectView(_ApplicationAction):
+    """不予认定 with the reason the applicant is told."""
+
+    request_serializer = ReasonSerializer
+
+    def act(self, app, data):
+        services.application_reject(application=app, actor=self.request.user, reason=data["reason"])
+
+
+class ApplicationDocumentView(APIView):
+    """Upload a supporting document (multipart `file`, `kind`): PDF/JPG/PNG up to 5 MB."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
+    def post(self, request, pk):
+        app = selectors.application_get(request.user, pk)
+        data = DocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        doc = services.application_document_add(application=app, upload=data.validated_data["file"],
+                                                kind=data.validated_data["kind"], actor=request.user)
+        return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- temporary aid
+
+
+class TemporaryAidListCreateView(_Perms, generics.ListCreateAPIView):
+    """临时救助. At or below the region's small-aid threshold: granted and paid at once (小额快救)."""
+
+    serializer_class = TemporaryAidSerializer
+    write_roles = CASEWORKER
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.temporary_aid_list(self.request.user).select_related("payment")
+        return _filtered(TemporaryAidFilter, self.request, qs).order_by("-id")
+
+    @extend_schema(request=TemporaryAidCreateSerializer, responses={201: TemporaryAidSerializer})
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        data = TemporaryAidCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.temporary_aid_create(actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+
+class TemporaryAidDetailView(generics.RetrieveAPIView):
+    serializer_class = TemporaryAidSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.temporary_aid_get(self.request.user, self.kwargs["pk"])
+
+
+class TemporaryAidApproveView(APIView):
+    """Approve (and pay) an aid above the threshold; not by its maker (403)."""
+
+    permission_classes = [IsAuthenticated, APPROVER]
+
+    @extend_schema(request=None, responses=TemporaryAidSerializer)
+    @idempotent
+    def post(self, request, pk):
+        aid = selectors.temporary_aid_get(request.user, pk)
+        aid = services.temporary_aid_approve(aid=aid, actor=request.user)
+        return Response(TemporaryAidSerializer(aid).data)
+
+
+class TemporaryAidRejectView(APIView):
+    permission_classes = [IsAuthenticated, APPROVER]
+
+    @extend_schema(request=ReasonSerializer, responses=TemporaryAidSerializer)
+    def post(self, request, pk):
+        aid = selectors.temporary_aid_get(request.user, pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.temporary_aid_reject(aid=aid, actor=request.user, reason=data.validated_data["reason"])
+        return Response(TemporaryAidSerializer(aid).data)
+
+
+class TemporaryAidPostReviewView(APIView):
+    """事后复核 of a 小额快救 by an approver."""
+
+    permission_classes = [IsAuthenticated, APPROVER]
+
+    @extend_schema(request=PostReviewSerializer, responses=TemporaryAidSerializer)
+    def post(self, request, pk):
+        aid = selectors.temporary_aid_get(request.user, pk)
+        data = PostReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.temporary_aid_post_review(aid=aid, actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data)
+
+
+# --------------------------------------------------------------------------- street relief
+
+
+class EncounterListCreateView(_Perms, generics.ListCreateAPIView):
+    serializer_class = EncounterSerializer
+    write_roles = CASEWORKER
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.encounter_list(self.request.user).order_by("-at", "-id")
+
+    @extend_schema(request=EncounterCreateSerializer, responses={201: EncounterSerializer})
+    def post(self, request, *args, **kwargs):
+        data = EncounterCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        user = request.user
+        patrol = selectors.patrol_get(user, values.pop("patrol"))
+        refs = {}
+        for field, qs in (("inventory", Inventory.objects.all()), ("shelter", Shelter.objects.all()),
+                          ("unidentified", selectors.unidentified_list(user))):
+            pk = values.pop(field)
+            if pk:
+                try:
+                    refs[field] = get_scoped_or_404(qs, user, pk=pk)
+                except Http404:
+                    raise DRFValidationError({field: ["不存在或不在您的管辖范围内。"]}) from None
+        enc = services.encounter_create(patrol=patrol, actor=user, **values, **refs)
+        return Response(EncounterSerializer(enc).data, status=status.HTTP_201_CREATED)
+
+
+class ShelterListView(generics.ListAPIView):
+    serializer_class = ShelterSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.shelter_list(self.request.user).order_by("region_id", "name")
+
+
+class UnidentifiedListView(generics.ListAPIView):
+    serializer_class = UnidentifiedSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.unidentified_list(self.request.user).order_by("-id")
+
+
+class UnidentifiedLinkView(APIView):
+    """Link an unidentified person to a real person record; their encounters move to that person."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=LinkSerializer, responses=UnidentifiedSerializer)
+    def post(self, request, pk):
+        u = selectors.unidentified_get(request.user, pk)
+        data = LinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.unidentified_link(unidentified=u, actor=request.user, **data.validated_data)
+        return Response(UnidentifiedSerializer(selectors.unidentified_list(request.user).get(pk=pk)).data)
+
+
+# --------------------------------------------------------------------------- visits, discovery
+
+
+class VisitListCreateView(_Perms, generics.ListCreateAPIView):
+    serializer_class = VisitSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.visit_list(self.request.user).order_by("-visited_on", "-id")
+        household = self.request.query_params.get("household")
+        return qs.filter(household_id=household) if household and household.isdigit() else qs
+
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
+    def post(self, request, *args, **kwargs):
+        data = VisitCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        try:
+            household = household_get(request.user, values.pop("household"))
+        except (Http404, Household.DoesNotExist):
+            raise Http404 from None
+        visit = services.visit_create(household=household, actor=request.user, **values)
+        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+class DiscoveryTaskListView(generics.ListAPIView):
+    """主动发现 tasks in the user's region and below; `?status=open`."""
+
+    serializer_class = DiscoveryTaskSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return _filtered(DiscoveryFilter, self.request, selectors.discovery_list(self.request.user))
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("kind", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DiscoveryResolveView(APIView):
+    """End a task in an action (`visit` / `temporary_aid` / `application` + its record id) or a dismissal."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=ResolveSerializer, responses=DiscoveryTaskSerializer)
+    def post(self, request, pk):
+        task = selectors.discovery_get(request.user, pk)
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.discovery_resolve(task=task, actor=request.user, **data.validated_data)
+        return Response(DiscoveryTaskSerializer(task).data)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_params(request, params) -> tuple[str, object, object]:
+    data = ReportQuerySerializer(data=params)
+    data.is_valid(raise_exception=True)
+    start, end = reports.default_period()
+    start = data.validated_data.get("start", start)
+    end = data.validated_data.get("end", end)
+    if end < start:
+        raise DRFValidationError({"end": ["结束日期不能早于开始日期。"]})
+    region = data.validated_data.get("region") or request.user.region_id
+    if not region:
+        raise DRFValidationError({"region": ["请指定区域。"]})
+    if not region_in_scope(request.user, region):
+        raise Http404
+    return region, start, end
+
+
+class ReportView(APIView):
+    """The seed's figures for a region (yours or below; `?region=`) and period (`?start=&end=`)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer],
+        responses=inline_serializer("CaseworkReport", {
+            "region": serializers.CharField(), "start": serializers.DateField(), "end": serializers.DateField(),
+            "applications": serializers.DictField(), "temporary_aid": serializers.DictField(),
+            "street": serializers.DictField(), "shelters": serializers.DictField(),
+            "visits": serializers.DictField(), "aid_by_region": serializers.ListField(child=serializers.DictField()),
+            "encounters_by_region": serializers.ListField(child=serializers.DictField()),
+            "aid_by_kind": serializers.ListField(child=serializers.DictField()),
+        }),
+    )
+    def get(self, request):
+        region, start, end = report_params(request, request.query_params)
+        return Response(reports.as_json(selectors.report(request.user, region=region, start=start, end=end)))
+
+

@@ -1,0 +1,109 @@
+"""Report period parsing, the flat figure table, CSV (formula-neutralised) and XLSX exports."""
+
+import csv
+import datetime as dt
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.money import yuan_str
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    today = today or timezone.localdate()
+    return today.replace(month=1, day=1), today
+
+
+def rows(data: dict) -> list[tuple[str, str, object]]:
+    """(section, label, value) — money already in yuan strings."""
+    a, t, s, sh, v = data["applications"], data["temporary_aid"], data["street"], data["shelters"], data["visits"]
+    out = [
+        (_("救助申请"), _("受理件数"), a["received"]),
+        (_("救助申请"), _("确认件数"), a["confirmed"]),
+        (_("救助申请"), _("不予认定件数"), a["rejected"]),
+        (_("救助申请"), _("办理中件数"), a["pending"]),
+        (_("临时救助"), _("救助人次"), t["person_times"]),
+        (_("临时救助"), _("救助人数"), t["persons"]),
+        (_("临时救助"), _("现金救助（元）"), yuan_str(t["cash"])),
+        (_("临时救助"), _("实物救助（折合元）"), yuan_str(t["in_kind"])),
+        (_("临时救助"), _("小额快救人次"), t["fast_track"]),
+        (_("临时救助"), _("急难发生地救助人次"), t["non_resident"]),
+        (_("街面救助"), _("巡查次数"), s["patrols"]),
+        (_("街面救助"), _("出动车辆"), s["vehicles_sent"]),
+        (_("街面救助"), _("救助人次"), s["person_times"]),
+        (_("街面救助"), _("发放物资（件）"), s["items"]),
+        (_("街面救助"), _("发放食品（份）"), s["food"]),
+        (_("街面救助"), _("发放衣物（件）"), s["clothing"]),
+        (_("街面救助"), _("发放被褥（套）"), s["bedding"]),
+        (_("街面救助"), _("护送入住人次"), s["sheltered"]),
+        (_("街面救助"), _("联合护送人次"), s["escorted"]),
+        (_("救助场所"), _("设立救助点位（个）"), sh["points"]),
+        (_("救助场所"), _("避寒场所"), sh["warming"]),
+        (_("救助场所"), _("救助点"), sh["stations"]),
+        (_("救助场所"), _("求助引导点"), sh["guides"]),
+        (_("走访慰问"), _("走访次数"), v["visits"]),
+        (_("走访慰问"), _("走访家庭户数"), v["households"]),
+        (_("走访慰问"), _("慰问金（元）"), yuan_str(v["cash"])),
+    ]
+    return out
+
+
+def as_json(data: dict) -> dict:
+    t = dict(data["temporary_aid"])
+    t["cash"], t["in_kind"] = yuan_str(t["cash"]), yuan_str(t["in_kind"])
+    v = dict(data["visits"])
+    v["cash"] = yuan_str(v["cash"])
+    return {
+        "region": data["region"], "start": data["start"].isoformat(), "end": data["end"].isoformat(),
+        "applications": data["applications"], "temporary_aid": t, "street": data["street"],
+        "shelters": data["shelters"], "visits": v,
+        "aid_by_region": [{**r, "amount": yuan_str(r["amount"])} for r in data["aid_by_region"]],
+        "encounters_by_region": data["encounters_by_region"],
+        "aid_by_kind": [{**r, "amount": yuan_str(r["amount"])} for r in data["aid_by_kind"]],
+    }
+
+
+def neutralise(value):
+    """A cell a spreadsheet would run as a formula gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def table(data: dict, region_name: str = "") -> list[list]:
+    head = [[_("区域"), f"{region_name}（{data['region']}）"],
+            [_("期间"), f"{data['start']:%Y-%m-%d} — {data['end']:%Y-%m-%d}"],
+            [_("类别"), _("指标"), _("数值")]]
+    body = [[sec, label, value] for sec, label, value in rows(data)]
+    body.append([])
+    body.append([_("临时救助分区域"), _("区域"), _("人次"), _("金额（元）")])
+    body += [["", f"{r['name']}（{r['region_id']}）", r["person_times"], yuan_str(r["amount"])]
+             for r in data["aid_by_region"]]
+    return head + body
+
+
+def to_csv(data: dict, region_name: str = "") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for row in table(data, region_name):
+        writer.writerow([neutralise(c) for c in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(data: dict, region_name: str = "") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("救助业务统计")[:31]
+    for row in table(data, region_name):
+        ws.append([neutralise(c) for c in row])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 14
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
