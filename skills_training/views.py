@@ -72,8 +72,27 @@ def _add_service_errors(form, exc: ValidationError, field_map=None):
 
 # ---------------------------------------------------------------- public verification
 
+def _verify_throttled(request) -> bool:
+    """The public page shares the API's "verify" rate (per client address), so names can't be guessed in bulk."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("verify") or "60/minute"
+    count, period = rate.split("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+    key = f"training-verify:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp()) // seconds}"
+    cache.add(key, 0, seconds)
+    try:
+        hits = cache.incr(key)
+    except ValueError:
+        hits = 1
+    return hits > int(count)
+
+
 def verify(request):
     """Public (no login): number + name -> the certificate's status, or "not found"."""
+    if request.GET and _verify_throttled(request):
+        return render(request, "skills_training/verify.html", {"form": VerifyForm(), "throttled": True}, status=429)
     form = VerifyForm(request.GET or None)
     cert = None
     searched = False
@@ -88,6 +107,8 @@ def verify(request):
 
 def verify_qr(request, number):
     """The QR link target: number + HMAC token (no name in the URL); a revoked one shows REVOKED."""
+    if _verify_throttled(request):
+        return render(request, "skills_training/verify.html", {"form": VerifyForm(), "throttled": True}, status=429)
     cert = selectors.certificate_by_qr(number, request.GET.get("n", ""))
     return render(request, "skills_training/verify.html",
                   {"form": VerifyForm(initial={"number": number}), "cert": cert, "searched": True, "via_qr": True,

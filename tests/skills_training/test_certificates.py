@@ -188,3 +188,28 @@ def test_revoke_via_page(client, staff_api, trainer):
     assert response.status_code == 302
     cert = Certificate.objects.get(number=number)
     assert cert.status == "revoked" and cert.revoke_reason == "冒名顶替"
+
+
+@pytest.mark.django_db
+def test_verify_page_is_throttled(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "3/minute"}}
+    codes = [client.get("/training/verify/", {"number": "S1", "name": "x"}).status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_admin_revoke_action_calls_service(client, staff_api, admin_user):
+    number = issue(staff_api)
+    cert = Certificate.objects.get(number=number)
+    client.force_login(admin_user)
+    url = "/admin/skills_training/certificate/"
+    confirm = client.post(url, {"action": "revoke_selected", "_selected_action": [cert.pk]})
+    assert confirm.status_code == 200 and "撤销原因" in confirm.content.decode()
+    client.post(url, {"action": "revoke_selected", "_selected_action": [cert.pk], "apply": "1", "reason": "后台撤销"})
+    cert.refresh_from_db()
+    assert cert.status == "revoked" and cert.revoke_reason == "后台撤销"
+    assert AuditEvent.objects.filter(action="training.certificate_revoke").count() == 1
