@@ -234,9 +234,12 @@ class Batch(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.BUILDING)
     built_on = models.DateField(_("认定基准日"))
     channel = models.CharField(_("发放渠道"), max_length=16, default="simulated")
+    # null: made by the system (the monthly heating top-up); any approver may then approve it.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("制单人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("制单人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
     )
+    topup_month = models.CharField(_("补发月份"), max_length=7, blank=True, db_index=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",

@@ -669,3 +669,93 @@ def bank_result_apply(*, batch: Batch, rows: list[tuple[int, str, str, str]], ac
           after={"paid": paid, "failed": failed})
     _finish_if_done(batch, actor)
     return paid, failed
+
+
+# --------------------------------------------------------------------------- season: monthly re-verification
+
+
+def _eligible_exists_sql(unit: str, cats: list[str]) -> tuple[str, list]:
+    """SQL fragment (correlated to payment alias `pay`) that is true while the recipient is still eligible."""
+    t = _tables()
+    cat_ph = ", ".join(["%s"] * len(cats))
+    link = "m.person_id = pay.person_id" if unit == Scheme.Unit.PERSON else "m.household_id = pay.household_id"
+    sql = (
+        f"EXISTS (SELECT 1 FROM {t['member']} m JOIN {t['person']} p ON p.id = m.person_id"
+        f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
+        f" JOIN {t['household']} h ON h.id = m.household_id"
+        f" WHERE {link} AND m.left_on IS NULL AND h.region_id = pay.region_id"
+        f" AND (p.deceased_on IS NULL OR p.deceased_on > %s)"
+        f" AND e.category IN ({cat_ph}) AND e.status <> %s AND e.start_date <= %s"
+        f" AND (e.end_date IS NULL OR e.end_date >= %s))"
+    )
+    return sql, cats
+
+
+def batch_reverify(*, batch_id: int, on: dt.date | None = None) -> int:
+    """动态核对 of a draft batch: pending payments whose recipient died, moved away or lost the
+    enrolment are cancelled (set-based); the batch's totals are recomputed. Returns how many."""
+    day = (on or timezone.localdate()).isoformat()
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().select_related("scheme").get(pk=batch_id)
+        if batch.status != Batch.Status.DRAFT:
+            return 0
+        exists_sql, cats = _eligible_exists_sql(batch.scheme.unit, list(batch.scheme.categories))
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        sql = (f"UPDATE {Payment._meta.db_table} SET status = %s, reason = %s, updated_at = %s"
+               f" WHERE id IN (SELECT pay.id FROM {Payment._meta.db_table} pay WHERE pay.batch_id = %s"
+               f" AND pay.status = %s AND NOT {exists_sql})")
+        params = [Payment.Status.CANCELLED, _("动态核对：已不符合条件"), now, batch.pk, Payment.Status.PENDING,
+                  day, *cats, Enrolment.Status.REVOKED, day, day]
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            n = max(cur.rowcount, 0)
+        if n:
+            totals = Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED).aggregate(
+                n=Count("id"), total=Sum("amount"))
+            before = {"recipient_count": batch.recipient_count, "total_amount": batch.total_amount}
+            batch.recipient_count, batch.total_amount = totals["n"] or 0, totals["total"] or 0
+            batch.save(update_fields=["recipient_count", "total_amount"])
+            audit(actor=None, action="assistance.batch_reverify", obj=batch, region_code=batch.region_id,
+                  before=before, after={"recipient_count": batch.recipient_count, "total_amount": batch.total_amount,
+                                        "cancelled": n})
+    return n
+
+
+def heating_topup(*, month: str | None = None, on: dt.date | None = None) -> list[int]:
+    """The monthly beat job for heating schemes in season (按月发放 after 动态核对):
+
+    1. re-verify every draft heating batch (batch_reverify);
+    2. for each region where a heating scheme already has a non-cancelled batch, build a top-up
+       batch for `month` (system-made: created_by empty, any approver may approve). The payment key
+       (scheme, period, recipient) is the season's, so only people not yet in any batch of the scheme
+       are picked up — nobody is paid twice. Empty top-ups are cancelled at once. Running it again
+       for the same month does nothing new. Returns the ids of the top-up batches with recipients.
+    """
+    today = on or timezone.localdate()
+    month = month or today.strftime("%Y-%m")
+    schemes = Scheme.objects.filter(kind=Scheme.Kind.HEATING).filter(
+        Q(campaign__isnull=True) | Q(campaign__ends_on__isnull=True) | Q(campaign__ends_on__gte=today))
+    made = []
+    for scheme in schemes:
+        for batch_id in Batch.objects.filter(scheme=scheme, status=Batch.Status.DRAFT).values_list("id", flat=True):
+            batch_reverify(batch_id=batch_id, on=today)
+        live = Batch.objects.filter(scheme=scheme).exclude(status=Batch.Status.CANCELLED)
+        regions = sorted(set(live.filter(topup_month="").values_list("region_id", flat=True)))
+        for region in regions:
+            with transaction.atomic():
+                if Batch.objects.filter(scheme=scheme, region_id=region, topup_month=month).exists():
+                    continue
+                batch = Batch.objects.create(
+                    scheme=scheme, region_id=region, period=live.filter(region_id=region).first().period,
+                    built_on=today, created_by=None, topup_month=month,
+                    channel=getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated"),
+                )
+                audit(actor=None, action="assistance.topup_create", obj=batch, region_code=region,
+                      after={"scheme": scheme.pk, "month": month})
+            batch = batch_build(batch_id=batch.pk)
+            if batch.recipient_count == 0:
+                Batch.objects.filter(pk=batch.pk, status=Batch.Status.DRAFT).update(
+                    status=Batch.Status.CANCELLED, finished_at=timezone.now())
+            else:
+                made.append(batch.pk)
+    return made

@@ -150,6 +150,12 @@ def scheme_create(request):
 
 
 @login_required
+def deadlines(request):
+    _staff(request)
+    return render(request, "assistance/deadlines.html", {"progress": selectors.deadline_progress(request.user)})
+
+
+@login_required
 def batch_list(request):
     _staff(request)
     page = _page(request, selectors.batch_list(request.user).order_by("-id"))

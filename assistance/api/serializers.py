@@ -6,7 +6,26 @@ from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, Re
 from ..models import Area, Batch, Category, Household, Member, Payment, Scheme
 
 
-@extend_schema_field({"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(Category.values)},
+def _choice(choices, name: str):
+    """A ChoiceField with its own enum identity in the schema (`x-spec-enum-id`), so the schema's enum
+    naming does not collide with other apps' fields that are also called "category", "kind", "status"."""
+    values = [value for value, _label in choices]
+    cls = type(name, (serializers.ChoiceField,), {})
+    return extend_schema_field({"type": "string", "enum": values, "x-spec-enum-id": f"assistance.{name}"})(cls)
+
+
+AreaField = _choice(Area.choices, "HouseholdArea")
+RelationField = _choice(Member.Relation.choices, "MemberRelation")
+EnrolmentCategoryField = _choice(Category.choices, "EnrolmentCategory")
+PaymentCategoryField = _choice(Category.choices, "PaymentCategory")
+KindField = _choice(Scheme.Kind.choices, "SchemeKind")
+UnitField = _choice(Scheme.Unit.choices, "SchemeUnit")
+PaymentFormField = _choice(Scheme.PaymentForm.choices, "SchemePaymentForm")
+BatchStatusField = _choice(Batch.Status.choices, "BatchStatus")
+PaymentStatusField = _choice(Payment.Status.choices, "PaymentStatus")
+
+
+@extend_schema_field({"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(Category.values), "x-spec-enum-id": "assistance.SchemeCategories"},
                      "example": ["dibao", "tekun"]})
 class CategoryListField(serializers.ListField):
     """Target categories: dibao / tekun / orphan / low_income."""
@@ -18,7 +37,7 @@ class CategoryListField(serializers.ListField):
 class MemberInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     id_number = IdNumberField()
-    relation = serializers.ChoiceField(choices=Member.Relation.choices)
+    relation = RelationField(choices=Member.Relation.choices)
 
 
 class MemberOutSerializer(serializers.Serializer):
@@ -30,7 +49,7 @@ class MemberOutSerializer(serializers.Serializer):
 
 class HouseholdCreateSerializer(serializers.Serializer):
     region = RegionCodeField()
-    area = serializers.ChoiceField(choices=Area.choices)
+    area = AreaField(choices=Area.choices)
     address = serializers.CharField(max_length=255)
     bank_account = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     members = MemberInSerializer(many=True, allow_empty=False)
@@ -39,6 +58,7 @@ class HouseholdCreateSerializer(serializers.Serializer):
 class HouseholdSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id")
     region_name = serializers.CharField(source="region.name")
+    area = AreaField(choices=Area.choices)
     bank_account = serializers.CharField(source="masked_bank_account")
     head_name = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
@@ -60,7 +80,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 class EnrolmentCreateSerializer(serializers.Serializer):
     id_number = IdNumberField()
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = EnrolmentCategoryField(choices=Category.choices)
     monthly_amount = MoneyField()
     start = serializers.DateField()
     end = serializers.DateField(required=False, allow_null=True, default=None)
@@ -80,6 +100,9 @@ class EnrolmentSerializer(serializers.Serializer):
 
 class SchemeSerializer(serializers.ModelSerializer):
     region = RegionCodeField()
+    kind = KindField(choices=Scheme.Kind.choices)
+    unit = UnitField(choices=Scheme.Unit.choices)
+    payment_form = PaymentFormField(choices=Scheme.PaymentForm.choices, required=False, default=Scheme.PaymentForm.BANK)
     categories = CategoryListField()
     urban_amount = MoneyField()
     rural_amount = MoneyField()
@@ -113,14 +136,14 @@ class BatchSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id")
     total_amount = MoneyField()
     paid_amount = MoneyField()
-    status = serializers.ChoiceField(choices=Batch.Status.choices)
-    created_by = serializers.CharField(source="created_by.username")
+    status = BatchStatusField(choices=Batch.Status.choices)
+    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
     approved_by = serializers.CharField(source="approved_by.username", allow_null=True, default=None)
 
     class Meta:
         model = Batch
         fields = ["id", "scheme", "region", "period", "status", "built_on", "recipient_count", "total_amount",
-                  "paid_count", "paid_amount", "failed_count", "progress", "created_by", "approved_by",
+                  "paid_count", "paid_amount", "failed_count", "progress", "created_by", "approved_by", "topup_month",
                   "created_at", "approved_at", "finished_at"]
 
 
@@ -129,7 +152,8 @@ class PaymentSerializer(serializers.ModelSerializer):
     household = serializers.IntegerField(source="household_id")
     id_number = MaskedIdNumberField()
     amount = MoneyField()
-    status = serializers.ChoiceField(choices=Payment.Status.choices)
+    status = PaymentStatusField(choices=Payment.Status.choices)
+    category = PaymentCategoryField(choices=Category.choices)
 
     class Meta:
         model = Payment
@@ -137,5 +161,5 @@ class PaymentSerializer(serializers.ModelSerializer):
                   "reason", "region", "period", "paid_at"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class AssistanceReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -15,6 +15,7 @@ from portal.models import Role
 from .. import selectors, services
 from ..models import Campaign, Member
 from .serializers import (
+    AssistanceReasonSerializer,
     BatchCreatedSerializer,
     BatchCreateSerializer,
     BatchSerializer,
@@ -23,7 +24,6 @@ from .serializers import (
     HouseholdCreateSerializer,
     HouseholdSerializer,
     PaymentSerializer,
-    ReasonSerializer,
     SchemeSerializer,
 )
 
@@ -148,10 +148,10 @@ class BatchApproveView(APIView):
 class BatchCancelView(APIView):
     permission_classes = [IsAuthenticated, STAFF]
 
-    @extend_schema(request=ReasonSerializer, responses={200: BatchSerializer})
+    @extend_schema(request=AssistanceReasonSerializer, responses={200: BatchSerializer})
     def post(self, request, pk):
         batch = selectors.batch_get(request.user, pk)
-        data = ReasonSerializer(data=request.data)
+        data = AssistanceReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.batch_cancel(batch=batch, actor=request.user, reason=data.validated_data["reason"])
         return Response(BatchSerializer(selectors.batch_get(request.user, pk)).data)
@@ -178,11 +178,11 @@ class PaymentReissueView(APIView):
 
     permission_classes = [IsAuthenticated, STAFF]
 
-    @extend_schema(request=ReasonSerializer, responses={200: PaymentSerializer})
+    @extend_schema(request=AssistanceReasonSerializer, responses={200: PaymentSerializer})
     @idempotent
     def post(self, request, pk):
         payment = selectors.payment_get(request.user, pk)
-        data = ReasonSerializer(data=request.data)
+        data = AssistanceReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.payment_reissue(payment=payment, actor=request.user, note=data.validated_data["reason"])
         return Response(PaymentSerializer(selectors.payment_get(request.user, pk)).data)
@@ -191,11 +191,11 @@ class PaymentReissueView(APIView):
 class PaymentCancelView(APIView):
     permission_classes = [IsAuthenticated, STAFF]
 
-    @extend_schema(request=ReasonSerializer, responses={200: PaymentSerializer})
+    @extend_schema(request=AssistanceReasonSerializer, responses={200: PaymentSerializer})
     @idempotent
     def post(self, request, pk):
         payment = selectors.payment_get(request.user, pk)
-        data = ReasonSerializer(data=request.data)
+        data = AssistanceReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.payment_cancel(payment=payment, actor=request.user, reason=data.validated_data["reason"])
         return Response(PaymentSerializer(selectors.payment_get(request.user, pk)).data)

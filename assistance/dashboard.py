@@ -1,0 +1,31 @@
+"""Widgets for the portal's landing dashboard (see portal/dashboard.py)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.charts import bar
+from portal.scoping import can_see_model
+
+from . import selectors
+from .models import Batch, Household
+
+
+def widgets(user) -> list[dict]:
+    if not can_see_model(user, Household):
+        return []
+    households = selectors.household_list(user).count()
+    drafts = selectors.batch_list(user).filter(status=Batch.Status.DRAFT).count()
+    out = [
+        {"title": _("救助家庭"), "value": f"{households:,}", "url": reverse("assistance:household-list")},
+        {"title": _("待审批批次"), "value": str(drafts), "url": reverse("assistance:batch-list"),
+         "hint": _("制单人以外的审批人员审批")},
+    ]
+    progress = selectors.deadline_progress(user)[:8]
+    if progress:
+        labels = [p["scheme"].name for p in progress]
+        out.append({
+            "title": _("预算执行"), "url": reverse("assistance:deadlines"),
+            "chart": bar(_("预算使用率（%）"), labels, {_("已发放+已冻结"): [p["budget_percent"] for p in progress]},
+                         horizontal=True, formatter=lambda v: f"{v}%"),
+        })
+    return out
