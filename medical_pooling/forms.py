@@ -93,3 +93,8 @@ def apply_errors(form, exc: ValidationError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("参保人名单（CSV 或 XLSX）"),
+                           help_text=_("表头：身份证号码,姓名,参保险种,统筹地区代码,个人账户余额"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("spend/", views.spend, name="spend"),
     path("insured/", views.insured_list, name="insured-list"),
     path("insured/new/", views.insured_create, name="insured-create"),
+    path("insured/import/", views.insured_import, name="insured-import"),
     path("insured/<int:pk>/", views.insured_detail, name="insured-detail"),
     path("settlements/", views.settlements, name="settlements"),
     path("fraud/", views.fraud_queue, name="fraud"),

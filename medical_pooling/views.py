@@ -219,3 +219,21 @@ def fraud_review(request, pk):
     else:
         messages.success(request, _("核查结论已保存。"))
     return redirect("medical_pooling:fraud")
+
+
+@login_required
+def insured_import(request):
+    _role(request, Role.INSURANCE_OFFICER)
+    from .importing import insured_import as do_import
+    from .importing import read_rows
+
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = do_import(actor=request.user, rows=read_rows(form.cleaned_data["file"]))
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("已导入 %(n)s 名参保人。") % {"n": count})
+            return redirect("medical_pooling:insured-list")
+    return render(request, "medical_pooling/insured_import.html", {"form": form})

@@ -140,14 +140,18 @@ class SpendSerializer(serializers.ModelSerializer):
     beneficiary_name = serializers.SerializerMethodField()
     remaining = serializers.SerializerMethodField()
     category = choice(Spend.Category.choices, read_only=True)
+    refunded = serializers.SerializerMethodField()
 
     class Meta:
         model = Spend
         fields = ["id", "relation", "institution", "institution_name", "beneficiary_name", "category", "amount",
-                  "occurred_at", "payer_region", "payee_region", "remaining", "created_at"]
+                  "occurred_at", "payer_region", "payee_region", "remaining", "refunded", "created_at"]
 
     def get_beneficiary_name(self, obj) -> str:
         return _masked_name(obj.beneficiary.person.name)
+
+    def get_refunded(self, obj) -> bool:
+        return obj.ledger.filter(kind="refund").exists()
 
     def get_remaining(self, obj) -> str:
         from portal.money import yuan_str

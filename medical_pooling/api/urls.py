@@ -11,6 +11,7 @@ urlpatterns = [
     path("relations/<int:pk>/", views.RelationDetailView.as_view(), name="pooling-relation"),
     path("relations/<int:pk>/dissolve/", views.RelationDissolveView.as_view(), name="pooling-relation-dissolve"),
     path("spends/", views.SpendListCreateView.as_view(), name="pooling-spends"),
+    path("spends/<int:pk>/refund/", views.SpendRefundView.as_view(), name="pooling-spend-refund"),
     path("settlements/run/", views.SettlementRunView.as_view(), name="pooling-settlement-run"),
     path("settlements/", views.SettlementListView.as_view(), name="pooling-settlements"),
 ]

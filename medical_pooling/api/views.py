@@ -196,6 +196,21 @@ class SpendListCreateView(generics.ListCreateAPIView):
         return Response(s.SpendSerializer(spend).data, status=status.HTTP_201_CREATED)
 
 
+class SpendRefundView(APIView):
+    """Reverse a spend in full (the institution that recorded it): a new ledger row, never an edit."""
+
+    permission_classes = [HasRole(Role.INSTITUTION)]
+
+    @extend_schema(request=s.RelationDissolveSerializer, responses={200: s.SpendSerializer})
+    @idempotent
+    def post(self, request, pk):
+        spend = get_object_or_404(selectors.spend_list(request.user), pk=pk)
+        data = s.RelationDissolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.spend_refund(actor=request.user, spend=spend, reason=data.validated_data.get("reason", ""))
+        return Response(s.SpendSerializer(selectors.spend_list(request.user).get(pk=pk)).data)
+
+
 def _may_run_settlement(user) -> bool:
     if user.is_portal_admin:
         return True

@@ -311,3 +311,23 @@ def test_create_portal_user_institution_creates_institution():
     assert Institution.objects.filter(code="H34160200001").count() == 1
     assert Institution.objects.get(code="H34160200001").name == "亳州市人民医院"
     assert Role.INSTITUTION == "institution"
+
+
+def test_refund_is_a_new_ledger_row(api, worker, parent, hospital, worker_user):
+    rel = relation(worker, parent, 80000)
+    spend = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "300.00"), format="json").json()
+    other = institution_user("P34160200001", "药房")
+    assert api(other).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 404
+    assert api(worker_user).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 403
+    r = api(hospital).post(f"{BASE}/spends/{spend['id']}/refund/", {"reason": "退费"}, format="json")
+    assert r.status_code == 200 and r.json()["refunded"] is True and r.json()["remaining"] == "800.00"
+    assert api(hospital).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 400
+    kinds = list(LedgerEntry.objects.filter(account=worker.account).order_by("id").values_list("kind", "amount"))
+    assert kinds == [("contribution", 860000), ("reserve", 0), ("pooled_spend", -30000), ("refund", 30000)]
+    assert Spend.objects.get(pk=spend["id"]).amount == 30000  # the spend itself is never edited
+    # after dissolution a refund returns the money to the balance only
+    spend2 = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "100.00"), format="json").json()
+    api(worker_user).post(f"{BASE}/relations/{rel.pk}/dissolve/")
+    assert api(hospital).post(f"{BASE}/spends/{spend2['id']}/refund/").status_code == 200
+    worker.account.refresh_from_db()
+    assert (worker.account.balance, worker.account.reserved) == (860000, 0)

@@ -174,3 +174,35 @@ def test_demo_seed(capsys):
     demo.seed(Out())  # idempotent
     assert Insured.objects.count() == 102
     assert call_command is not None
+
+
+def test_insured_csv_and_xlsx_import():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from tests.factories import PersonFactory
+
+    a, b, c3 = PersonFactory.build(), PersonFactory.build(), PersonFactory.build()
+    c = client_for(officer(region="610000"))
+    bad = ("身份证号码,姓名,参保险种,统筹地区代码,个人账户余额\n"
+           f"{a.id_number},{a.name},职工,610100,1200.50\n"
+           f"{b.id_number[:-1]}X,{b.name},居民,610100,\n"
+           f"{c3.id_number},{c3.name},居民,610100,5\n").encode("utf-8-sig")
+    r = c.post("/pooling/insured/import/", {"file": SimpleUploadedFile("l.csv", bad, "text/csv")})
+    html = r.content.decode()
+    assert r.status_code == 200 and "第 4 行" in html and not Insured.objects.exists()
+    good = bad.decode("utf-8-sig").replace(f"{b.id_number[:-1]}X", b.id_number).replace(",居民,610100,5", ",居民,610100,")
+    r = c.post("/pooling/insured/import/", {"file": SimpleUploadedFile("l.csv", good.encode(), "text/csv")})
+    assert r.status_code == 302 and Insured.objects.count() == 3
+    assert Insured.objects.get(person__id_number=a.id_number).account.balance == 120050
+    wb = Workbook()
+    d = PersonFactory.build()
+    wb.active.append(["id_number", "name", "scheme", "region", "balance"])
+    wb.active.append([d.id_number, d.name, "employee", "341600", "10"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = c.post("/pooling/insured/import/", {"file": SimpleUploadedFile("l.xlsx", buf.getvalue())})
+    assert r.status_code == 200 and "无权" in r.content.decode()  # Bozhou is outside this officer's region
+    assert Insured.objects.count() == 3
