@@ -111,3 +111,16 @@ class BankResultForm(forms.Form):
         if f.size > 20 * 1024 * 1024:
             raise ValidationError(_("文件过大。"))
         return f
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(label=_("花名册文件（CSV 或 XLSX）"))
+    only_valid = forms.BooleanField(label=_("有错误时只导入无误的家庭"), required=False)
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".csv", ".xlsx")):
+            raise ValidationError(_("请上传 CSV 或 XLSX 文件。"))
+        if f.size > 10 * 1024 * 1024:
+            raise ValidationError(_("文件过大（最大 10 MB）。"))
+        return f

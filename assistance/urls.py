@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.household_list, name="household-list"),
     path("households/", views.household_list, name="households"),
     path("households/new/", views.household_create, name="household-create"),
+    path("households/import/", views.roster_import, name="roster-import"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
     path("enrolments/new/", views.enrolment_create, name="enrolment-create"),
     path("schemes/", views.scheme_list, name="scheme-list"),

@@ -15,10 +15,18 @@ from django.views.decorators.http import require_POST
 from portal.models import Role
 from portal.scoping import can_see_model, restrict
 
-from . import selectors, services
+from . import roster, selectors, services
 from .channels import read_bank_result, write_bank_file
 from .filters import HouseholdFilter
-from .forms import BankResultForm, BatchForm, EnrolmentForm, HouseholdForm, MemberFormSet, SchemeForm
+from .forms import (
+    BankResultForm,
+    BatchForm,
+    EnrolmentForm,
+    HouseholdForm,
+    MemberFormSet,
+    RosterImportForm,
+    SchemeForm,
+)
 from .models import Batch, Campaign, Household, Member, Payment
 
 PAGE_SIZE = 50
@@ -96,6 +104,25 @@ def household_create(request):
             return redirect("assistance:household-detail", pk=household.pk)
     return render(request, "assistance/household_form.html",
                   {"form": form, "formset": formset, "member_errors": member_errors})
+
+
+@login_required
+def roster_import(request):
+    _caseworker(request)
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = roster.roster_import(data=upload.read(), filename=upload.name, actor=request.user,
+                                          only_valid=form.cleaned_data["only_valid"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if result.saved:
+                messages.success(request, _("已导入 %(n)d 户家庭。") % {"n": result.created})
+    return render(request, "assistance/roster_import.html", {"form": form, "result": result,
+                                                             "headers": list(roster.HEADERS)})
 
 
 # --------------------------------------------------------------------------- enrolments and schemes
