@@ -23,6 +23,7 @@ from .models import (
     JudgeScore,
     Level,
     PromotionRule,
+    Sitting,
     Standard,
     TrainingClass,
     TrainingInstitution,
@@ -215,6 +216,19 @@ class EmploymentFollowUpAdmin(ScopedAdmin):
     list_display = ["person", "certificate", "followed_on", "outcome", "brand", "jobs_created"]
     list_filter = ["outcome", "brand"]
     raw_id_fields = ["person", "certificate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Sitting)
+class SittingAdmin(ScopedAdmin):
+    list_display = ["sat_on", "level", "institution", "region", "site_code"]
+    list_filter = ["level__number"]
+    list_select_related = ["level", "institution", "region"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

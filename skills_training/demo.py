@@ -49,6 +49,8 @@ def seed(stdout):
     for name, level, starts, ends, teacher in CLASSES:
         klass = services.class_create(institution=school, name=name, level=level, starts_on=starts, ends_on=ends,
                                       teacher=teacher, capacity=40, sessions=60, actor=actor)
+        sitting = services.sitting_create(level=level, sat_on=ends + dt.timedelta(days=7), institution=school,
+                                          invigilators=["周监考"], assessors=["张评委", "李评委", "王评委"], actor=actor)
         for _ in range(10):
             id_number, person_name = _trainee(trainee)
             enrolment = services.enrolment_create(training_class=klass, id_number=id_number, name=person_name,
@@ -63,8 +65,7 @@ def seed(stdout):
             years = {5: 1, 4: 5, 3: 10}[level]
             services.assessment_record(
                 candidate_id_number=id_number, candidate_name=person_name, level=level, years_in_trade=years,
-                theory_score=theory, practical_scores=practical, institution=school,
-                sat_on=ends + dt.timedelta(days=7), assessors=["张评委", "李评委", "王评委"], actor=actor)
+                theory_score=theory, practical_scores=practical, sitting=sitting, actor=actor)
             trainee += 1
 
     certificates = list(Certificate.objects.filter(evaluator=school).order_by("id"))

@@ -32,6 +32,7 @@ class AssessmentForm(forms.Form):
     diploma = forms.TypedChoiceField(label=_("学历"), coerce=int, choices=Diploma.choices, initial=0)
     title = forms.TypedChoiceField(label=_("职称"), coerce=int, choices=Title.choices, initial=0)
     institution = forms.ModelChoiceField(label=_("评价机构"), queryset=None, required=False)
+    sitting = forms.ModelChoiceField(label=_("考试场次（可选）"), queryset=None, required=False)
     sat_on = forms.DateField(label=_("考试日期"), widget=forms.DateInput(attrs={"type": "date"}))
     theory_score = score_field(_("理论知识成绩（留空则沿用两年内合格成绩）"))
     practical_1 = score_field(_("考评员1评分"))
@@ -43,9 +44,10 @@ class AssessmentForm(forms.Form):
     practical_7 = score_field(_("考评员7评分"))
     review_score = score_field(_("综合评审成绩（二级、一级必填）"))
 
-    def __init__(self, *args, institutions=None, **kwargs):
+    def __init__(self, *args, institutions=None, sittings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions
+        self.fields["sitting"].queryset = sittings
 
     def practical_scores(self):
         return [self.cleaned_data[f] for f in self.PRACTICAL_FIELDS if self.cleaned_data.get(f) is not None]

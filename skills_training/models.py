@@ -207,6 +207,37 @@ class ClassEnrolment(models.Model):
         return f"{self.training_class} · {self.person}"
 
 
+class Sitting(models.Model):
+    """An examination sitting: theory needs >= 1 invigilator per 15 candidates; practical an odd number >= 3
+    of assessors, whose independent scores make each candidate's practical mark."""
+
+    CANDIDATES_PER_INVIGILATOR = 15
+
+    region = models.ForeignKey("portal.Region", verbose_name=_("评价区域"), on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(TrainingInstitution, verbose_name=_("评价机构/考点"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="sittings")
+    level = models.ForeignKey(Level, verbose_name=_("等级"), on_delete=models.PROTECT, related_name="+")
+    sat_on = models.DateField(_("考试日期"))
+    site_code = models.CharField(_("考点编号"), max_length=3, default="001")
+    invigilators = models.JSONField(_("理论监考人员"), default=list)
+    assessors = models.JSONField(_("技能考评员"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("考试场次")
+        verbose_name_plural = _("考试场次")
+        ordering = ["-sat_on", "-id"]
+
+    def __str__(self):
+        return f"{self.sat_on} {self.level}（{self.institution or self.region_id}）"
+
+    @property
+    def capacity(self) -> int:
+        return len(self.invigilators) * self.CANDIDATES_PER_INVIGILATOR
+
+
 class Assessment(models.Model):
     """One sitting of one candidate. Scores are Decimal (0–100, two places); practical = mean of assessors."""
 
@@ -218,6 +249,8 @@ class Assessment(models.Model):
     institution = models.ForeignKey(TrainingInstitution, verbose_name=_("评价机构/考点"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="assessments")
     site_code = models.CharField(_("考点编号"), max_length=3, default="001")
+    sitting = models.ForeignKey(Sitting, verbose_name=_("考试场次"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="assessments")
     years_in_trade = models.DecimalField(_("从业年限"), max_digits=4, decimal_places=1)
     theory_score = models.DecimalField(_("理论知识成绩"), max_digits=5, decimal_places=2, null=True, blank=True)
     practical_score = models.DecimalField(_("操作技能成绩"), max_digits=5, decimal_places=2, null=True, blank=True)

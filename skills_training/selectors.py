@@ -11,11 +11,17 @@ from .models import (
     ClassEnrolment,
     Competition,
     EmploymentFollowUp,
+    Sitting,
     TrainingClass,
     TrainingInstitution,
 )
 
 QR_SALT = "skills_training.certificate-qr"
+
+
+def sitting_list(user):
+    return restrict(Sitting.objects.select_related("level", "institution"), user).annotate(
+        candidate_count=Count("assessments")).order_by("-sat_on", "-id")
 
 
 def certificate_list(user):

@@ -35,6 +35,7 @@ from .models import (
     JudgeScore,
     Level,
     PromotionRule,
+    Sitting,
     Standard,
     Title,
     TrainingClass,
@@ -199,13 +200,24 @@ def assessment_record(*, candidate_id_number: str, candidate_name: str, level, y
                       theory_score=None, practical_scores=None, review_score=None, diploma: int = 0,
                       title: int = 0, rule_template: str | None = None, institution: TrainingInstitution | None = None,
                       region_code: str | None = None, site_code: str = "001", sat_on: dt.date | None = None,
-                      assessors: list[str] | None = None, actor) -> Assessment:
+                      assessors: list[str] | None = None, sitting: Sitting | None = None, actor) -> Assessment:
     """Record one sitting; refuse (ValidationError, nothing saved) a candidate who may not sit the level.
 
     Omitting `theory_score` or `practical_scores` re-uses that part from a passed sitting of the same
     level within two years (a re-sit of the other part). Passing issues the certificate.
     """
     level = level_get(level)
+    if sitting is not None:
+        sitting = Sitting.objects.select_for_update(of=("self",)).select_related("institution").get(pk=sitting.pk)
+        if sitting.level_id != level.pk:
+            raise ValidationError({"level": [_("申报等级与考试场次的等级不一致。")]})
+        if sitting.assessments.count() >= sitting.capacity:
+            raise ValidationError(_("本场次监考人员不足：理论考试每15名考生至少须有1名监考人员。"))
+        if practical_scores and len(practical_scores) != len(sitting.assessors):
+            raise ValidationError({"practical_scores": [
+                _("本场次共有%(n)s名考评员，须录入每位考评员的评分。") % {"n": len(sitting.assessors)}]})
+        institution, region_code, sat_on = sitting.institution, sitting.region_id, sitting.sat_on
+        site_code, assessors = sitting.site_code, list(sitting.assessors)
     sat_on = sat_on or timezone.localdate()
     template = rule_template or level.standard.default_template
     if template not in {"2019", "2023"}:
@@ -262,7 +274,7 @@ def assessment_record(*, candidate_id_number: str, candidate_name: str, level, y
         institution=institution, site_code=(site_code or "001").zfill(3)[:3], years_in_trade=years,
         theory_score=theory, practical_score=practical, review_score=review,
         theory_passed=theory >= PASS_MARK, practical_passed=practical >= PASS_MARK, review_passed=review_passed,
-        theory_carried_from=theory_from, practical_carried_from=practical_from, sat_on=sat_on,
+        theory_carried_from=theory_from, practical_carried_from=practical_from, sat_on=sat_on, sitting=sitting,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     assessment.passed = assessment.theory_passed and assessment.practical_passed and review_passed is not False
@@ -281,6 +293,30 @@ def assessment_record(*, candidate_id_number: str, candidate_name: str, level, y
         certificate_issue(holder=person, level=level, region_code=region_code, evaluator=institution,
                           issued_on=sat_on, assessment=assessment, site_code=assessment.site_code, actor=actor)
     return assessment
+
+
+@transaction.atomic
+def sitting_create(*, level, sat_on: dt.date, invigilators: list[str], assessors: list[str],
+                   institution: TrainingInstitution | None = None, region_code: str | None = None,
+                   site_code: str = "001", actor) -> Sitting:
+    level = level if isinstance(level, Level) else level_get(level)
+    region_code = institution.region_id if institution else (region_code or getattr(actor, "region_id", None))
+    if not region_code:
+        raise ValidationError({"region": [_("请指定评价区域或评价机构。")]})
+    if not region_in_scope(actor, region_code):
+        raise PermissionDenied(_("评价区域不在您的管辖范围内。"))
+    invigilators = [n.strip() for n in invigilators if n and n.strip()]
+    assessors = [n.strip() for n in assessors if n and n.strip()]
+    if not invigilators:
+        raise ValidationError({"invigilators": [_("理论考试至少须有1名监考人员（每15名考生1名）。")]})
+    if len(assessors) < 3 or len(assessors) % 2 == 0 or len(set(assessors)) != len(assessors):
+        raise ValidationError({"assessors": [_("操作技能考核须由奇数名（至少3名）不同的考评员组成考评组。")]})
+    sitting = Sitting.objects.create(region_id=region_code, institution=institution, level=level, sat_on=sat_on,
+                                     site_code=(site_code or "001").zfill(3)[:3], invigilators=invigilators,
+                                     assessors=assessors)
+    audit(actor=actor, action="training.sitting_create", obj=sitting, region_code=region_code,
+          after={"level": level.number, "invigilators": len(invigilators), "assessors": len(assessors)})
+    return sitting
 
 
 # --------------------------------------------------------------------------- certificates
@@ -433,7 +469,7 @@ def class_create(*, institution: TrainingInstitution, name: str, level, starts_o
 
 @transaction.atomic
 def enrolment_create(*, training_class: TrainingClass, id_number: str, name: str, actor) -> ClassEnrolment:
-    training_class = TrainingClass.objects.select_for_update().select_related("institution").get(pk=training_class.pk)
+    training_class = TrainingClass.objects.select_for_update(of=("self",)).select_related("institution").get(pk=training_class.pk)
     if not region_in_scope(actor, training_class.institution.region_id):
         raise PermissionDenied(_("该培训班不在您的管辖范围内。"))
     person = person_get_or_create(id_number=id_number, name=name)
@@ -451,7 +487,7 @@ def enrolment_create(*, training_class: TrainingClass, id_number: str, name: str
 
 @transaction.atomic
 def enrolment_update(*, enrolment: ClassEnrolment, attendance: int, completed: bool, actor) -> ClassEnrolment:
-    enrolment = ClassEnrolment.objects.select_for_update().select_related("training_class__institution").get(
+    enrolment = ClassEnrolment.objects.select_for_update(of=("self",)).select_related("training_class__institution").get(
         pk=enrolment.pk)
     region = enrolment.training_class.institution.region_id
     if not region_in_scope(actor, region):
@@ -502,7 +538,7 @@ def entry_create(*, competition: Competition, id_number: str, name: str, dish_na
 @transaction.atomic
 def entry_score(*, entry: CompetitionEntry, scores: dict, actor) -> CompetitionEntry:
     """Judges' independent scores {judge: score}; at least three; final = mean truncated to 2 places."""
-    entry = CompetitionEntry.objects.select_for_update().select_related("competition").get(pk=entry.pk)
+    entry = CompetitionEntry.objects.select_for_update(of=("self",)).select_related("competition").get(pk=entry.pk)
     _competition_in_scope(entry.competition, actor)
     if len(scores) < 3:
         raise ValidationError({"scores": [_("每件作品至少须有3名评委评分。")]})
@@ -518,7 +554,7 @@ def entry_score(*, entry: CompetitionEntry, scores: dict, actor) -> CompetitionE
 
 @transaction.atomic
 def entry_award(*, entry: CompetitionEntry, award: str, actor) -> CompetitionEntry:
-    entry = CompetitionEntry.objects.select_for_update().select_related("competition").get(pk=entry.pk)
+    entry = CompetitionEntry.objects.select_for_update(of=("self",)).select_related("competition").get(pk=entry.pk)
     _competition_in_scope(entry.competition, actor)
     if award not in Award.values:
         raise ValidationError({"award": [_("奖项无效。")]})
@@ -545,7 +581,7 @@ def promotion_rule_for(competition: Competition, award: str) -> PromotionRule | 
 def promotion_apply(*, entry: CompetitionEntry, actor, issued_on: dt.date | None = None) -> Certificate:
     """Raise an award winner's level under the regional rule (data), at most once per calendar year,
     producing the certificate through `certificate_issue`."""
-    entry = CompetitionEntry.objects.select_for_update().select_related("competition", "person").get(pk=entry.pk)
+    entry = CompetitionEntry.objects.select_for_update(of=("self",)).select_related("competition", "person").get(pk=entry.pk)
     competition = entry.competition
     _competition_in_scope(competition, actor)
     if entry.certificate_id:

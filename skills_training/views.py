@@ -128,7 +128,7 @@ def assessment_list(request):
 @staff_required
 def assessment_create(request):
     institutions = selectors.institution_list(request.user)
-    form = AssessmentForm(request.POST or None, institutions=institutions,
+    form = AssessmentForm(request.POST or None, institutions=institutions, sittings=selectors.sitting_list(request.user),
                           initial={"sat_on": timezone.localdate(), "rule_template": "2023"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -138,7 +138,7 @@ def assessment_create(request):
                 level=data["level"], years_in_trade=data["years_in_trade"], theory_score=data["theory_score"],
                 practical_scores=form.practical_scores(), review_score=data["review_score"],
                 rule_template=data["rule_template"], diploma=data["diploma"], title=data["title"],
-                institution=data["institution"], sat_on=data["sat_on"], actor=request.user)
+                institution=data["institution"], sat_on=data["sat_on"], sitting=data["sitting"], actor=request.user)
         except ValidationError as exc:
             _add_service_errors(form, exc, {"practical_scores": "practical_1", "region": "institution"})
         else:

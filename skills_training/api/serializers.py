@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from portal.api.fields import IdNumberField, MaskedIdNumberField
 
-from ..models import Assessment, Certificate, Diploma, RuleTemplate, Title
+from ..models import Assessment, Certificate, Diploma, RuleTemplate, Sitting, Title
 from ..selectors import qr_token
 from ..services import mask_name
 
@@ -38,6 +38,25 @@ class AssessmentCreateSerializer(serializers.Serializer):
     site_code = serializers.RegexField(r"^\d{1,3}$", required=False, default="001")
     sat_on = serializers.DateField(required=False)
     assessors = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    sitting = serializers.IntegerField(required=False, help_text=_("考试场次编号（可选）"))
+
+
+class SittingSerializer(serializers.ModelSerializer):
+    level = serializers.IntegerField(min_value=1, max_value=5, source="level.number")
+    institution = serializers.CharField(source="institution.code", required=False, allow_null=True)
+    invigilators = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False)
+    assessors = serializers.ListField(child=serializers.CharField(max_length=64), min_length=3)
+    candidate_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sitting
+        fields = ["id", "level", "sat_on", "institution", "region", "site_code", "invigilators", "assessors",
+                  "candidate_count"]
+        read_only_fields = ["id", "region", "candidate_count"]
+
+    def get_candidate_count(self, obj) -> int:
+        annotated = getattr(obj, "candidate_count", None)
+        return annotated if annotated is not None else obj.assessments.count()
 
 
 class CertificateSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from portal.scoping import get_scoped_or_404
 
 from .. import selectors, services
 from ..filters import AssessmentFilter, CertificateFilter
-from ..models import Certificate, TrainingInstitution
+from ..models import Certificate, Sitting, TrainingInstitution
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
@@ -22,6 +22,7 @@ from .serializers import (
     CertificateSerializer,
     CertificateVerifyQuerySerializer,
     CertificateVerifyResultSerializer,
+    SittingSerializer,
 )
 
 Staff = HasRole(Role.TRAINING_STAFF)
@@ -51,10 +52,31 @@ class AssessmentListCreateView(generics.ListCreateAPIView):
         institution = None
         if code:
             institution = get_scoped_or_404(TrainingInstitution.objects.all(), request.user, code=code)
+        if data.get("sitting"):
+            data["sitting"] = get_scoped_or_404(Sitting.objects.all(), request.user, pk=data["sitting"])
         assessment = services.assessment_record(
             candidate_id_number=data.pop("candidate_id_number"), candidate_name=data.pop("candidate_name"),
             institution=institution, actor=request.user, **data)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class SittingListCreateView(generics.ListCreateAPIView):
+    """Examination sittings: >= 1 invigilator per 15 theory candidates; an odd number >= 3 of assessors."""
+
+    permission_classes = [Staff]
+    serializer_class = SittingSerializer
+
+    def get_queryset(self):
+        return selectors.sitting_list(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        code = (data.get("institution") or {}).get("code")
+        institution = get_scoped_or_404(TrainingInstitution.objects.all(), self.request.user, code=code) if code else None
+        serializer.instance = services.sitting_create(
+            level=data["level"]["number"], sat_on=data["sat_on"], invigilators=data["invigilators"],
+            assessors=data["assessors"], institution=institution, site_code=data.get("site_code", "001"),
+            actor=self.request.user)
 
 
 class AssessmentDetailView(generics.RetrieveAPIView):
