@@ -87,7 +87,20 @@ def seed(stdout):
                                   occurred_at=start + dt.timedelta(days=rnd.randint(0, 27), hours=rnd.randint(8, 20)))
             relation.refresh_from_db()
             spends += 1
+    # something for the fraud review queue: the same amount three times, far from both people's provinces
+    suspect, relative = employees[40], people[0]
+    odd = services.relation_create(actor=officer, pooler=suspect, beneficiary_id_number=relative.person.id_number,
+                                   beneficiary_name=relative.person.name, kinship="sibling", quota=100000)
+    far = institutions["440100"] if relative.region_id[:2] != "44" and suspect.region_id[:2] != "44" else institutions["210100"]
+    for day in (5, 6, 7):
+        services.spend_create(actor=officer, institution=far, relation_id=odd.pk,
+                              beneficiary_id_number=relative.person.id_number, category="pharmacy", amount=20000,
+                              occurred_at=start + dt.timedelta(days=day, hours=11))
+        spends += 1
+    from .fraud import fraud_scan
+
+    fraud_scan(since=start)
     run = services.settlement_run(month=month, actor=officer)
-    stdout.write(f"medical_pooling: {len(people) + 2} insured, {len(employees[:40]) + 1} relations, "
+    stdout.write(f"medical_pooling: {len(people) + 2} insured, {len(employees[:40]) + 2} relations, "
                  f"{spends + 3} spends; {month} cleared: {run.line_count} cross-region payments, "
                  f"{run.line_amount / 100:.2f} yuan ({run.get_status_display()})")

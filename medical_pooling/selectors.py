@@ -1,6 +1,6 @@
 """Every read of medical_pooling starts from portal.scoping.restrict."""
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from portal.scoping import restrict
 
@@ -31,8 +31,10 @@ def relations_of(insured: Insured) -> tuple[list[Relation], list[Relation]]:
 
 
 def spend_list(user) -> QuerySet:
+    refunded = LedgerEntry.objects.filter(spend=OuterRef("pk"), kind=LedgerEntry.Kind.REFUND)
     return restrict(
-        Spend.objects.select_related("institution", "beneficiary__person", "relation__pooler__person"), user
+        Spend.objects.select_related("institution", "beneficiary__person", "relation__pooler__person")
+        .annotate(is_refunded=Exists(refunded)), user
     ).order_by("-occurred_at", "-id")
 
 

@@ -151,6 +151,8 @@ class SpendSerializer(serializers.ModelSerializer):
         return _masked_name(obj.beneficiary.person.name)
 
     def get_refunded(self, obj) -> bool:
+        if hasattr(obj, "is_refunded"):
+            return obj.is_refunded
         return obj.ledger.filter(kind="refund").exists()
 
     def get_remaining(self, obj) -> str:

@@ -206,3 +206,24 @@ def test_insured_csv_and_xlsx_import():
     r = c.post("/pooling/insured/import/", {"file": SimpleUploadedFile("l.xlsx", buf.getvalue())})
     assert r.status_code == 200 and "无权" in r.content.decode()  # Bozhou is outside this officer's region
     assert Insured.objects.count() == 3
+
+
+def test_lists_use_a_fixed_number_of_queries(django_assert_max_num_queries, api):
+    worker = insured(balance=10_000_000)
+    hospital = institution_user()
+    for _ in range(12):
+        rel = relation(worker, insured(scheme="resident", region="341600", person_region="341602"), 1000)
+        services.spend_create(actor=hospital, relation_id=rel.pk, beneficiary_id_number=rel.beneficiary.person.id_number,
+                              category="medical", amount=100,
+                              occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    off = officer()
+    c = client_for(off)
+    with django_assert_max_num_queries(12):
+        assert c.get("/pooling/insured/").status_code == 200
+    client = api(off)
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/pooling/spends/").json()["count"] == 12
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/pooling/relations/").json()["count"] == 12
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/pooling/insured/").json()["count"] == 13
