@@ -331,3 +331,24 @@ def test_refund_is_a_new_ledger_row(api, worker, parent, hospital, worker_user):
     assert api(hospital).post(f"{BASE}/spends/{spend2['id']}/refund/").status_code == 200
     worker.account.refresh_from_db()
     assert (worker.account.balance, worker.account.reserved) == (860000, 0)
+
+
+def test_ledger_and_spends_are_append_only(worker, parent, hospital):
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.db import connection, transaction
+
+    rel = relation(worker, parent, 1000)
+    entry = LedgerEntry.objects.filter(account=worker.account).first()
+    with pytest.raises(DjangoValidationError):
+        entry.save()
+    with pytest.raises(DjangoValidationError):
+        entry.delete()
+    if connection.vendor == "postgresql":
+        from django.db import DatabaseError
+
+        with pytest.raises(DatabaseError), transaction.atomic():
+            LedgerEntry.objects.filter(pk=entry.pk).update(amount=1)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            LedgerEntry.objects.filter(pk=entry.pk).delete()
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
+    assert rel.pk
