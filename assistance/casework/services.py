@@ -379,7 +379,7 @@ def temporary_aid_create(*, id_number: str, name: str, region: str, kind: str, a
 def temporary_aid_approve(*, aid: TemporaryAid, actor) -> TemporaryAid:
     """Normal approval above the threshold: an approver other than the maker; then paid at once."""
     _require_role(actor, Role.APPROVER)
-    aid = TemporaryAid.objects.select_for_update().select_related("person", "household").get(pk=aid.pk)
+    aid = TemporaryAid.objects.select_for_update(of=("self",)).select_related("person", "household").get(pk=aid.pk)
     _require_region(actor, aid.region_id)
     if aid.created_by_id == actor.pk:
         raise PermissionDenied(_("经办人不能审批自己经办的临时救助。"))

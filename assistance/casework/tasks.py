@@ -1,0 +1,13 @@
+"""Celery tasks: take plain arguments, call one service."""
+
+import datetime as dt
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="casework.discovery_scan", acks_late=True)
+def discovery_scan_task(today: str | None = None) -> dict:
+    """Nightly 主动发现 scan (beat schedule added by migration 0002)."""
+    return services.discovery_scan(today=dt.date.fromisoformat(today) if today else None)

@@ -1,0 +1,400 @@
+"""Casework pages: thin views over the same services and selectors as the API."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assistance.selectors import household_get
+from portal import charts
+from portal.models import Region, Role
+from portal.money import to_decimal
+from portal.scoping import region_in_scope
+
+from . import forms, reports, selectors, services
+from .filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
+from .models import Encounter, Shelter
+
+PAGE_SIZE = 30
+
+
+def _staff(request):
+    if not request.user.has_role(Role.CASEWORKER, Role.APPROVER):
+        raise PermissionDenied(_("您的角色无权访问救助业务经办。"))
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _errors(form, exc: ValidationError, rename=None):
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.error_dict.items():
+            field = (rename or {}).get(field, field)
+            for e in errs:
+                for m in e.messages:
+                    form.add_error(field if field in form.fields else None, m)
+    else:
+        for m in exc.messages:
+            form.add_error(None, m)
+
+
+def _form_page(request, form, title, *, back=None, multipart=False):
+    return render(request, "casework/form.html", {"form": form, "title": title, "back": back, "multipart": multipart})
+
+
+# --------------------------------------------------------------------------- applications
+
+
+@login_required
+def application_list(request):
+    _staff(request)
+    fs = ApplicationFilter(request.GET, queryset=selectors.application_list(request.user), request=request)
+    qs = fs.qs.order_by("-late", "due_on", "id")
+    return render(request, "casework/application_list.html", {"filter": fs, "page": _page(request, qs)})
+
+
+@login_required
+def application_create(request):
+    _staff(request)
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None,
+                                 initial={"region": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                app = services.application_intake(
+                    id_number=d["id_number"], name=d["name"], region=d["region"], category=d["category"],
+                    requested_amount=d["requested_amount"], reason=d["reason"], actor=request.user)
+                if d.get("document"):
+                    services.application_document_add(application=app, upload=d["document"],
+                                                      kind=d.get("document_kind") or "other", actor=request.user)
+        except ValidationError as exc:
+            _errors(form, exc, rename={"file": "document", "kind": "document_kind"})
+        else:
+            messages.success(request, _("申请已受理，办结时限 %(due)s。") % {"due": app.due_on.isoformat()})
+            return redirect("casework:application-detail", pk=app.pk)
+    return _form_page(request, form, _("受理救助申请"), back="casework:application-list", multipart=True)
+
+
+@login_required
+def application_detail(request, pk):
+    _staff(request)
+    app = selectors.application_get(request.user, pk)
+    return render(request, "casework/application_detail.html", {
+        "app": app, "documents": app.documents.all(), "review_form": forms.ReviewForm(),
+        "confirm_form": forms.ConfirmForm(initial={"approved_amount": to_decimal(app.requested_amount)}),
+        "reject_form": forms.RejectForm(), "document_form": forms.DocumentForm()})
+
+
+def _app_action(request, pk, form_class, call, done):
+    _staff(request)
+    app = selectors.application_get(request.user, pk)
+    form = form_class(request.POST, request.FILES or None)
+    if form.is_valid():
+        try:
+            call(app, form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(m for m in (exc.messages)))
+        else:
+            messages.success(request, done)
+    else:
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("casework:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def application_review(request, pk):
+    return _app_action(request, pk, forms.ReviewForm, lambda a, d: services.application_review(
+        application=a, actor=request.user, note=d["note"]), _("已审核。"))
+
+
+@login_required
+@require_POST
+def application_confirm(request, pk):
+    return _app_action(request, pk, forms.ConfirmForm, lambda a, d: services.application_confirm(
+        application=a, actor=request.user, approved_amount=d["approved_amount"] or None), _("已确认。"))
+
+
+@login_required
+@require_POST
+def application_reject(request, pk):
+    return _app_action(request, pk, forms.RejectForm, lambda a, d: services.application_reject(
+        application=a, actor=request.user, reason=d["reason"]), _("已作出不予认定决定。"))
+
+
+@login_required
+@require_POST
+def application_document(request, pk):
+    return _app_action(request, pk, forms.DocumentForm, lambda a, d: services.application_document_add(
+        application=a, upload=d["file"], kind=d["kind"], actor=request.user), _("材料已上传。"))
+
+
+# --------------------------------------------------------------------------- temporary aid
+
+
+@login_required
+def aid_list(request):
+    _staff(request)
+    fs = TemporaryAidFilter(request.GET, queryset=selectors.temporary_aid_list(request.user), request=request)
+    return render(request, "casework/aid_list.html", {
+        "filter": fs, "page": _page(request, fs.qs.order_by("-id")),
+        "notices": selectors.home_notices(request.user)[:20]})
+
+
+@login_required
+def aid_create(request):
+    _staff(request)
+    form = forms.TemporaryAidForm(request.POST or None, initial={"region": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid = services.temporary_aid_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("临时救助已登记：%(s)s。") % {"s": aid.get_status_display()})
+            return redirect("casework:aid-detail", pk=aid.pk)
+    return _form_page(request, form, _("登记临时救助"), back="casework:aid-list")
+
+
+@login_required
+def aid_detail(request, pk):
+    _staff(request)
+    aid = selectors.temporary_aid_get(request.user, pk)
+    return render(request, "casework/aid_detail.html", {
+        "aid": aid, "payment": getattr(aid, "payment", None) if hasattr(aid, "payment") else None,
+        "review_form": forms.PostReviewForm(), "reject_form": forms.RejectForm()})
+
+
+def _aid_action(request, pk, call, done, form_class=None):
+    _staff(request)
+    aid = selectors.temporary_aid_get(request.user, pk)
+    data = {}
+    if form_class:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+            return redirect("casework:aid-detail", pk=pk)
+        data = form.cleaned_data
+    try:
+        call(aid, data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("casework:aid-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def aid_approve(request, pk):
+    return _aid_action(request, pk, lambda a, d: services.temporary_aid_approve(aid=a, actor=request.user),
+                       _("已审批并发放。"))
+
+
+@login_required
+@require_POST
+def aid_reject(request, pk):
+    return _aid_action(request, pk, lambda a, d: services.temporary_aid_reject(
+        aid=a, actor=request.user, reason=d["reason"]), _("已不予批准。"), forms.RejectForm)
+
+
+@login_required
+@require_POST
+def aid_review(request, pk):
+    return _aid_action(request, pk, lambda a, d: services.temporary_aid_post_review(
+        aid=a, actor=request.user, **d), _("已复核。"), forms.PostReviewForm)
+
+
+# --------------------------------------------------------------------------- street relief
+
+
+@login_required
+def patrol_list(request):
+    _staff(request)
+    today = timezone.localdate()
+    region = request.user.region_id
+    return render(request, "casework/patrol_list.html", {
+        "page": _page(request, selectors.patrol_list(request.user).order_by("-started_at")),
+        "alerts": selectors.alert_list(request.user).filter(ends_on__gte=today)[:10],
+        "expected": selectors.expected_patrols(region, today) if region else None,
+        "unidentified": selectors.unidentified_list(request.user).filter(person__isnull=True)[:20]})
+
+
+@login_required
+def patrol_create(request):
+    _staff(request)
+    form = forms.PatrolForm(request.POST or None, inventories=selectors.inventory_list(request.user),
+                            initial={"region": request.user.region_id, "started_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            patrol = services.patrol_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("巡查已登记。"))
+            return redirect("casework:patrol-detail", pk=patrol.pk)
+    return _form_page(request, form, _("登记巡查"), back="casework:patrol-list")
+
+
+@login_required
+def patrol_detail(request, pk):
+    _staff(request)
+    patrol = selectors.patrol_get(request.user, pk)
+    shelters = selectors.shelter_list(request.user).filter(active=True)
+    form = forms.EncounterForm(request.POST or None, shelters=shelters, initial={"at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        try:
+            services.encounter_create(patrol=patrol, actor=request.user, **d)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("救助记录已保存。"))
+            return redirect("casework:patrol-detail", pk=pk)
+    encounters = Encounter.objects.filter(patrol=patrol).select_related("person", "unidentified", "shelter")
+    return render(request, "casework/patrol_detail.html", {"patrol": patrol, "encounters": encounters, "form": form})
+
+
+@login_required
+def unidentified_link(request, pk):
+    _staff(request)
+    u = selectors.unidentified_get(request.user, pk)
+    form = forms.LinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unidentified_link(unidentified=u, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("已查明身份，救助记录已归入该人员。"))
+            return redirect("casework:patrol-list")
+    return _form_page(request, form, _("查明身份：%(d)s") % {"d": u.description[:30]}, back="casework:patrol-list")
+
+
+@login_required
+def shelter_list(request):
+    _staff(request)
+    qs = selectors.shelter_list(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in Shelter.Kind.values:
+        qs = qs.filter(kind=kind)
+    return render(request, "casework/shelter_list.html", {"page": _page(request, qs), "kinds": Shelter.Kind.choices,
+                                                          "kind": kind})
+
+
+# --------------------------------------------------------------------------- visits, discovery
+
+
+@login_required
+def visit_list(request):
+    _staff(request)
+    return render(request, "casework/visit_list.html",
+                  {"page": _page(request, selectors.visit_list(request.user))})
+
+
+@login_required
+def visit_create(request):
+    _staff(request)
+    form = forms.VisitForm(request.POST or None, initial={"household": request.GET.get("household"),
+                                                          "visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        try:
+            household = household_get(request.user, d.pop("household"))
+            services.visit_create(household=household, actor=request.user, **d)
+        except Http404:
+            form.add_error("household", _("家庭不存在或不在您的管辖范围内。"))
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("走访记录已保存。"))
+            return redirect("casework:visit-list")
+    return _form_page(request, form, _("登记走访慰问"), back="casework:visit-list")
+
+
+@login_required
+def discovery_list(request):
+    _staff(request)
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    fs = DiscoveryFilter(data, queryset=selectors.discovery_list(request.user), request=request)
+    return render(request, "casework/discovery_list.html", {"filter": fs, "page": _page(request, fs.qs)})
+
+
+@login_required
+def discovery_resolve(request, pk):
+    _staff(request)
+    task = selectors.discovery_get(request.user, pk)
+    form = forms.ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discovery_resolve(task=task, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("任务已处理。"))
+            return redirect("casework:discovery-list")
+    return render(request, "casework/discovery_resolve.html", {"task": task, "form": form})
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _report(request):
+    form = forms.ReportForm(request.GET or None)
+    start, end = reports.default_period()
+    region = request.user.region_id
+    if form.is_valid():
+        start = form.cleaned_data["start"] or start
+        end = form.cleaned_data["end"] or end
+        region = form.cleaned_data["region"] or region
+    if not region:
+        region = "610000"
+    if not Region.objects.filter(code=region).exists() or not region_in_scope(request.user, region):
+        raise Http404
+    return form, selectors.report(request.user, region=region, start=start, end=end)
+
+
+@login_required
+def report(request):
+    _staff(request)
+    form, data = _report(request)
+    aid_chart = charts.bar(_("临时救助金额（元）分区域"), [r["name"] for r in data["aid_by_region"]],
+                           {_("金额"): [float(to_decimal(r["amount"])) for r in data["aid_by_region"]]})
+    t = data["temporary_aid"]
+    form_chart = charts.pie(_("临时救助形式（元）"), {_("现金"): float(to_decimal(t["cash"])),
+                                                  _("实物"): float(to_decimal(t["in_kind"]))})
+    s = data["street"]
+    items_chart = charts.bar(_("街面救助发放物资"), [_("食品"), _("衣物"), _("被褥")],
+                             {_("数量"): [s["food"], s["clothing"], s["bedding"]]})
+    return render(request, "casework/report.html", {
+        "form": form, "data": data, "rows": reports.rows(data), "region": Region.objects.get(code=data["region"]),
+        "charts": [aid_chart, form_chart, items_chart], "query": request.GET.urlencode()})
+
+
+@login_required
+def report_export(request, fmt):
+    _staff(request)
+    _form, data = _report(request)
+    name = Region.objects.get(code=data["region"]).name
+    filename = f"casework-{data['region']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(reports.to_csv(data, name), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(reports.to_xlsx(data, name),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    raise Http404
+
+
