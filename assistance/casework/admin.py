@@ -1,0 +1,114 @@
+"""Admin: registration; money and status read-only; state changes go through services (admin actions)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    Application,
+    ColdWaveAlert,
+    DiscoveryTask,
+    Encounter,
+    FastTrackPeriod,
+    Inventory,
+    Patrol,
+    RegionPolicy,
+    Shelter,
+    TemporaryAid,
+    UnidentifiedPerson,
+    Visit,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegionPolicy)
+class RegionPolicyAdmin(admin.ModelAdmin):
+    list_display = ["region", "normal_days", "fast_track_days", "small_aid_threshold", "yearly_cap", "patrols_per_day"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(FastTrackPeriod)
+class FastTrackAdmin(ReadOnlyAdmin):
+    list_display = ["name", "region", "starts_on", "ends_on"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "category", "region", "status", "received_on", "due_on", "fast_track"]
+    list_filter = ["status", "category", "fast_track"]
+    search_fields = ["person__name"]
+
+
+@admin.action(description=_("事后复核：复核无误"))
+def review_ok(modeladmin, request, queryset):
+    for aid in queryset.filter(needs_review=True):
+        try:
+            services.temporary_aid_post_review(aid=aid, actor=request.user, outcome="confirmed", note=_("管理后台复核"))
+        except (ValidationError, PermissionDenied) as exc:
+            modeladmin.message_user(request, f"#{aid.pk}: {exc}", messages.ERROR)
+
+
+@admin.register(TemporaryAid)
+class TemporaryAidAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "form", "amount", "region", "status", "fast_track", "needs_review", "non_resident"]
+    list_filter = ["status", "kind", "fast_track", "needs_review", "non_resident"]
+    actions = [review_ok]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and request.user.is_superuser
+
+
+@admin.register(Shelter)
+class ShelterAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "capacity", "occupancy", "active"]
+    list_filter = ["kind", "active"]
+    readonly_fields = ["occupancy"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(Inventory)
+class InventoryAdmin(ReadOnlyAdmin):
+    list_display = ["name", "region", "food", "clothing", "bedding"]
+
+
+@admin.register(Patrol)
+class PatrolAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "region", "area", "leader", "vehicles_sent"]
+
+
+@admin.register(Encounter)
+class EncounterAdmin(ReadOnlyAdmin):
+    list_display = ["at", "region", "location", "condition", "outcome", "food", "clothing", "bedding"]
+    list_filter = ["outcome", "condition"]
+
+
+@admin.register(UnidentifiedPerson)
+class UnidentifiedAdmin(ReadOnlyAdmin):
+    list_display = ["id", "region", "description", "linked_at"]
+
+
+@admin.register(ColdWaveAlert)
+class ColdWaveAlertAdmin(ReadOnlyAdmin):
+    list_display = ["region", "level", "starts_on", "ends_on", "patrols_per_day"]
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    list_display = ["visited_on", "household", "kind", "visitor", "cash"]
+
+
+@admin.register(DiscoveryTask)
+class DiscoveryTaskAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "region", "period", "status", "action"]
+    list_filter = ["kind", "status"]
