@@ -23,6 +23,7 @@ from .models import (
     JudgeScore,
     Level,
     PromotionRule,
+    Referral,
     Sitting,
     Standard,
     TrainingClass,
@@ -229,6 +230,19 @@ class SittingAdmin(ScopedAdmin):
     list_display = ["sat_on", "level", "institution", "region", "site_code"]
     list_filter = ["level__number"]
     list_select_related = ["level", "institution", "region"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ScopedAdmin):
+    list_display = ["person", "region", "referred_by", "level_wanted", "created_at"]
+    raw_id_fields = ["person"]
+    list_select_related = ["person", "region", "referred_by"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

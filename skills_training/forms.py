@@ -125,3 +125,11 @@ class FollowUpForm(forms.Form):
 
     def clean_income_after(self):
         return self._fen("income_after")
+
+
+class ReferralForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    level_wanted = forms.TypedChoiceField(label=_("拟培训等级"), coerce=int, initial=5, choices=[
+        (5, _("五级/初级工")), (4, _("四级/中级工")), (3, _("三级/高级工"))])
+    note = forms.CharField(label=_("说明（如所在救助家庭情况）"), max_length=255, required=False)

@@ -528,3 +528,31 @@ class EmploymentFollowUp(models.Model):
 
     def __str__(self):
         return f"{self.certificate_id} {self.followed_on} {self.get_outcome_display()}"
+
+
+class Referral(models.Model):
+    """就业帮扶: a caseworker refers a member of an assisted household to training. The referring side
+    (caseworkers of that region) then sees the person's training, certificate and employment outcome,
+    because new income matters to the household's next re-verification."""
+
+    person = models.ForeignKey("portal.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("portal.Region", verbose_name=_("转介区域"), on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转介人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    level_wanted = models.PositiveSmallIntegerField(_("拟培训等级"), default=5)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("转介时间"), auto_now_add=True)
+
+    scope = Scope(region="region", roles=frozenset({Role.TRAINING_STAFF, Role.CASEWORKER, Role.APPROVER}))
+
+    class Meta:
+        verbose_name = _("就业帮扶转介")
+        verbose_name_plural = _("就业帮扶转介")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "region"], name="training_referral_uniq"),
+            models.CheckConstraint(condition=Q(level_wanted__gte=1, level_wanted__lte=5), name="training_referral_level"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ← {self.region_id}"

@@ -11,6 +11,7 @@ from .models import (
     ClassEnrolment,
     Competition,
     EmploymentFollowUp,
+    Referral,
     Sitting,
     TrainingClass,
     TrainingInstitution,
@@ -113,3 +114,25 @@ def brand_dashboard(user) -> dict:
         "jobs_per_maker": round((totals["jobs"] or 0) / totals["people"], 1) if totals["people"] else 0,
         "income_gain": ((totals["after"] or 0) - (totals["before"] or 0)) // totals["n"] if totals["n"] else 0,
     }
+
+
+def referral_list(user):
+    return restrict(Referral.objects.select_related("person", "referred_by"), user)
+
+
+def referral_outcomes(person_ids) -> dict:
+    """Training, certificate and latest follow-up per referred person (ids come from `referral_list`, so
+    the caller only learns about people its own region referred). Three queries whatever the count."""
+    person_ids = list(person_ids)
+    result = {pid: {"enrolments": [], "certificates": [], "followup": None} for pid in person_ids}
+    for e in ClassEnrolment.objects.filter(person_id__in=person_ids).select_related("training_class"):
+        result[e.person_id]["enrolments"].append(e)
+    for c in Certificate.objects.filter(holder_id__in=person_ids).select_related("level").order_by("issued_on"):
+        result[c.holder_id]["certificates"].append(c)
+    for f in EmploymentFollowUp.objects.filter(person_id__in=person_ids).order_by("followed_on", "id"):
+        result[f.person_id]["followup"] = f
+    return result
+
+
+def referred_person_ids(user) -> set:
+    return set(referral_list(user).values_list("person_id", flat=True))

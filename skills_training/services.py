@@ -35,6 +35,7 @@ from .models import (
     JudgeScore,
     Level,
     PromotionRule,
+    Referral,
     Sitting,
     Standard,
     Title,
@@ -642,3 +643,29 @@ def followup_record(*, certificate: Certificate, followed_on: dt.date, outcome: 
           after={"outcome": outcome, "income_before": income_before, "income_after": income_after,
                  "jobs_created": jobs_created})
     return followup
+
+
+# --------------------------------------------------------------------------- referrals (就业帮扶)
+
+@transaction.atomic
+def referral_create(*, id_number: str, name: str, level_wanted: int = 5, note: str = "",
+                    region_code: str | None = None, actor) -> Referral:
+    """A caseworker refers a person to training; the referral belongs to the caseworker's region
+    (or a region within it)."""
+    region_code = region_code or getattr(actor, "region_id", None)
+    if not region_code:
+        raise ValidationError(_("转介人须有管辖区域。"))
+    if not region_in_scope(actor, region_code):
+        raise PermissionDenied(_("该区域不在您的管辖范围内。"))
+    person = person_get_or_create(id_number=id_number, name=name)
+    if not person_name_matches(person, name):
+        raise ValidationError({"name": [_("姓名与身份证号码登记的姓名不一致。")]})
+    if Referral.objects.filter(person=person, region_id=region_code).exists():
+        raise ValidationError({"id_number": [_("该人员已由本区域转介。")]})
+    if not 1 <= int(level_wanted) <= 5:
+        raise ValidationError({"level_wanted": [_("等级应为1到5的整数。")]})
+    referral = Referral.objects.create(person=person, region_id=region_code, referred_by=actor,
+                                       level_wanted=level_wanted, note=note)
+    audit(actor=actor, action="training.referral_create", obj=referral, region_code=region_code,
+          after={"person": idnumber.mask(person.id_number), "level_wanted": level_wanted})
+    return referral

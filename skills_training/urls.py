@@ -22,5 +22,6 @@ urlpatterns = [
     path("entries/<int:pk>/award/", views.entry_award, name="entry-award"),
     path("entries/<int:pk>/promote/", views.entry_promote, name="entry-promote"),
     path("followups/", views.followup_list, name="followup-list"),
+    path("referrals/", views.referral_list, name="referral-list"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -28,6 +28,7 @@ from .forms import (
     FollowUpForm,
     JudgeScoresForm,
     ReasonForm,
+    ReferralForm,
     VerifyForm,
 )
 from .models import (
@@ -233,7 +234,8 @@ def class_detail(request, pk):
             return redirect("skills_training:class-detail", pk=klass.pk)
     enrolments = klass.enrolments.select_related("person").order_by("id")
     return render(request, "skills_training/class_detail.html",
-                  {"klass": klass, "form": form, "page": _page(request, enrolments)})
+                  {"klass": klass, "form": form, "page": _page(request, enrolments),
+                   "referred": selectors.referred_person_ids(request.user)})
 
 
 @staff_required
@@ -375,3 +377,29 @@ def dashboard(request):
         "chart_rates": charts.pass_rates(stats["pass_rates"]) if stats["pass_rates"] else "",
         "chart_outcomes": charts.outcomes(stats["outcomes"], outcome_labels) if stats["outcomes"] else "",
     })
+
+
+# ---------------------------------------------------------------- 就业帮扶 referrals (caseworkers)
+
+@login_required
+def referral_list(request):
+    user = request.user
+    if not user.has_role(Role.CASEWORKER, Role.APPROVER, Role.TRAINING_STAFF):
+        raise PermissionDenied(_("您的角色无权访问此页面。"))
+    can_refer = user.has_role(Role.CASEWORKER)
+    form = ReferralForm(request.POST or None) if can_refer else None
+    if request.method == "POST":
+        if not can_refer:
+            raise PermissionDenied(_("只有民政经办人员可以转介。"))
+        if form.is_valid():
+            try:
+                services.referral_create(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已转介至技能培训。"))
+                return redirect("skills_training:referral-list")
+    page = _page(request, selectors.referral_list(user))
+    outcomes = selectors.referral_outcomes(r.person_id for r in page)
+    rows = [(r, outcomes[r.person_id]) for r in page]
+    return render(request, "skills_training/referral_list.html", {"form": form, "page": page, "rows": rows})
