@@ -1,5 +1,7 @@
 """Server-side SVG charts (pygal), self-contained: no JavaScript, no CDN, Chinese-capable fonts."""
 
+import re
+
 import pygal
 from django.utils.safestring import mark_safe
 from pygal.style import Style
@@ -20,11 +22,16 @@ STYLE = Style(
 def _config(title: str, **kwargs):
     # js=[]: pygal would otherwise link its tooltip script from the internet.
     return {"title": title, "style": STYLE, "js": [], "disable_xml_declaration": True, "height": 320,
-            "width": 640, "print_values": False, "legend_at_bottom": True, "truncate_label": 12, **kwargs}
+            "width": 640, "print_values": False, "no_data_text": "暂无数据", "legend_at_bottom": True, "truncate_label": 12, **kwargs}
+
+
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 
 def _render(chart) -> str:
-    return mark_safe(chart.render(is_unicode=True))
+    # pygal embeds its tooltip config as an inline <script>; the CSP allows none, and the chart
+    # needs none (it is static SVG), so it is removed.
+    return mark_safe(_SCRIPT.sub("", chart.render(is_unicode=True)))
 
 
 def bar(title: str, labels: list[str], series: dict[str, list], *, horizontal: bool = False, formatter=None) -> str:

@@ -55,3 +55,13 @@ def admin_user(make_user):
 @pytest.fixture
 def person(db):
     return PersonFactory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests flush every table, including reference data loaded by data migrations
+    (regions, the occupational standard). Restore it after each such test (serialized rollback)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                            append=False)
