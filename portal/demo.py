@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("approver_tj", "approver", {"region": "120000", "name": "周审批"}, "天津市"),
     ("caseworker_sx", "caseworker", {"region": "610000", "name": "吴民政"}, "陕西省"),
     ("approver_sx", "approver", {"region": "610000", "name": "郑审批"}, "陕西省"),
+    ("caseworker_bz", "caseworker", {"region": "341602", "name": "许民政"}, "安徽省亳州市谯城区"),
     ("officer", "insurance_officer", {"name": "钱医保"}, "全国"),
     ("officer_bz", "insurance_officer", {"region": "341600", "name": "冯医保"}, "安徽省亳州市"),
     ("insured", "insured", {"id_number": XIAN_WORKER_ID, "name": XIAN_WORKER_NAME}, "陕西省西安市未央区"),
