@@ -60,7 +60,7 @@ def test_no_server_error_for_any_role(api_schema, role_tokens):
                 headers = {"Authorization": f"Token {token}"} if token else {}
                 response = case.call(headers=headers)
                 if response.status_code >= 500:
-                    failures.append(f"{operation.label}: {response.status_code} {case.as_curl_command(headers)}")
+                    failures.append(f"{case.operation.label}: {response.status_code} {case.as_curl_command(headers)}")
                     return
 
         run()
