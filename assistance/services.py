@@ -308,7 +308,10 @@ def _insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     Eligible: a current household member, alive on the build date, whose household lies in the
     batch's region and the scheme's region, holding an enrolment in one of the scheme's categories
     active on the build date (not revoked, start <= date <= end). Already in a non-cancelled payment
-    of this scheme and period -> skipped (NOT EXISTS, and ON CONFLICT DO NOTHING against the unique key).
+    of this scheme and period -> skipped (NOT EXISTS). The partial unique indexes on (scheme, period,
+    person|household) are the guarantee: if a concurrent build of the same scheme commits the same
+    recipient first, this INSERT fails with IntegrityError and batch_build retries the chunk, whose
+    NOT EXISTS then skips them. (No ON CONFLICT: its speculative insertion costs ~30-50% per row.)
 
     Amount: heating/one_time pay the urban or rural standard by the household's area.
     extra_month/advance pay `months` × the recipient's OWN monthly amount: for a person, the sum of
@@ -347,11 +350,11 @@ def _insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f" JOIN {t['person']} p ON p.id = m.person_id"
             f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
             f" LEFT JOIN {t['person']} hp ON hp.id = h.head_id"
-            f" WHERE h.id BETWEEN %s AND %s{common_where}"
+            f" WHERE h.id BETWEEN %s AND %s AND m.household_id BETWEEN %s AND %s{common_where}"
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
+            f" AND x.household_id BETWEEN %s AND %s"
             f" AND x.household_id = h.id AND x.person_id IS NULL AND x.status <> %s)"
             f" GROUP BY h.id, h.region_id, h.area, hp.name, hp.id_number"
-            f" ON CONFLICT DO NOTHING"
         )
     else:
         sql = (
@@ -361,14 +364,18 @@ def _insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f" JOIN {t['household']} h ON h.id = m.household_id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
             f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
-            f" WHERE m.person_id BETWEEN %s AND %s{common_where}"
+            f" WHERE m.person_id BETWEEN %s AND %s AND p.id BETWEEN %s AND %s{common_where}"
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
+            f" AND x.person_id BETWEEN %s AND %s"
             f" AND x.person_id = m.person_id AND x.status <> %s)"
             f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number"
-            f" ON CONFLICT DO NOTHING"
         )
+    # The key range is repeated on every table it bounds (member/person or household, and the
+    # NOT EXISTS probe), so each chunk reads only its own slice — no full scans, no cost growing with
+    # the rows already inserted by earlier chunks.
     params = [batch.pk, scheme.pk, batch.period, *amount_params, Payment.Status.PENDING, now, now,
-              key_lo, key_hi, *common_params, scheme.pk, batch.period, Payment.Status.CANCELLED]
+              key_lo, key_hi, key_lo, key_hi, *common_params, scheme.pk, batch.period, key_lo, key_hi,
+              Payment.Status.CANCELLED]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return max(cur.rowcount, 0)
@@ -394,18 +401,25 @@ def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
     while batch.build_cursor < batch.build_hi:
         if max_chunks is not None and chunks >= max_chunks:
             return batch
-        with transaction.atomic():
-            locked = Batch.objects.select_for_update().select_related("scheme").get(pk=batch.pk)
-            if locked.status != Batch.Status.BUILDING:
-                return locked
-            key_lo = locked.build_cursor + 1
-            key_hi = min(locked.build_cursor + size, locked.build_hi)
-            _insert_chunk(locked, key_lo, key_hi)
-            span = max(locked.build_hi - locked.build_lo + 1, 1)
-            progress = min(99, int((key_hi - locked.build_lo + 1) * 100 / span))
-            Batch.objects.filter(pk=locked.pk).update(build_cursor=key_hi, progress=progress)
-            batch = locked
-            batch.build_cursor, batch.progress = key_hi, progress
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    locked = Batch.objects.select_for_update().select_related("scheme").get(pk=batch.pk)
+                    if locked.status != Batch.Status.BUILDING:
+                        return locked
+                    key_lo = locked.build_cursor + 1
+                    key_hi = min(locked.build_cursor + size, locked.build_hi)
+                    _insert_chunk(locked, key_lo, key_hi)
+                    span = max(locked.build_hi - locked.build_lo + 1, 1)
+                    progress = min(99, int((key_hi - locked.build_lo + 1) * 100 / span))
+                    Batch.objects.filter(pk=locked.pk).update(build_cursor=key_hi, progress=progress)
+                break
+            except IntegrityError:
+                # a concurrent batch of the same scheme took some of these recipients first
+                if attempt == 2:
+                    raise
+        batch = locked
+        batch.build_cursor, batch.progress = key_hi, progress
         chunks += 1
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
