@@ -124,3 +124,18 @@ class RosterImportForm(forms.Form):
         if f.size > 10 * 1024 * 1024:
             raise ValidationError(_("文件过大（最大 10 MB）。"))
         return f
+
+
+class HouseholdEditForm(forms.Form):
+    area = forms.ChoiceField(label=_("城乡类别"), choices=Area.choices)
+    address = forms.CharField(label=_("住址"), max_length=255)
+    bank_account = forms.CharField(label=_("银行账号"), max_length=32, required=False,
+                                   help_text=_("留空表示不变更；输入新账号将替换原账号。"))
+
+
+class MemberAddForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=64, required=False,
+                           help_text=_("迁入已登记人员时可不填。"))
+    id_number = IdNumberFormField()
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Member.Relation.choices)
+    move = forms.BooleanField(label=_("该人员已在其他家庭：办理迁入（原家庭自动迁出）"), required=False)

@@ -1,8 +1,9 @@
 """Every read of winter relief starts from the scoping gate."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
+from portal import idnumber
 from portal.models import Region
 from portal.scoping import can_see_model, restrict
 
@@ -10,16 +11,24 @@ from .models import Batch, Campaign, Enrolment, Household, Member, Payment, Sche
 
 
 def household_list(user, *, search: str = "") -> QuerySet:
+    """Households in scope, newest first. The member count is a correlated subquery (no GROUP BY over
+    the whole table), so a page costs the same at a million households. A full ID number is looked up
+    by its unique index only."""
+    current = Member.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
     qs = restrict(Household.objects.all(), user).select_related("region", "head").annotate(
-        member_count=Count("members", filter=Q(members__left_on__isnull=True)))
+        member_count=Subquery(current.order_by().values("household").annotate(n=Count("id")).values("n")[:1]))
     search = (search or "").strip()
     if search:
-        members = Member.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
-        qs = qs.filter(
-            Q(address__icontains=search)
-            | Exists(members.filter(Q(person__name__icontains=search) | Q(person__name_pinyin__icontains=search.lower())
-                                    | Q(person__id_number=search.upper())))
-        )
+        number = search.upper()
+        if idnumber.is_valid(number):
+            qs = qs.filter(Exists(current.filter(person__id_number=number)))
+        else:
+            qs = qs.filter(
+                Q(address__icontains=search)
+                | Exists(current.filter(Q(person__name__icontains=search)
+                                        | Q(person__name_pinyin__icontains=search.lower())
+                                        | Q(person__id_number__startswith=number)))
+            )
     return qs.order_by("-id")
 
 
@@ -156,4 +165,25 @@ def deadline_progress(user) -> list[dict]:
         out.append({"scheme": scheme, "districts": districts, "days_left": days_left,
                     "budget_percent": int((scheme.paid + scheme.reserved) * 100 / scheme.budget) if scheme.budget else 0,
                     "overdue": scheme.deadline < today and (not districts or any(d["overdue"] for d in districts))})
+    return out
+
+
+def duplicate_hints(persons) -> dict[int, list]:
+    """Possible duplicates: other registered people with the same birth date and the same name, also
+    compared in pinyin (张伟/章伟 both 'zhang wei'). {person_id: [Person, ...]} in one query."""
+    from portal.models import Person
+
+    persons = [p for p in persons if p.name_pinyin or p.name]
+    if not persons:
+        return {}
+    q = Q()
+    for p in persons:
+        q |= Q(birth_date=p.birth_date) & (Q(name_pinyin=p.name_pinyin) if p.name_pinyin else Q(name=p.name))
+    others = list(Person.objects.filter(q).exclude(pk__in=[p.pk for p in persons])[:50])
+    out: dict[int, list] = {}
+    for p in persons:
+        matches = [o for o in others if o.birth_date == p.birth_date
+                   and ((p.name_pinyin and o.name_pinyin == p.name_pinyin) or o.name == p.name)]
+        if matches:
+            out[p.pk] = matches
     return out

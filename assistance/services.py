@@ -773,3 +773,35 @@ def heating_topup(*, month: str | None = None, on: dt.date | None = None) -> lis
             else:
                 made.append(batch.pk)
     return made
+
+
+@transaction.atomic
+def household_update(*, household: Household, area: str, address: str, bank_account: str, actor) -> Household:
+    """Edit a household's area, address and bank account (audited; the account is audited masked)."""
+    from .models import mask_account
+
+    _require_role(actor, Role.CASEWORKER)
+    _require_region(actor, household.region_id)
+    if area not in Area.values:
+        raise ValidationError({"area": [_("请选择城市或农村。")]})
+    if not (address or "").strip():
+        raise ValidationError({"address": [_("请填写住址。")]})
+    bank_account = (bank_account or "").replace(" ", "")
+    if bank_account and not bank_account.isdigit():
+        raise ValidationError({"bank_account": [_("银行账号只能包含数字。")]})
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    before = {"area": household.area, "address": household.address, "bank_account": mask_account(household.bank_account)}
+    household.area, household.address, household.bank_account = area, address.strip(), bank_account
+    household.save(update_fields=["area", "address", "bank_account", "updated_at"])
+    audit(actor=actor, action="assistance.household_update", obj=household, region_code=household.region_id,
+          before=before, after={"area": area, "address": household.address, "bank_account": mask_account(bank_account)})
+    return household
+
+
+def member_move_by_id_number(*, id_number: str, to_household: Household, relation: str, actor) -> Member:
+    """Move an already registered person (by ID number) into `to_household` (see member_move)."""
+    number = idnumber.validate_id_number(id_number)
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise ValidationError({"id_number": [_("该身份证号码尚未登记，请使用“添加成员”。")]})
+    return member_move(person=person, to_household=to_household, relation=relation, actor=actor)

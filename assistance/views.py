@@ -22,7 +22,9 @@ from .forms import (
     BankResultForm,
     BatchForm,
     EnrolmentForm,
+    HouseholdEditForm,
     HouseholdForm,
+    MemberAddForm,
     MemberFormSet,
     RosterImportForm,
     SchemeForm,
@@ -77,10 +79,56 @@ def household_detail(request, pk):
     household = selectors.household_get(request.user, pk)
     enrolments = selectors.enrolment_list(request.user).filter(household=household).order_by("person_id", "-start")
     payments = selectors.restrict_payments(request.user).filter(household=household).select_related("scheme")[:50]
+    members = list(selectors.household_members(household))
+    hints = selectors.duplicate_hints([m.person for m in members if m.left_on is None])
+    for m in members:
+        m.hints = hints.get(m.person_id, [])
     return render(request, "assistance/household_detail.html", {
-        "household": household, "members": selectors.household_members(household),
-        "enrolments": enrolments, "payments": payments,
+        "household": household, "members": members, "enrolments": enrolments, "payments": payments,
     })
+
+
+@login_required
+def household_edit(request, pk):
+    _caseworker(request)
+    household = selectors.household_get(request.user, pk)
+    form = HouseholdEditForm(request.POST or None, initial={"area": household.area, "address": household.address})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(household=household, area=form.cleaned_data["area"],
+                                      address=form.cleaned_data["address"],
+                                      bank_account=form.cleaned_data["bank_account"] or household.bank_account,
+                                      actor=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("家庭信息已更新。"))
+            return redirect("assistance:household-detail", pk=pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("编辑家庭信息")})
+
+
+@login_required
+def member_add(request, pk):
+    _caseworker(request)
+    household = selectors.household_get(request.user, pk)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["move"]:
+                services.member_move_by_id_number(id_number=data["id_number"], to_household=household,
+                                                  relation=data["relation"], actor=request.user)
+            else:
+                if not data["name"]:
+                    raise ValidationError({"name": [_("请填写姓名。")]})
+                services.member_add(household=household, name=data["name"], id_number=data["id_number"],
+                                    relation=data["relation"], actor=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("家庭成员已更新。"))
+            return redirect("assistance:household-detail", pk=pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("添加或迁入家庭成员")})
 
 
 @login_required
