@@ -431,7 +431,8 @@ def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
         locked.total_amount = totals["total"] or 0
         locked.status = Batch.Status.DRAFT
         locked.progress = 100
-        locked.save(update_fields=["recipient_count", "total_amount", "status", "progress"])
+        locked.error = ""
+        locked.save(update_fields=["recipient_count", "total_amount", "status", "progress", "error"])
         audit(actor=None, action="assistance.batch_built", obj=locked, region_code=locked.region_id,
               before={"status": Batch.Status.BUILDING},
               after={"status": locked.status, "recipient_count": locked.recipient_count,
@@ -540,7 +541,9 @@ def _finish_if_done(batch: Batch, actor=None) -> Batch:
         batch.failed_count = counts["failed"]
         batch.progress = 100
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "paid_count", "paid_amount", "failed_count", "progress", "finished_at"])
+        batch.error = ""
+        batch.save(update_fields=["status", "paid_count", "paid_amount", "failed_count", "progress", "finished_at",
+                                  "error"])
         audit(actor=actor, action="assistance.batch_paid", obj=batch, region_code=batch.region_id,
               before={"status": Batch.Status.PAYING},
               after={"status": batch.status, "paid_count": batch.paid_count, "paid_amount": batch.paid_amount,
@@ -805,3 +808,13 @@ def member_move_by_id_number(*, id_number: str, to_household: Household, relatio
     if person is None:
         raise ValidationError({"id_number": [_("该身份证号码尚未登记，请使用“添加成员”。")]})
     return member_move(person=person, to_household=to_household, relation=relation, actor=actor)
+
+
+def batch_note_error(*, batch_id: int, error: Exception) -> None:
+    """Keep the last background error on the batch for the detail page (ID numbers scrubbed).
+    The batch keeps its status: re-running the task (admin action "继续生成/发放") resumes it."""
+    text = idnumber.scrub(f"{type(error).__name__}: {error}")[:2000]
+    try:
+        Batch.objects.filter(pk=batch_id).update(error=text)
+    except Exception:  # the database itself may be what failed
+        pass

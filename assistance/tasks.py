@@ -1,20 +1,33 @@
-"""Celery tasks: take ids, call a service. Both are safe to run again (resume, never double)."""
+"""Celery tasks: take ids, call a service, carry the retry policy. All are safe to run again:
+a build resumes from its cursor, a payout only touches still-pending payments."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import services
 
+RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 5, "retry_backoff_max": 300,
+         "max_retries": 8, "acks_late": True, "reject_on_worker_lost": True}
 
-@shared_task(name="assistance.build_batch", acks_late=True, reject_on_worker_lost=True)
+
+@shared_task(name="assistance.build_batch", **RETRY)
 def build_batch(batch_id: int) -> None:
-    services.batch_build(batch_id=batch_id)
+    try:
+        services.batch_build(batch_id=batch_id)
+    except Exception as exc:
+        services.batch_note_error(batch_id=batch_id, error=exc)
+        raise
 
 
-@shared_task(name="assistance.pay_batch", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="assistance.pay_batch", **RETRY)
 def pay_batch(batch_id: int) -> None:
-    services.batch_pay(batch_id=batch_id)
+    try:
+        services.batch_pay(batch_id=batch_id)
+    except Exception as exc:
+        services.batch_note_error(batch_id=batch_id, error=exc)
+        raise
 
 
-@shared_task(name="assistance.heating_topup", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="assistance.heating_topup", **RETRY)
 def heating_topup(month: str | None = None) -> list[int]:
     return services.heating_topup(month=month)

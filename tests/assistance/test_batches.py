@@ -270,3 +270,23 @@ def test_provincial_scheme_visible_to_city_batch(make_user, caseworker, api, dja
     f.household(caseworker, members=1)
     batch_id = _api_batch(api, caseworker, sch, capture=django_capture_on_commit_callbacks)
     assert Batch.objects.get(pk=batch_id).recipient_count == 1
+
+
+def test_build_task_failure_is_recorded_and_resumable(caseworker, monkeypatch):
+    f.household(caseworker, members=2)
+    sch = f.scheme(caseworker)
+    batch = services.batch_create(scheme=sch, region="610100", actor=caseworker)
+    from assistance import tasks
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(services, "_insert_chunk", boom)
+    with pytest.raises(RuntimeError):
+        tasks.build_batch.apply(args=[batch.pk], throw=True)
+    batch.refresh_from_db()
+    assert batch.status == "building" and "磁盘已满" in batch.error
+    monkeypatch.undo()
+    tasks.build_batch.delay(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "draft" and batch.recipient_count == 2 and batch.error == ""
