@@ -11,7 +11,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -417,31 +417,49 @@ def _cross_region_spends(start, end):
             .exclude(payer_region=F("payee_region")))
 
 
+TMP = "mp_settlement_pairs"
+
+
 @transaction.atomic
 def settlement_run(*, month: str, actor=None) -> SettlementRun:
     """Clear a closed month: one statement per (payer, payee) pair of different pooling regions.
 
-    Set-based (`INSERT … SELECT … GROUP BY`), replacing the month's statements atomically, so a
-    second run gives the same statements. Reconciled against the individual spends."""
+    Set-based: one `GROUP BY` over the month's spends into a temporary table (PostgreSQL runs it with
+    parallel workers, which a plain `INSERT … SELECT` cannot use), then the month's statements are
+    brought to exactly that result — delete pairs that vanished, update pairs that changed, insert new
+    pairs — so a second run gives the same statements and rewrites nothing that is already right.
+    Finally reconciled against the individual spends (count and sum)."""
     start, end = settlement_check_month(month)
     run, _created = SettlementRun.objects.get_or_create(month=month)
     run = SettlementRun.objects.select_for_update().get(pk=run.pk)
-    SettlementLine.objects.filter(month=month).delete()
     grouped = (_cross_region_spends(start, end).order_by()
-               .values("payer_region", "payee_region")
-               .annotate(n=Count("id"), s=Sum("amount"), m=Value(month)))
+               .values("payer_region", "payee_region").annotate(n=Count("id"), s=Sum("amount")))
     select_sql, params = grouped.query.sql_with_params()
-    table = SettlementLine._meta.db_table
+    lines = SettlementLine._meta.db_table
+    match = f"t.payer_region = {lines}.payer_region AND t.payee_region = {lines}.payee_region"
     with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {table} (payer_region, payee_region, count, amount, month) "  # noqa: S608
-            f"SELECT payer_region, payee_region, n, s, m FROM ({select_sql}) grouped",
-            params,
-        )
+        cur.execute(f"DROP TABLE IF EXISTS {TMP}")
+        cur.execute(f"CREATE TEMPORARY TABLE {TMP} AS {select_sql}", params)
+        cur.execute(f"CREATE UNIQUE INDEX {TMP}_pair ON {TMP} (payer_region, payee_region)")
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {TMP}")  # temporary tables get no autovacuum statistics
+        cur.execute(f"DELETE FROM {lines} WHERE month = %s AND NOT EXISTS "
+                    f"(SELECT 1 FROM {TMP} t WHERE {match})", [month])
+        cur.execute(f"UPDATE {lines} SET count = (SELECT t.n FROM {TMP} t WHERE {match}), "
+                    f"amount = (SELECT t.s FROM {TMP} t WHERE {match}) "
+                    f"WHERE month = %s AND EXISTS (SELECT 1 FROM {TMP} t WHERE {match} "
+                    f"AND (t.n <> {lines}.count OR t.s <> {lines}.amount))", [month])
+        # what is left in the temporary table is new; (an INSERT that anti-joins its own target table
+        # would rescan the rows it is adding: quadratic)
+        cur.execute(f"DELETE FROM {TMP} WHERE EXISTS (SELECT 1 FROM {lines} l WHERE l.month = %s "
+                    f"AND l.payer_region = {TMP}.payer_region AND l.payee_region = {TMP}.payee_region)", [month])
+        cur.execute(f"INSERT INTO {lines} (month, payer_region, payee_region, count, amount) "
+                    f"SELECT %s, t.payer_region, t.payee_region, t.n, t.s FROM {TMP} t", [month])
+        cur.execute(f"DROP TABLE {TMP}")
     spends = _cross_region_spends(start, end).aggregate(n=Count("id"), s=Sum("amount"))
-    lines = SettlementLine.objects.filter(month=month).aggregate(n=Sum("count"), s=Sum("amount"))
+    totals = SettlementLine.objects.filter(month=month).aggregate(n=Sum("count"), s=Sum("amount"))
     run.spend_count, run.spend_amount = spends["n"] or 0, spends["s"] or 0
-    run.line_count, run.line_amount = lines["n"] or 0, lines["s"] or 0
+    run.line_count, run.line_amount = totals["n"] or 0, totals["s"] or 0
     run.status = SettlementRun.Status.DONE if run.reconciled else SettlementRun.Status.MISMATCH
     run.run_at = timezone.now()
     run.run_by = actor if getattr(actor, "pk", None) else None

@@ -118,3 +118,15 @@ def test_monthly_beat_task_is_scheduled():
     task = PeriodicTask.objects.get(task="medical_pooling.tasks.run_monthly_settlement")
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_month) == ("0", "2", "1")
     assert str(task.crontab.timezone) == "Asia/Shanghai"
+
+
+def test_rerun_repairs_statements_exactly(world):
+    services.settlement_run(month="2026-01")
+    expected = _lines("2026-01")
+    SettlementLine.objects.filter(month="2026-01", payer_region="120100").update(amount=1, count=9)
+    SettlementLine.objects.filter(month="2026-01", payer_region="610100").delete()
+    SettlementLine.objects.create(month="2026-01", payer_region="999999", payee_region="888888", count=1, amount=1)
+    SettlementLine.objects.create(month="2025-11", payer_region="999999", payee_region="888888", count=1, amount=1)
+    run = services.settlement_run(month="2026-01")
+    assert _lines("2026-01") == expected and run.status == "done"
+    assert SettlementLine.objects.filter(month="2025-11").count() == 1  # other months untouched
