@@ -78,9 +78,13 @@ def _pattern():
     return re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
 
 
+_ACCOUNT = re.compile(r"(?<!\d)\d{8,15}(\d{4})(?!\d)")
+
+
 def scrub(text: str) -> str:
-    """Mask every ID-shaped run in free text (used by the logging filter)."""
-    return _pattern().sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(3)[-4:] if len(m.group(3)) > 4 else m.group(3)}", text)
+    """Mask ID-shaped runs and bank-account-like digit runs (12-19 digits) in free text (logging filter)."""
+    text = _pattern().sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(3)}", text)
+    return _ACCOUNT.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
 
 
 def make(first17: str) -> str:

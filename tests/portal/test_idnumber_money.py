@@ -82,3 +82,23 @@ def test_money_round_trips(fen):
 def test_money_display():
     assert money.yuan_display(120000) == "¥1,200.00"
     assert money.yuan_str(80000) == "800.00"
+
+
+def test_log_filter_masks_ids_and_bank_accounts():
+    import io
+    import logging
+
+    from portal.logging import MaskPIIFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskPIIFilter())
+    logger = logging.getLogger("pii-test")
+    logger.addHandler(handler)
+    try:
+        logger.warning("paid %s to account %s", "610102199001010015", "6222020200112233445")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert "610102199001010015" not in out and "6222020200112233445" not in out
+    assert "610102********0015" in out and "***************3445" in out
