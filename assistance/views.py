@@ -29,7 +29,7 @@ from .forms import (
     RosterImportForm,
     SchemeForm,
 )
-from .models import Batch, Campaign, Household, Member, Payment
+from .models import Batch, Campaign, Household, Member, Payment, Scheme
 
 PAGE_SIZE = 50
 
@@ -198,8 +198,15 @@ def enrolment_create(request):
 @login_required
 def scheme_list(request):
     _staff(request)
-    page = _page(request, selectors.scheme_list(request.user))
-    return render(request, "assistance/scheme_list.html", {"page": page})
+    qs = selectors.scheme_list(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    kind = request.GET.get("kind", "")
+    if kind in Scheme.Kind.values:
+        qs = qs.filter(kind=kind)
+    return render(request, "assistance/scheme_list.html", {"page": _page(request, qs), "q": q, "kind": kind,
+                                                           "kinds": Scheme.Kind.choices})
 
 
 @login_required
@@ -233,8 +240,15 @@ def deadlines(request):
 @login_required
 def batch_list(request):
     _staff(request)
-    page = _page(request, selectors.batch_list(request.user).order_by("-id"))
-    return render(request, "assistance/batch_list.html", {"page": page})
+    qs = selectors.batch_list(request.user).order_by("-id")
+    status = request.GET.get("status", "")
+    if status in Batch.Status.values:
+        qs = qs.filter(status=status)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(scheme__name__icontains=q)
+    return render(request, "assistance/batch_list.html", {"page": _page(request, qs), "status": status, "q": q,
+                                                          "statuses": Batch.Status.choices})
 
 
 @login_required

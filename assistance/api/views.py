@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -13,6 +14,7 @@ from portal.api.permissions import HasRole
 from portal.models import Role
 
 from .. import selectors, services
+from ..filters import HouseholdFilter
 from ..models import Campaign, Member
 from .serializers import (
     AssistanceReasonSerializer,
@@ -42,7 +44,8 @@ class HouseholdListCreateView(_CaseworkerWrites, generics.ListCreateAPIView):
     """Households in the user's region and below; `?search=` on member name / ID number / address."""
 
     serializer_class = HouseholdSerializer
-    filter_backends = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = HouseholdFilter
 
     def get_queryset(self):
         current = Prefetch("members", queryset=Member.objects.filter(left_on__isnull=True).select_related("person"),

@@ -176,3 +176,19 @@ def test_api_outsider_404_on_batch(caseworker, outsider, api):
     for url in [f"/api/v1/assistance/batches/{batch.pk}/", f"/api/v1/assistance/batches/{batch.pk}/payments/"]:
         assert api(outsider).get(url).status_code == 404
     assert api(outsider).get("/api/v1/assistance/batches/").json()["count"] == 0
+
+
+def test_filters_on_lists(caseworker, api, client):
+    f.household(caseworker, area="urban", region="610112", enrol=False)
+    f.household(caseworker, area="rural", region="610113", enrol=False)
+    assert api(caseworker).get(URL, {"area": "rural"}).json()["count"] == 1
+    assert api(caseworker).get(URL, {"region": "610112"}).json()["count"] == 1
+    client.force_login(caseworker)
+    page = client.get("/assistance/households/", {"area": "rural"}).content.decode()
+    assert "雁塔区" in page and "未央区</td>" not in page
+    sch = f.scheme(caseworker, kind="heating", unit="household")
+    assert sch.name in client.get("/assistance/schemes/", {"kind": "heating"}).content.decode()
+    assert sch.name not in client.get("/assistance/schemes/", {"kind": "one_time"}).content.decode()
+    f.built_batch(caseworker, sch)
+    assert "没有符合条件的发放批次" in client.get("/assistance/batches/", {"status": "paid"}).content.decode()
+    assert sch.name in client.get("/assistance/batches/", {"status": "draft"}).content.decode()
