@@ -8,6 +8,7 @@ from portal.demo import (
     BOZHOU_HOSPITAL,
     BOZHOU_PARENT_ID,
     BOZHOU_PARENT_NAME,
+    BOZHOU_PHARMACY,
     XIAN_WORKER_ID,
     XIAN_WORKER_NAME,
 )
@@ -45,9 +46,10 @@ def seed(stdout):
     rel = services.relation_create(actor=worker_user, pooler=worker, beneficiary_id_number=BOZHOU_PARENT_ID,
                                    beneficiary_name=BOZHOU_PARENT_NAME, kinship="parent", quota=300000)
     hospital = services.institution_ensure(code=BOZHOU_HOSPITAL, name="亳州市人民医院")
-    for day, hour, amount, category in [(3, 9, 38650, "medical"), (12, 15, 12480, "medical"),
-                                        (21, 10, 5620, "pharmacy")]:
-        services.spend_create(actor=hospital_user or officer, institution=hospital, relation_id=rel.pk,
+    pharmacy = services.institution_ensure(code=BOZHOU_PHARMACY, name="亳州市华佗大药房")
+    for day, hour, amount, category, place in [(3, 9, 38650, "medical", hospital), (12, 15, 12480, "medical", hospital),
+                                               (21, 10, 5620, "pharmacy", pharmacy)]:
+        services.spend_create(actor=hospital_user or officer, institution=place, relation_id=rel.pk,
                               beneficiary_id_number=BOZHOU_PARENT_ID, category=category, amount=amount,
                               occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
 
