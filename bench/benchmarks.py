@@ -1,0 +1,572 @@
+"""The benchmarks: each times the project's real code path and a hand-written baseline doing the same work
+on the same rows in the same run. `BENCHMARKS = {name: fn(scale) -> dict(rows, seconds, baseline_seconds,
+notes, ...)}`; bench/one.py adds `name`, `peak_mb` and `ratio` (seconds / baseline_seconds).
+
+Run after `manage.py generate_population` (bench/run.py does both). Each function sets up what it needs
+(untimed), so any one of them can run alone; they never touch rows another benchmark relies on, except
+that `payout` pays the batch `batch_build` built when there is one.
+"""
+
+import datetime as dt
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVINCE = "610000"
+BUILT_ON = dt.date(2026, 11, 28)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _sql(sql, params=None, fetch=False):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        if fetch:
+            return cur.fetchall()
+        return cur.rowcount
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def _warm(*tables):
+    """Read the tables once so neither side pays for a cold cache."""
+    for t in tables:
+        _sql(f"SELECT COUNT(*) FROM {t}", fetch=True)
+
+
+def _user(username, role, region=None, **extra):
+    from portal.models import User
+
+    user, _ = User.objects.get_or_create(username=username, defaults={"role": role, "region_id": region, **extra})
+    return user
+
+
+def _token(user):
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def _staff():
+    from portal.models import Role
+
+    return (_user("bench_caseworker", Role.CASEWORKER, PROVINCE), _user("bench_approver", Role.APPROVER, PROVINCE))
+
+
+def _period() -> str:
+    return "B" + uuid.uuid4().hex[:6]
+
+
+def _scheme(name):
+    from assistance.models import Scheme
+
+    return Scheme.objects.get(name=name)
+
+
+def _payment_cols():
+    return ("batch_id, scheme_id, period, household_id, person_id, region_id, name, id_number, amount, category,"
+            " status, attempts, reason, created_at, updated_at")
+
+
+def _build(scheme, actor):
+    from assistance import services
+
+    return services.batch_create(scheme=scheme, region=PROVINCE, actor=actor, period=_period(), built_on=BUILT_ON)
+
+
+def _pct(values, q):
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+# ---------------------------------------------------------------- 1. batch build
+
+def batch_build(scale):
+    """services.batch_create (the API's POST) → its on_commit task assistance.build_batch, run in-process
+    (no broker: CELERY_TASK_ALWAYS_EAGER) for a provincial per-person scheme covering every category,
+    vs one INSERT … SELECT of the same payment rows into a scratch copy of the payment table (same
+    columns, CHECKs and unique/partial indexes; no foreign keys)."""
+    from assistance.models import Batch, Enrolment, Payment
+
+    cw, _ap = _staff()
+    scheme = _scheme("一次性生活补贴（基准）")
+    _warm("assistance_member", "assistance_household", "assistance_enrolment", "portal_person")
+    _sql("DROP TABLE IF EXISTS bench_payment")
+    _sql("CREATE TABLE bench_payment (LIKE assistance_payment INCLUDING ALL)")
+    period = _period()
+    cats = list(scheme.categories)
+    ph = ", ".join(["%s"] * len(cats))
+    baseline_sql = (
+        f"INSERT INTO bench_payment ({_payment_cols()})"
+        f" SELECT 0, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+        f" CASE WHEN h.area = 'urban' THEN %s ELSE %s END, MIN(e.category), 'pending', 0, '', now(), now()"
+        f" FROM assistance_member m JOIN assistance_household h ON h.id = m.household_id"
+        f" JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
+        f" WHERE m.left_on IS NULL AND h.region_id BETWEEN '610000' AND '619999'"
+        f" AND (p.deceased_on IS NULL OR p.deceased_on > %s) AND e.category IN ({ph}) AND e.status <> 'revoked'"
+        f" AND e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM bench_payment x WHERE x.scheme_id = %s AND x.period = %s"
+        f" AND x.person_id = m.person_id AND x.status <> 'cancelled')"
+        f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number")
+    params = [scheme.pk, period, scheme.urban_amount, scheme.rural_amount, BUILT_ON, *cats, BUILT_ON, BUILT_ON,
+              scheme.pk, period]
+
+    def baseline():
+        with transaction.atomic():
+            return _sql(baseline_sql, params)
+
+    base_s, base_rows = _timed(baseline)
+    seconds, batch = _timed(lambda: _build(scheme, cw))
+    batch = Batch.objects.get(pk=batch.pk)
+    rows = Payment.objects.filter(batch=batch).count()
+    eligible = Enrolment.objects.filter(status="active").values("person_id").distinct().count()
+    _sql("DROP TABLE bench_payment")
+    return {"rows": rows, "seconds": seconds, "baseline_seconds": base_s,
+            "notes": f"batch #{batch.pk} {batch.status}; baseline rows {base_rows:,} (same: {base_rows == rows});"
+                     f" people with an active enrolment {eligible:,}"}
+
+
+# ---------------------------------------------------------------- 2. payout
+
+def payout(scale):
+    """services.batch_approve (maker-checker, budget reserve) → its on_commit task assistance.pay_batch
+    through the simulated channel, vs a raw INSERT of the attempt rows + one UPDATE of the same payments
+    on a scratch copy."""
+    from assistance.models import Batch, Payment, Scheme
+    from assistance.services import batch_approve
+
+    cw, ap = _staff()
+    scheme = _scheme("一次性生活补贴（基准）")
+    batch = (Batch.objects.filter(scheme=scheme, status=Batch.Status.DRAFT, recipient_count__gt=0)
+             .order_by("-id").first())
+    if batch is None:
+        batch = _build(scheme, cw)
+    Scheme.objects.filter(pk=scheme.pk).update(budget=10**15)
+    _sql("DROP TABLE IF EXISTS bench_pay; DROP TABLE IF EXISTS bench_attempt")
+    _sql("CREATE TABLE bench_pay (LIKE assistance_payment INCLUDING ALL)")
+    _sql("INSERT INTO bench_pay SELECT * FROM assistance_payment WHERE batch_id = %s", [batch.pk])
+    _sql("CREATE TABLE bench_attempt (LIKE assistance_paymentattempt INCLUDING ALL)")
+    _sql("VACUUM ANALYZE bench_pay")
+    _warm("assistance_payment")
+
+    def baseline():
+        with transaction.atomic():
+            _sql("INSERT INTO bench_attempt (payment_id, channel, outcome, reference, message, at)"
+                 " SELECT id, 'simulated', 'paid', 'SIM-' || batch_id || '-' || id || '-' || (attempts + 1), '', now()"
+                 " FROM bench_pay WHERE batch_id = %s AND status = 'pending' ORDER BY id", [batch.pk])
+            return _sql("UPDATE bench_pay SET status = 'paid', attempts = attempts + 1, paid_at = now(), reason = '',"
+                        " updated_at = now() WHERE batch_id = %s AND status = 'pending'", [batch.pk])
+
+    base_s, base_rows = _timed(baseline)
+    seconds, _ = _timed(lambda: batch_approve(batch=batch, actor=ap))
+    batch.refresh_from_db()
+    paid = Payment.objects.filter(batch=batch, status=Payment.Status.PAID).count()
+    _sql("DROP TABLE bench_pay; DROP TABLE bench_attempt")
+    return {"rows": paid, "seconds": seconds, "baseline_seconds": base_s,
+            "notes": f"batch #{batch.pk} {batch.status}, paid {batch.paid_count:,}; baseline rows {base_rows:,}"}
+
+
+# ---------------------------------------------------------------- 3. monthly clearing
+
+def clearing(scale):
+    """services.settlement_enqueue (the API's POST) → task run_settlement (a Job, the GROUP BY into the
+    month's statements, reconciliation against the spends), vs one raw GROUP BY into region pairs."""
+    from medical_pooling.models import SettlementRun
+    from medical_pooling.population import spend_month
+    from medical_pooling.services import month_bounds, settlement_enqueue
+    from portal.models import Role
+
+    officer = _user("bench_officer", Role.INSURANCE_OFFICER, None)
+    month = spend_month()
+    start, end = month_bounds(month)
+    _warm("medical_pooling_spend")
+    (n_spends,), = _sql("SELECT COUNT(*) FROM medical_pooling_spend WHERE occurred_at >= %s AND occurred_at < %s",
+                        [start, end], fetch=True)
+
+    def baseline():
+        with transaction.atomic():
+            _sql("DROP TABLE IF EXISTS bench_pairs")
+            return _sql("CREATE TEMP TABLE bench_pairs AS SELECT payer_region, payee_region, COUNT(*) AS n,"
+                        " SUM(amount) AS s FROM medical_pooling_spend WHERE occurred_at >= %s AND occurred_at < %s"
+                        " AND payer_region <> payee_region GROUP BY payer_region, payee_region", [start, end])
+
+    base_s, pairs = _timed(baseline)
+    seconds, job = _timed(lambda: settlement_enqueue(month=month, actor=officer))
+    run = SettlementRun.objects.get(month=month)
+    return {"rows": n_spends, "seconds": seconds, "baseline_seconds": base_s,
+            "notes": f"{month}: {run.status}, {run.spend_count:,} cross-region spends into {pairs:,} region pairs"}
+
+
+# ---------------------------------------------------------------- 4. re-verification
+
+def reverify(scale):
+    """services.batch_reverify (动态核对, what the monthly heating job runs on every draft batch) over a draft
+    batch holding every enrolled person, after 2% lost their enrolment, vs the same raw UPDATE … NOT EXISTS
+    on a scratch copy of the payments."""
+    from assistance.models import Payment, Scheme
+    from assistance.services import batch_reverify
+
+    cw, _ap = _staff()
+    scheme, _ = Scheme.objects.get_or_create(
+        name="动态核对基准", defaults=dict(kind=Scheme.Kind.ONE_TIME, unit=Scheme.Unit.PERSON, region_id=PROVINCE,
+                                       categories=["dibao", "tekun", "orphan", "low_income"], urban_amount=10000,
+                                       rural_amount=10000, budget=10**15, deadline=dt.date(2027, 3, 31)))
+    batch = _build(scheme, cw)  # untimed set-up
+    # 2% of people lose their benefit the day before the re-verification
+    ended = _sql("UPDATE assistance_enrolment SET end_date = %s, status = 'ended' WHERE status = 'active'"
+                 " AND end_date IS NULL AND mod(hashint8(person_id * 31 + 7)::bigint + 2147483648, 50) = 0",
+                 [BUILT_ON - dt.timedelta(days=1)])
+    _sql("DROP TABLE IF EXISTS bench_rv")
+    _sql("CREATE TABLE bench_rv (LIKE assistance_payment INCLUDING ALL)")
+    _sql("INSERT INTO bench_rv SELECT * FROM assistance_payment WHERE batch_id = %s", [batch.pk])
+    _sql("VACUUM ANALYZE bench_rv")
+    _sql("ANALYZE assistance_enrolment")
+    _warm("assistance_payment", "assistance_member", "assistance_enrolment", "portal_person", "assistance_household")
+    day = BUILT_ON + dt.timedelta(days=3)
+    cats = list(scheme.categories)
+    ph = ", ".join(["%s"] * len(cats))
+
+    def baseline():
+        with transaction.atomic():
+            n = _sql(
+                "UPDATE bench_rv pay SET status = 'cancelled', reason = '动态核对：已不符合条件', updated_at = now()"
+                " WHERE pay.batch_id = %s AND pay.status = 'pending' AND NOT EXISTS (SELECT 1 FROM assistance_member m"
+                " JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
+                " JOIN assistance_household h ON h.id = m.household_id WHERE m.person_id = pay.person_id"
+                " AND m.left_on IS NULL AND h.region_id = pay.region_id AND (p.deceased_on IS NULL OR p.deceased_on > %s)"
+                f" AND e.category IN ({ph}) AND e.status <> 'revoked' AND e.start_date <= %s"
+                " AND (e.end_date IS NULL OR e.end_date >= %s))", [batch.pk, day, *cats, day, day])
+            _sql("SELECT COUNT(*), SUM(amount) FROM bench_rv WHERE batch_id = %s AND status <> 'cancelled'",
+                 [batch.pk], fetch=True)
+            return n
+
+    base_s, base_n = _timed(baseline)
+    seconds, n = _timed(lambda: batch_reverify(batch_id=batch.pk, on=day))
+    rows = Payment.objects.filter(batch_id=batch.pk).count()
+    _sql("DROP TABLE bench_rv")
+    return {"rows": rows, "seconds": seconds, "baseline_seconds": base_s,
+            "notes": f"batch #{batch.pk}: {n:,} cancelled (baseline {base_n:,}); {ended:,} enrolments ended in set-up"}
+
+
+# ---------------------------------------------------------------- 5. list page and API
+
+def household_list(scale):
+    """The household list page (Django test Client, logged in) and the API list, for a caseworker of the
+    province (every household) vs a caseworker of the county with the fewest households: median of 5
+    requests each, and the query count of each (django CaptureQueriesContext)."""
+    from django.db import connection as conn
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import Role
+
+    (small_region, small_n), = _sql(
+        "SELECT region_id, COUNT(*) FROM assistance_household WHERE region_id LIKE '61%%' GROUP BY region_id"
+        " ORDER BY abs(COUNT(*) - 1000), region_id LIMIT 1", fetch=True)
+    (big_n,), = _sql("SELECT COUNT(*) FROM assistance_household WHERE region_id LIKE '61%%'", fetch=True)
+    big_user = _user("bench_caseworker", Role.CASEWORKER, PROVINCE)
+    small_user = _user(f"bench_cw_{small_region}", Role.CASEWORKER, small_region)
+    out = {}
+    for label, user in (("small", small_user), ("big", big_user)):
+        page = Client()
+        page.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        api = Client(HTTP_AUTHORIZATION=f"Token {_token(user)}")
+        for kind, client, url in (("page", page, "/assistance/households/"),
+                                  ("api", api, "/api/v1/assistance/households/")):
+            client.get(url)  # warm
+            times = []
+            for _ in range(5):
+                with CaptureQueriesContext(conn) as ctx:
+                    t0 = time.perf_counter()
+                    resp = client.get(url)
+                    times.append(time.perf_counter() - t0)
+                assert resp.status_code == 200, (url, resp.status_code)
+            out[f"{kind}_{label}_s"] = statistics.median(times)
+            out[f"{kind}_{label}_queries"] = len(ctx.captured_queries)
+    seconds = out["page_big_s"] + out["api_big_s"]
+    base = out["page_small_s"] + out["api_small_s"]
+    constant = (out["page_small_queries"] == out["page_big_queries"] and out["api_small_queries"] == out["api_big_queries"])
+    return {"rows": big_n, "seconds": seconds, "baseline_seconds": base, **out, "small_rows": small_n,
+            "notes": f"{big_n:,} vs {small_n:,} households ({small_region}): page {out['page_big_s'] * 1000:.0f} vs"
+                     f" {out['page_small_s'] * 1000:.0f} ms, {out['page_big_queries']} vs {out['page_small_queries']}"
+                     f" queries; API {out['api_big_s'] * 1000:.0f} vs {out['api_small_s'] * 1000:.0f} ms,"
+                     f" {out['api_big_queries']} vs {out['api_small_queries']} queries; constant={constant}"}
+
+
+# ---------------------------------------------------------------- HTTP load helpers
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Server:
+    """gunicorn (4 sync workers) on a free loopback port against the bench database; stopped on exit."""
+
+    def __init__(self, workers=4):
+        self.port = _free_port()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
+        env.pop("REDIS_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "-w", str(workers), "-b",
+             f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def __enter__(self):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/healthz")
+                if c.getresponse().status < 500:
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _load(threads, per_thread, make_request):
+    """Run `threads` × `per_thread` calls of make_request(thread, i) -> status; returns (wall, latencies, statuses)."""
+    lat, statuses, lock = [], [], threading.Lock()
+
+    def worker(t):
+        mine_l, mine_s = [], []
+        for i in range(per_thread):
+            t0 = time.perf_counter()
+            status = make_request(t, i)
+            mine_l.append(time.perf_counter() - t0)
+            mine_s.append(status)
+        with lock:
+            lat.extend(mine_l)
+            statuses.extend(mine_s)
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    t0 = time.perf_counter()
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    return time.perf_counter() - t0, lat, statuses
+
+
+# ---------------------------------------------------------------- 6. concurrent quota spends
+
+THREADS, SPEND_RELATIONS, SPEND_FEN = 16, 4, 1000
+
+
+def _fresh_relations(actor, count, quota):
+    """New active relations between employees without one, each with `quota` (services.relation_create)."""
+    from medical_pooling.models import Account, Insured, Relation
+    from medical_pooling.services import relation_create
+
+    taken = set(Relation.objects.values_list("pooler_id", flat=True)) | set(
+        Relation.objects.values_list("beneficiary_id", flat=True))
+    accounts = (Account.objects.filter(balance__gte=quota * 2, reserved=0, insured__status="active")
+                .select_related("insured__person").order_by("id")[: count * 4])
+    out = []
+    for acc in accounts:
+        if len(out) == count:
+            break
+        if acc.insured_id in taken:
+            continue
+        ben = (Insured.objects.filter(status="active").exclude(pk__in=taken | {acc.insured_id})
+               .select_related("person").order_by("-id").first())
+        rel = relation_create(actor=actor, pooler=acc.insured, beneficiary_id_number=ben.person.id_number,
+                              beneficiary_name=ben.person.name, kinship="spouse", quota=quota)
+        taken |= {acc.insured_id, ben.pk}
+        out.append(Relation.objects.select_related("beneficiary__person").get(pk=rel.pk))
+    return out
+
+
+def _check_relations(relations):
+    """Overspend = relations whose spends exceed the quota or disagree with `used`, plus accounts whose
+    balance/reservation disagree with their ledger."""
+    bad = 0
+    for rel in relations:
+        (used, quota, spent, acc_bad), = _sql(
+            "SELECT r.used, r.quota, COALESCE((SELECT SUM(amount) FROM medical_pooling_spend s WHERE s.relation_id = r.id), 0),"
+            " (SELECT COUNT(*) FROM medical_pooling_account a WHERE a.insured_id = r.pooler_id AND (a.balance <>"
+            " (SELECT SUM(amount) FROM medical_pooling_ledgerentry l WHERE l.account_id = a.id) OR a.reserved <>"
+            " (SELECT SUM(reserved_delta) FROM medical_pooling_ledgerentry l WHERE l.account_id = a.id)))"
+            " FROM medical_pooling_relation r WHERE r.id = %s", [rel.pk], fetch=True)
+        bad += int(spent > quota or used > quota or spent != used) + acc_bad
+    return bad
+
+
+def spends_concurrent(scale):
+    """16 client threads POST /api/v1/pooling/spends/ (10.00 yuan each, an Idempotency-Key each) on 4
+    relations whose quota admits 80% of the attempts, through gunicorn with 4 workers, vs a raw psycopg2
+    row-lock loop (lock account, lock relation, check, insert spend, update relation and account, insert
+    ledger row) with the same threads, attempts and quotas on 4 other fresh relations."""
+    import psycopg2
+    from django.conf import settings
+
+    from medical_pooling.models import Institution
+    from portal.models import Role
+
+    per_thread = 25
+    attempts = THREADS * per_thread
+    per_rel = attempts // SPEND_RELATIONS
+    quota = int(per_rel * 0.8) * SPEND_FEN
+    officer = _user("bench_officer", Role.INSURANCE_OFFICER, None)
+    inst = Institution.objects.order_by("id").first()
+    inst_user = _user("bench_institution", Role.INSTITUTION, None, institution_code=inst.code)
+    token = _token(inst_user)
+    http_rels = _fresh_relations(officer, SPEND_RELATIONS, quota)
+    raw_rels = _fresh_relations(officer, SPEND_RELATIONS, quota)
+    occurred = timezone.now().isoformat()
+
+    def post(t, i):
+        rel = http_rels[(t + i) % SPEND_RELATIONS]
+        body = json.dumps({"relation": rel.pk, "beneficiary_id_number": rel.beneficiary.person.id_number,
+                           "category": "medical", "amount": f"{SPEND_FEN / 100:.2f}", "occurred_at": occurred})
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        c.request("POST", "/api/v1/pooling/spends/", body=body, headers={
+            "Content-Type": "application/json", "Authorization": f"Token {token}", "Idempotency-Key": uuid.uuid4().hex})
+        resp = c.getresponse()
+        resp.read()
+        c.close()
+        return resp.status
+
+    with _Server() as server:
+        wall, lat, statuses = _load(THREADS, per_thread, post)
+    ok = statuses.count(201)
+
+    db = settings.DATABASES["default"]
+    dsn = dict(dbname=db["NAME"], user=db.get("USER") or "postgres", host=db.get("HOST") or "127.0.0.1",
+               port=db.get("PORT") or 5432, password=db.get("PASSWORD") or None)
+    conns = [psycopg2.connect(**dsn) for _ in range(THREADS)]
+    raw_info = {r.pk: (r.pooler_id, r.beneficiary_id) for r in raw_rels}
+    acct = dict(_sql("SELECT insured_id, id FROM medical_pooling_account WHERE insured_id = ANY(%s)",
+                     [[p for p, _b in raw_info.values()]], fetch=True))
+
+    def raw(t, i):
+        rel_id = raw_rels[(t + i) % SPEND_RELATIONS].pk
+        pooler, ben = raw_info[rel_id]
+        cx = conns[t]
+        with cx, cx.cursor() as cur:
+            cur.execute("SELECT balance, reserved FROM medical_pooling_account WHERE id = %s FOR UPDATE", [acct[pooler]])
+            balance, reserved = cur.fetchone()
+            cur.execute("SELECT quota, used, status FROM medical_pooling_relation WHERE id = %s FOR UPDATE", [rel_id])
+            q, used, status = cur.fetchone()
+            if status != "active" or used + SPEND_FEN > q:
+                return 400
+            cur.execute("INSERT INTO medical_pooling_spend (relation_id, institution_id, beneficiary_id, category, amount,"
+                        " occurred_at, payer_region, payee_region, created_at) VALUES (%s, %s, %s, 'medical', %s, now(),"
+                        " '000000', '000000', now()) RETURNING id", [rel_id, inst.pk, ben, SPEND_FEN])
+            spend_id = cur.fetchone()[0]
+            cur.execute("UPDATE medical_pooling_relation SET used = used + %s WHERE id = %s", [SPEND_FEN, rel_id])
+            cur.execute("UPDATE medical_pooling_account SET balance = balance - %s, reserved = reserved - %s,"
+                        " updated_at = now() WHERE id = %s", [SPEND_FEN, SPEND_FEN, acct[pooler]])
+            cur.execute("INSERT INTO medical_pooling_ledgerentry (account_id, kind, amount, reserved_delta, balance_after,"
+                        " reserved_after, relation_id, spend_id, note, at) VALUES (%s, 'pooled_spend', %s, %s, %s, %s,"
+                        " %s, %s, '', now())", [acct[pooler], -SPEND_FEN, -SPEND_FEN, balance - SPEND_FEN,
+                                               reserved - SPEND_FEN, rel_id, spend_id])
+        return 201
+
+    raw_wall, raw_lat, raw_statuses = _load(THREADS, per_thread, raw)
+    for cx in conns:
+        cx.close()
+    raw_ok = raw_statuses.count(201)
+    over = _check_relations(http_rels)
+    raw_over = _check_relations(raw_rels)
+    expected = SPEND_RELATIONS * (quota // SPEND_FEN)
+    others = sorted({s for s in statuses if s not in (201, 400)})
+    return {"rows": attempts, "seconds": wall, "baseline_seconds": raw_wall,
+            "spends_per_s": ok / wall, "raw_spends_per_s": raw_ok / raw_wall,
+            "p50_ms": _pct(lat, 50) * 1000, "p99_ms": _pct(lat, 99) * 1000,
+            "raw_p50_ms": _pct(raw_lat, 50) * 1000, "raw_p99_ms": _pct(raw_lat, 99) * 1000,
+            "overspend": over, "raw_overspend": raw_over, "accepted": ok, "expected_accepted": expected,
+            "notes": f"{ok} of {attempts} accepted (quota admits {expected}), {ok / wall:.0f} spends/s vs raw"
+                     f" {raw_ok / raw_wall:.0f}/s; p50 {_pct(lat, 50) * 1000:.0f} ms, p99 {_pct(lat, 99) * 1000:.0f} ms"
+                     f" (raw {_pct(raw_lat, 50) * 1000:.1f}/{_pct(raw_lat, 99) * 1000:.1f} ms); overspend {over}"
+                     f" (raw {raw_over}){'; other statuses ' + str(others) if others else ''}"}
+
+
+# ---------------------------------------------------------------- 7. certificate verification under load
+
+def verify_load(scale):
+    """16 client threads GET /training/verify/?number=&name= (the public page) through gunicorn with
+    4 workers, vs the same lookups as raw SQL from 16 psycopg2 connections."""
+    import random
+    from urllib.parse import urlencode
+
+    import psycopg2
+    from django.conf import settings
+
+    certs = _sql("SELECT number, holder_name FROM skills_training_certificate ORDER BY id LIMIT 500", fetch=True)
+    if not certs:
+        return {"rows": 0, "seconds": 0, "baseline_seconds": None, "notes": "no certificates"}
+    per_thread = 40
+    rnd = random.Random(7)
+    plan = [[certs[rnd.randrange(len(certs))] for _ in range(per_thread)] for _ in range(THREADS)]
+
+    def get(t, i):
+        number, name = plan[t][i]
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        c.request("GET", "/training/verify/?" + urlencode({"number": number, "name": name}))
+        resp = c.getresponse()
+        resp.read()
+        c.close()
+        return resp.status
+
+    with _Server() as server:
+        wall, lat, statuses = _load(THREADS, per_thread, get)
+    db = settings.DATABASES["default"]
+    conns = [psycopg2.connect(dbname=db["NAME"], user=db.get("USER") or "postgres", host=db.get("HOST") or "127.0.0.1",
+                              port=db.get("PORT") or 5432, password=db.get("PASSWORD") or None) for _ in range(THREADS)]
+
+    def raw(t, i):
+        number, name = plan[t][i]
+        with conns[t].cursor() as cur:
+            cur.execute("SELECT c.*, l.name FROM skills_training_certificate c JOIN skills_training_level l"
+                        " ON l.id = c.level_id WHERE c.number = %s AND c.holder_name = %s LIMIT 1", [number, name])
+            return 200 if cur.fetchone() else 404
+
+    raw_wall, raw_lat, _ = _load(THREADS, per_thread, raw)
+    for cx in conns:
+        cx.close()
+    n = THREADS * per_thread
+    ok = statuses.count(200)
+    return {"rows": n, "seconds": wall, "baseline_seconds": raw_wall, "requests_per_s": n / wall,
+            "p50_ms": _pct(lat, 50) * 1000, "p99_ms": _pct(lat, 99) * 1000,
+            "notes": f"{ok} of {n} found (200); {n / wall:.0f} req/s, p50 {_pct(lat, 50) * 1000:.0f} ms,"
+                     f" p99 {_pct(lat, 99) * 1000:.0f} ms; raw SQL {n / raw_wall:.0f} lookups/s"}
+
+
+BENCHMARKS = {
+    "batch_build": batch_build,
+    "payout": payout,
+    "clearing": clearing,
+    "reverify": reverify,
+    "household_list": household_list,
+    "spends_concurrent": spends_concurrent,
+    "verify_load": verify_load,
+}
