@@ -13,6 +13,7 @@ urlpatterns = [
     path("insured/import/", views.insured_import, name="insured-import"),
     path("insured/<int:pk>/", views.insured_detail, name="insured-detail"),
     path("settlements/", views.settlements, name="settlements"),
+    path("settlements/export/", views.settlements_export, name="settlements-export"),
     path("fraud/", views.fraud_queue, name="fraud"),
     path("fraud/<int:pk>/review/", views.fraud_review, name="fraud-review"),
 ]

@@ -237,3 +237,37 @@ def insured_import(request):
             messages.success(request, _("已导入 %(n)s 名参保人。") % {"n": count})
             return redirect("medical_pooling:insured-list")
     return render(request, "medical_pooling/insured_import.html", {"form": form})
+
+
+@login_required
+def settlements_export(request):
+    """The month's statements as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
+    import csv
+
+    from django.http import HttpResponse
+
+    _role(request, Role.INSURANCE_OFFICER)
+    form = forms.MonthForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(_("月份格式应为 YYYY-MM，例如 2026-01。"), status=400, content_type="text/plain; charset=utf-8")
+    month = form.cleaned_data["month"]
+    lines = list(selectors.settlement_lines(request.user, month))
+    names = dict(Region.objects.filter(code__in={c for x in lines for c in (x.payer_region, x.payee_region)})
+                 .values_list("code", "name"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pooling-settlement-{month}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("清算月份"), _("支付方统筹地区代码"), _("支付方统筹地区"), _("收款方统筹地区代码"),
+                     _("收款方统筹地区"), _("笔数"), _("金额（元）")])
+    from portal.money import yuan_str
+
+    for x in lines:
+        writer.writerow([x.month, x.payer_region, names.get(x.payer_region, ""), x.payee_region,
+                         names.get(x.payee_region, ""), x.count, yuan_str(x.amount)])
+    run = selectors.settlement_run_get(month)
+    if run is not None:
+        writer.writerow([])
+        writer.writerow([_("对账"), _("跨地区支付笔数"), run.spend_count, _("跨地区支付金额（元）"),
+                         yuan_str(run.spend_amount), _("对账一致") if run.reconciled else _("对账不符")])
+    return response

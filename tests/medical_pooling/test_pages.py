@@ -132,6 +132,9 @@ def test_settlement_page_runs_and_lists(pair, django_capture_on_commit_callbacks
     city = client_for(officer(region="341600"))
     assert "¥50.00" in city.get("/pooling/settlements/?month=2026-01").content.decode()
     assert city.post("/pooling/settlements/", {"month": "2026-01"}).status_code == 403
+    csv_text = c.get("/pooling/settlements/export/?month=2026-01").content.decode("utf-8-sig")
+    assert "2026-01,610100,西安市,341600,亳州市,1,50.00" in csv_text and "对账一致" in csv_text
+    assert c.get("/pooling/settlements/export/?month=bad").status_code == 400
 
 
 def test_admin_is_read_only_and_verifies_ledger(pair, admin_user):
