@@ -32,12 +32,14 @@ def broker_mode():
         celery_app.conf.task_always_eager = old
 
 
-def start_worker(*, concurrency: int = 1, log_path: Path | None = None) -> subprocess.Popen:
+def start_worker(*, concurrency: int = 1, log_path: Path | None = None,
+                 settings_module: str = "portal.settings.base") -> subprocess.Popen:
+    """`settings_module` lets a test give the worker its own knobs (e.g. tests.fault.worker_settings)."""
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "DJANGO_DEBUG": "0",
     }
     log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed with the process
