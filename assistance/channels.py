@@ -8,6 +8,7 @@ household__bank_account and returns [(payment_id, outcome, reference, message)] 
   ASSISTANCE_SIMULATED_FAILURE_SUFFIXES  comma-separated ID-number endings that fail, e.g. "7" or "3,7"
                                           (default "": nothing fails)
   ASSISTANCE_SIMULATED_FAILURE_RATE      0..1, a deterministic share of payments that fail (default 0)
+  ASSISTANCE_SIMULATED_LATENCY_MS        a bank's answer time per submitted chunk (default 0)
 - BankFileChannel: writes the disbursement CSV a bank takes (var/media/assistance/bank/…) and reports
   "sent"; `read_bank_result` parses the bank's result file for `services.bank_result_apply`.
 
@@ -18,6 +19,7 @@ pays one attempt twice even if a worker dies between sending and recording.
 import csv
 import hashlib
 import io
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -51,6 +53,7 @@ class SimulatedChannel(PaymentChannel):
             raw = raw.split(",")
         self.suffixes = tuple(s.strip().upper() for s in raw if s and s.strip())
         self.rate = float(getattr(settings, "ASSISTANCE_SIMULATED_FAILURE_RATE", 0) if rate is None else rate)
+        self.latency = int(getattr(settings, "ASSISTANCE_SIMULATED_LATENCY_MS", 0)) / 1000
 
     def _fails(self, row) -> bool:
         number = (row.get("id_number") or "").upper()
@@ -62,6 +65,8 @@ class SimulatedChannel(PaymentChannel):
         return False
 
     def submit(self, *, batch, rows):
+        if self.latency:
+            time.sleep(self.latency)
         out = []
         for row in rows:
             ref = "SIM-" + _reference(batch, row)

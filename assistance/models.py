@@ -257,6 +257,9 @@ class Batch(models.Model):
     build_hi = models.BigIntegerField(_("生成上界"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     error = models.TextField(_("错误"), blank=True)
+    # Touched by every chunk of a build or payout; a batch in building/approved/paying whose heartbeat
+    # is old has lost its worker, and `batch_resume_stalled` sends its task again.
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
 
     scope = Scope(region="region_id", roles=CIVIL)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from portal import idnumber
 from portal.models import Person, Region, Role, code_range
 from portal.scoping import region_in_scope
+from portal.queue import enqueue, publish
 from portal.services import audit, person_get_or_create, person_name_matches
 
 from .models import (
@@ -266,7 +267,7 @@ def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
     )
     audit(actor=actor, action="assistance.batch_create", obj=batch, region_code=region,
           after={"scheme": scheme.pk, "status": batch.status, "period": batch.period})
-    transaction.on_commit(lambda: tasks.build_batch.delay(batch.pk))
+    enqueue(tasks.build_batch, batch.pk)
     return batch
 
 
@@ -412,7 +413,8 @@ def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
                     _insert_chunk(locked, key_lo, key_hi)
                     span = max(locked.build_hi - locked.build_lo + 1, 1)
                     progress = min(99, int((key_hi - locked.build_lo + 1) * 100 / span))
-                    Batch.objects.filter(pk=locked.pk).update(build_cursor=key_hi, progress=progress)
+                    Batch.objects.filter(pk=locked.pk).update(build_cursor=key_hi, progress=progress,
+                                                              heartbeat_at=timezone.now())
                 break
             except IntegrityError:
                 # a concurrent batch of the same scheme took some of these recipients first
@@ -470,10 +472,11 @@ def batch_approve(*, batch: Batch, actor) -> Batch:
     batch.approved_by = actor
     batch.approved_at = timezone.now()
     batch.progress = 0
-    batch.save(update_fields=["status", "approved_by", "approved_at", "progress"])
+    batch.heartbeat_at = timezone.now()
+    batch.save(update_fields=["status", "approved_by", "approved_at", "progress", "heartbeat_at"])
     audit(actor=actor, action="assistance.batch_approve", obj=batch, region_code=batch.region_id, before=before,
           after={"status": batch.status, "reserved": batch.total_amount})
-    transaction.on_commit(lambda: tasks.pay_batch.delay(batch.pk))
+    enqueue(tasks.pay_batch, batch.pk)
     return batch
 
 
@@ -584,10 +587,17 @@ def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
             locked = Batch.objects.select_for_update().get(pk=batch_id)
             if locked.status != Batch.Status.PAYING:
                 return locked
-            results = channel.submit(batch=locked, rows=rows)
-            _apply_results(batch_id, channel.name, results)
+            # Another runner of this batch (a re-sent task) may have paid some of these rows while we
+            # waited for the lock: submit only what is still pending now, so nothing is sent twice.
+            still = set(Payment.objects.filter(id__in=[r["id"] for r in rows], status=Payment.Status.PENDING)
+                        .values_list("id", flat=True))
+            rows = [r for r in rows if r["id"] in still]
+            if rows:
+                results = channel.submit(batch=locked, rows=rows)
+                _apply_results(batch_id, channel.name, results)
             done += len(rows)
-            Batch.objects.filter(pk=batch_id).update(progress=min(99, int(done * 100 / max(pending_total, 1))))
+            Batch.objects.filter(pk=batch_id).update(progress=min(99, int(done * 100 / max(pending_total, 1))),
+                                                     heartbeat_at=timezone.now())
         chunks += 1
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch_id)
@@ -633,11 +643,12 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     if batch.status == Batch.Status.PAID:
         batch.status = Batch.Status.PAYING
         batch.finished_at = None
-    batch.save(update_fields=["failed_count", "status", "finished_at"])
+    batch.heartbeat_at = timezone.now()
+    batch.save(update_fields=["failed_count", "status", "finished_at", "heartbeat_at"])
     audit(actor=actor, action="assistance.payment_reissue", obj=payment, region_code=payment.region_id,
           before={"status": Payment.Status.FAILED, "batch_status": before_status},
           after={"status": payment.status, "batch_status": batch.status}, note=note)
-    transaction.on_commit(lambda: tasks.pay_batch.delay(batch.pk))
+    enqueue(tasks.pay_batch, batch.pk)
     return payment
 
 
@@ -818,3 +829,22 @@ def batch_note_error(*, batch_id: int, error: Exception) -> None:
         Batch.objects.filter(pk=batch_id).update(error=text)
     except Exception:  # the database itself may be what failed
         pass
+
+
+def batch_resume_stalled(*, stale_after: dt.timedelta = dt.timedelta(minutes=5)) -> list[int]:
+    """Send the task again for every batch whose worker was lost (killed, restarted, or the broker
+    was down when it was queued): building, approved or paying, and no chunk done for `stale_after`.
+    Safe to run any time: builds resume from their cursor, payouts only touch still-pending payments."""
+    from . import tasks
+
+    cutoff = timezone.now() - stale_after
+    stalled = Batch.objects.filter(
+        status__in=[Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING]
+    ).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+    resumed = []
+    for batch_id, status in stalled.values_list("id", "status"):
+        task = tasks.build_batch if status == Batch.Status.BUILDING else tasks.pay_batch
+        Batch.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
+        if publish(task, batch_id):
+            resumed.append(batch_id)
+    return resumed

@@ -31,3 +31,10 @@ def pay_batch(batch_id: int) -> None:
 @shared_task(name="assistance.heating_topup", **RETRY)
 def heating_topup(month: str | None = None) -> list[int]:
     return services.heating_topup(month=month)
+
+
+@shared_task(name="assistance.resume_stalled_batches", acks_late=True)
+def resume_stalled_batches(stale_after_seconds: int = 300) -> list[int]:
+    import datetime as dt
+
+    return services.batch_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
