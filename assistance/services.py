@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from portal import idnumber
 from portal.models import Person, Region, Role, code_range
-from portal.scoping import region_in_scope
 from portal.queue import enqueue, publish
+from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
 
 from .models import (

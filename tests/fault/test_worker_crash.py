@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Sum
 
-from assistance.models import Batch, Payment, PaymentAttempt, Scheme
+from assistance.models import Batch, Payment, PaymentAttempt
 from assistance.services import batch_approve, batch_create, scheme_create
 from assistance.tasks import resume_stalled_batches
 from portal.models import Person, Role
