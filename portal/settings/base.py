@@ -203,6 +203,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps name a choice set "kind", "category" or "outcome": give each its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssistanceCategoryEnum": "assistance.models.Category",
+        "SchemeKindEnum": "assistance.models.Scheme.Kind",
+        "PaymentAttemptOutcomeEnum": "assistance.models.PaymentAttempt.Outcome",
+        "ApplicationCategoryEnum": "assistance.casework.models.ApplicationCategory",
+        "DocumentKindEnum": "assistance.casework.models.ApplicationDocument.Kind",
+        "TemporaryAidKindEnum": "assistance.casework.models.TemporaryAid.Kind",
+        "TemporaryAidReviewOutcomeEnum": "assistance.casework.models.TemporaryAid.ReviewOutcome",
+        "ShelterKindEnum": "assistance.casework.models.Shelter.Kind",
+        "EncounterOutcomeEnum": "assistance.casework.models.Encounter.Outcome",
+        "VisitKindEnum": "assistance.casework.models.Visit.Kind",
+        "DiscoveryKindEnum": "assistance.casework.models.DiscoveryTask.Kind",
+        "EmploymentOutcomeEnum": "skills_training.models.EmploymentFollowUp.Outcome",
+    },
 }
 
 LOGGING = {
@@ -211,7 +226,7 @@ LOGGING = {
     "filters": {"mask_pii": {"()": "portal.logging.MaskPIIFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery": {"level": "WARNING"}},
 }
 
 # Content security policy: every script is a local file; no inline script runs anywhere.

@@ -108,3 +108,15 @@ def test_login_is_throttled_after_five_failures(client, caseworker, settings):
     assert locked.status_code == 429
     assert "登录失败次数过多" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_and_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text(encoding="utf-8")
+    for path in ["/api/v1/assistance/batches/{id}/approve/", "/api/v1/pooling/spends/",
+                 "/api/v1/training/certificates/verify/", "/api/v1/auth/token/"]:
+        assert path in text
