@@ -393,6 +393,8 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     if not match:
         raise ValidationError({"month": [_("月份格式应为 YYYY-MM，例如 2026-01。")]})
     year, mon = int(match.group(1)), int(match.group(2))
+    if not (2000 <= year <= 9998 and 1 <= mon <= 12):
+        raise ValidationError({"month": [_("月份超出范围：应为 2000-01 之后的有效月份。")]})
     start = dt.datetime(year, mon, 1, tzinfo=BEIJING)
     end = dt.datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=BEIJING)
     return start, end

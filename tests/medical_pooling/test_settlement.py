@@ -130,3 +130,14 @@ def test_rerun_repairs_statements_exactly(world):
     run = services.settlement_run(month="2026-01")
     assert _lines("2026-01") == expected and run.status == "done"
     assert SettlementLine.objects.filter(month="2025-11").count() == 1  # other months untouched
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("month", ["0000-01", "1999-12", "2026-13", "2026-00"])
+def test_settlement_refuses_months_out_of_range(month):
+    from django.core.exceptions import ValidationError
+
+    from medical_pooling.services import month_bounds
+
+    with pytest.raises(ValidationError):
+        month_bounds(month)
