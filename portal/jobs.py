@@ -1,13 +1,44 @@
 """Progress of long background jobs, written from tasks and read by pages and the API."""
 
+import datetime as dt
+
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
 from .models import Job
 
 
-def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0) -> Job:
-    return Job.objects.create(kind=kind, params=params or {}, created_by=actor if getattr(actor, "pk", None) else None, total=total)
+def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0, task: str = "") -> Job:
+    """A job row; with `task`, that Celery task is sent `(job.id,)` after the transaction commits."""
+    job = Job.objects.create(kind=kind, params=params or {}, created_by=actor if getattr(actor, "pk", None) else None,
+                             total=total, task=task)
+    if task:
+        from celery import current_app
+        from django.db import transaction
+
+        from .queue import publish
+
+        transaction.on_commit(lambda: publish(current_app.signature(task), job.pk))
+    return job
+
+
+def jobs_resume_stalled(*, stale_after: dt.timedelta) -> list[int]:
+    """Send again the task of every queued or running job older than `stale_after` (its worker was lost,
+    or the broker was down when it was queued). Job tasks are idempotent by contract."""
+    from celery import current_app
+
+    from .queue import publish
+
+    cutoff = timezone.now() - stale_after
+    stalled = Job.objects.exclude(task="").filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).filter(
+        models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True, created_at__lt=cutoff))
+    resumed = []
+    for job_id, task in stalled.values_list("id", "task"):
+        Job.objects.filter(pk=job_id).update(started_at=timezone.now())
+        if publish(current_app.signature(task), job_id):
+            resumed.append(job_id)
+    return resumed
 
 
 def job_started(job_id: int, *, total: int | None = None, worker: str = "") -> None:

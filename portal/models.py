@@ -190,6 +190,9 @@ class Job(models.Model):
         FAILED = "failed", _("失败")
 
     kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    # The Celery task (by name) that does the work, called with the job id; the resume job sends it
+    # again when the job's worker was lost.
+    task = models.CharField(_("任务"), max_length=128, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     total = models.BigIntegerField(_("总量"), default=0)
     done = models.BigIntegerField(_("已处理"), default=0)

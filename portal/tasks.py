@@ -1,13 +1,19 @@
 """Portal-level tasks: a heartbeat that proves a worker runs and writes to the database."""
 
+import datetime as dt
 import socket
 
 from celery import shared_task
 
-from .jobs import job_finished, job_started
+from .jobs import job_finished, job_started, jobs_resume_stalled
 
 
 @shared_task(name="portal.heartbeat")
 def heartbeat(job_id: int) -> None:
     job_started(job_id, total=1, worker=socket.gethostname())
     job_finished(job_id, result={"worker": socket.gethostname(), "ok": True})
+
+
+@shared_task(name="portal.resume_stalled_jobs", acks_late=True)
+def resume_stalled_jobs(stale_after_seconds: int = 600) -> list[int]:
+    return jobs_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
