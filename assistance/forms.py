@@ -57,8 +57,10 @@ class HouseholdForm(forms.Form):
 
 class MemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=64)
-    id_number = IdNumberFormField()
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Member.Relation.choices)
+    id_number = IdNumberFormField(help_text=_("18位，最后一位可为X。"))
+    # a blank first choice: an untouched extra row stays unchanged and is ignored (a preselected
+    # "户主" made every blank row count as filled in and fail as incomplete)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=[("", _("请选择")), *Member.Relation.choices])
 
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=3, min_num=1, validate_min=True, max_num=20)

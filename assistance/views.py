@@ -135,7 +135,7 @@ def member_add(request, pk):
 def household_create(request):
     _caseworker(request)
     form = HouseholdForm(request.POST or None, user=request.user)
-    formset = MemberFormSet(request.POST or None, prefix="members")
+    formset = MemberFormSet(request.POST or None, prefix="members", initial=[{"relation": "head"}])
     member_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [fm.cleaned_data for fm in formset.forms if fm.cleaned_data and not fm.cleaned_data.get("DELETE")]

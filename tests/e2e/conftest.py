@@ -4,18 +4,30 @@ Screenshots of every step land in artifacts/e2e/<test name>/ (the README names t
 With REDIS_URL set a real Celery worker process serves the live server's tasks.
 """
 
+import json
 import os
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.e2e.bank import ENV as BANK_ENV
+from tests.e2e.bank import FailureSuffixes, SimulatedBank
 from tests.worker import broker_mode, start_worker, stop_worker
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts" / "e2e"
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+# axe-core from npm: `npm install --prefix .ci/node axe-core@4` (CI) or PORTAL_AXE_JS=/path/to/axe.min.js
+AXE_CANDIDATES = [os.environ.get("PORTAL_AXE_JS", ""), ROOT / ".ci/node/node_modules/axe-core/axe.min.js",
+                  ROOT / "node_modules/axe-core/axe.min.js", Path("/tmp/node_modules/axe-core/axe.min.js")]
+AXE_JS = next((Path(p) for p in AXE_CANDIDATES if p and Path(p).is_file()), None)
+WORKER_SETTINGS = "tests.e2e.worker_settings"
+TIMINGS: dict[str, list[float]] = {}
 
 pytestmark = pytest.mark.e2e
 
@@ -44,15 +56,33 @@ def browser():
 
 
 @pytest.fixture
-def celery_worker_for_live_server(transactional_db, tmp_path):
-    """A real worker when a broker is configured; otherwise tasks run inside the live server."""
+def simulated_bank(tmp_path, monkeypatch, settings):
+    """The simulated payment channel's failure switch, seen by the live server and by the worker
+    (which reads ASSISTANCE_SIMULATED_FAILURE_SUFFIXES from tests.e2e.worker_settings)."""
+    bank = SimulatedBank(tmp_path / "failing-suffixes.txt")
+    monkeypatch.setenv(BANK_ENV, str(bank.path))
+    settings.ASSISTANCE_SIMULATED_FAILURE_SUFFIXES = FailureSuffixes()
+    return bank
+
+
+@pytest.fixture
+def celery_worker_for_live_server(transactional_db, tmp_path, simulated_bank, monkeypatch):
+    """A real worker when a broker is configured; otherwise tasks run inside the live server.
+
+    The worker pays one payment per chunk with a 0.5 s bank latency, so the payout progress bar moves
+    visibly in the browser."""
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         yield None
         return
-    proc = start_worker(log_path=tmp_path / "worker.log")
+    monkeypatch.setenv("E2E_PAY_CHUNK", "1")
+    monkeypatch.setenv("E2E_PAY_LATENCY_MS", "500")
+    log = tmp_path / "worker.log"
+    proc = start_worker(log_path=log, settings_module=WORKER_SETTINGS)
     with broker_mode():
         yield proc
     stop_worker(proc)
+    if proc.returncode not in (0, -15, None):
+        print(log.read_text()[-3000:])
 
 
 class Shots:
@@ -82,7 +112,86 @@ def make_page(browser, live_server, request):
         return page, Shots(page, request.node.name)
 
     yield _make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     for context in contexts:
+        if failed:
+            for i, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / request.node.name / f"99-failure-{i}.png"), full_page=True)
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def record_timing(page, label: str) -> float:
+    """Server time of the page just loaded (request sent -> first byte), from the Navigation Timing API.
+    Collected into artifacts/e2e/timings.json at the end of the session."""
+    ms = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+        return n ? n.responseStart - n.requestStart : -1; }""")
+    TIMINGS.setdefault(label, []).append(round(ms, 1))
+    return ms
+
+
+def goto(page, url: str, label: str | None = None):
+    response = page.goto(url)
+    record_timing(page, label or url)
+    return response
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _write_timings():
+    yield
+    if TIMINGS:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1))
+
+
+def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+# Latin-script tokens allowed in the Chinese UI: technical abbreviations and the language switch's own name.
+ALLOWED_LATIN = {"api", "id", "pdf", "qr", "csv", "xlsx", "ok", "english", "valid", "revoked", "svg", "url",
+                 "cn", "hr", "gb", "t"}
+
+
+def english_words(text: str, *, allow=()) -> list[str]:
+    """Latin-letter words in `text` that are not technical tokens: codes with digits (S3416…, H3416…),
+    usernames and other strings in `allow`, and ALLOWED_LATIN are ignored."""
+    allowed = ALLOWED_LATIN | {a.lower() for a in allow}
+    found = []
+    for token in re.findall(r"[A-Za-z][A-Za-z0-9_.@-]*", text):
+        if any(c.isdigit() for c in token) or token.lower() in allowed or token.isupper() and len(token) <= 5:
+            continue
+        found.append(token)
+    return found
+
+
+def axe_violations(browser, live_server, storage_state, url: str, *, viewport=(1366, 900)) -> list[dict]:
+    """Serious or critical axe-core violations of `url`, in a context that bypasses the CSP so that
+    axe can be injected, logged in as in `storage_state`."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="zh-CN",
+                                  extra_http_headers={"Accept-Language": "zh-CN"}, storage_state=storage_state,
+                                  viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
+        return result
+    finally:
         context.close()
 
 
