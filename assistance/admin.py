@@ -3,8 +3,13 @@ actions that call the services (so the same rules, locks and audit rows apply)."
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import AuditEvent
 from portal.money import yuan_display
 
 from . import services
@@ -50,12 +55,34 @@ class HouseholdAdmin(ReadOnlyMoneyStatus):
     search_fields = ["address", "head__name", "=head__id_number"]
     list_select_related = ["region", "head"]
     raw_id_fields = ["region", "head", "created_by"]
-    always_readonly = ("region", "area", "head", "created_by", "created_at")
+    always_readonly = ("region", "area", "head", "created_by", "created_at", "audit_history")
     exclude = ["bank_account"]
     inlines = [MemberInline]
 
     def has_add_permission(self, request):
         return False  # households are registered through the caseworker form / API (validation, audit)
+
+    @admin.display(description=_("审计记录"))
+    def audit_history(self, obj):
+        """The household's audit rows and those of its enrolments (newest first), with a link to all of them."""
+        if obj is None or obj.pk is None:
+            return "—"
+        enrolment_ids = [str(pk) for pk in Enrolment.objects.filter(household=obj).values_list("pk", flat=True)]
+        events = list(AuditEvent.objects.filter(
+            Q(object_type=Household._meta.label, object_id=str(obj.pk))
+            | Q(object_type=Enrolment._meta.label, object_id__in=enrolment_ids)
+        ).select_related("actor").order_by("-id")[:20])
+        if not events:
+            return _("暂无审计记录。")
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}", e.actor.get_full_name() or e.actor.username if e.actor else _("系统"),
+             e.action, f"{e.object_type}#{e.object_id}") for e in events))
+        link = reverse("admin:portal_auditevent_changelist") + (
+            f"?object_type={Household._meta.label}&object_id={obj.pk}")
+        return format_html(
+            '<table class="audit-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            '<tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
+            _("时间"), _("操作人"), _("操作"), _("对象"), rows, link, _("在审计记录中查看本户的全部记录"))
 
 
 @admin.register(Enrolment)
@@ -173,12 +200,13 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["status", "category"]
     search_fields = ["name", "=id_number"]
     list_select_related = ["batch"]
-    exclude = ["id_number"]
+    exclude = ["id_number", "amount"]  # amount is shown (read-only) as yuan by amount_y
     inlines = [AttemptInline]
     actions = ["reissue", "cancel"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "id_number"] + ["masked"]
+        return [f.name for f in self.model._meta.fields if f.name not in ("id_number", "amount")] + ["masked",
+                                                                                                    "amount_y"]
 
     def has_add_permission(self, request):
         return False
