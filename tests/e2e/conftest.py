@@ -176,23 +176,23 @@ def english_words(text: str, *, allow=()) -> list[str]:
     return found
 
 
-def axe_violations(browser, live_server, storage_state, url: str, *, viewport=(1366, 900)) -> list[dict]:
-    """Serious or critical axe-core violations of `url`, in a context that bypasses the CSP so that
-    axe can be injected, logged in as in `storage_state`."""
+def axe_context(browser, live_server, *, viewport=(1366, 900)):
+    """A browser context that bypasses the CSP so that axe-core can be injected into its pages."""
     context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="zh-CN",
-                                  extra_http_headers={"Accept-Language": "zh-CN"}, storage_state=storage_state,
+                                  extra_http_headers={"Accept-Language": "zh-CN"},
                                   viewport={"width": viewport[0], "height": viewport[1]})
-    try:
-        page = context.new_page()
-        page.goto(url)
-        page.add_script_tag(path=str(AXE_JS))
-        result = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
-        return result
-    finally:
-        context.close()
+    context.set_default_timeout(20_000)
+    return context
+
+
+def axe_violations(page, url: str) -> list[dict]:
+    """Serious or critical axe-core violations of `url` (opened in `page`, from an axe_context)."""
+    page.goto(url)
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
 
 
 def login(page, username, password="pass12345!"):

@@ -4,7 +4,7 @@ critical violations. Needs axe-core from npm: `npm install --prefix .ci/node axe
 
 import pytest
 
-from tests.e2e.conftest import AXE_JS, axe_violations, login
+from tests.e2e.conftest import AXE_JS, axe_context, axe_violations, login
 from tests.e2e.journey_data import MOBILE, seed
 
 pytestmark = pytest.mark.skipif(AXE_JS is None, reason="axe-core is not installed: "
@@ -12,22 +12,23 @@ pytestmark = pytest.mark.skipif(AXE_JS is None, reason="axe-core is not installe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_journey_pages_have_no_serious_accessibility_violations(browser, live_server, make_page, make_user,
+def test_journey_pages_have_no_serious_accessibility_violations(browser, live_server, make_user,
                                                                  celery_worker_for_live_server):
     pages = seed(make_user)
     problems = {}
     checked = 0
     for username, urls in pages.items():
-        viewport = (390, 844) if username in MOBILE else (1366, 900)
-        state = None
-        if username:
-            page, _shot = make_page(viewport=viewport)
-            login(page, username)
-            state = page.context.storage_state()
-        for url in urls:
-            found = axe_violations(browser, live_server, state, url, viewport=viewport)
-            checked += 1
-            if found:
-                problems[f"{username or '匿名'} {url}"] = found
+        context = axe_context(browser, live_server, viewport=(390, 844) if username in MOBILE else (1366, 900))
+        try:
+            page = context.new_page()
+            if username:
+                login(page, username)
+            for url in urls:
+                found = axe_violations(page, url)
+                checked += 1
+                if found:
+                    problems[f"{username or '匿名'} {url}"] = found
+        finally:
+            context.close()
     assert checked >= 25
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
