@@ -41,7 +41,7 @@ def measure(name: str, scale: int, env: dict) -> dict:
                             stdout=subprocess.PIPE, text=True)
     out, _ = proc.communicate()
     if proc.returncode != 0:
-        raise SystemExit(f"benchmark {name} failed (exit {proc.returncode})")
+        return None
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -66,22 +66,31 @@ def main(argv=None):
         run([sys.executable, "manage.py", "migrate", "-v0"], env)
         run([sys.executable, "manage.py", "generate_population", "--people", str(args.scale), "--seed", str(args.seed)], env)
         print(f"setup (migrate + population of {args.scale:,}): {time.perf_counter() - t0:.1f}s", flush=True)
+    else:
+        run([sys.executable, "manage.py", "migrate", "-v0"], env)  # the schema may have moved on since
 
     names = args.only or list(BENCHMARKS)
     rows = []
     header = f"{'benchmark':<28}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'baseline s':>12}{'ratio':>8}{'peak MB':>9}  notes"
     print(header)
     print("-" * len(header))
+    failed = []
     for name in names:
         row = measure(name, args.scale, env)
+        if row is None:  # keep going: one broken benchmark must not lose the others' figures
+            failed.append(name)
+            print(f"{name:<28}FAILED (see its traceback above)", flush=True)
+            continue
         rows.append(row)
         rps = row["rows"] / row["seconds"] if row["seconds"] else 0
         base = f"{row['baseline_seconds']:.3f}" if row.get("baseline_seconds") is not None else "-"
         ratio = f"{row['ratio']:.2f}" if row.get("ratio") is not None else "-"
         print(f"{name:<28}{row['rows']:>10,}{row['seconds']:>10.3f}{rps:>12,.0f}{base:>12}{ratio:>8}{row['peak_mb']:>9.0f}  {row.get('notes', '')}",
               flush=True)
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+        if args.json_path:  # written after every row, so an interrupted run keeps what it measured
+            Path(args.json_path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
