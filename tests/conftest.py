@@ -57,11 +57,44 @@ def person(db):
     return PersonFactory()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Transactional tests flush every table, including reference data loaded by data migrations
-    (regions, the occupational standard). Restore it after each such test (serialized rollback)."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                            append=False)
+
+# Reference data that data migrations load (regions, the occupational standard, fraud rules, beat
+# schedules). A transactional test ends with a flush that empties every table; the next test that needs
+# the database finds them reloaded here. (Django's serialized rollback would do this too, but its restore
+# is lost when Playwright's event loop holds the main thread, as in the browser journeys.)
+DATA_MIGRATIONS = [
+    ("portal", "0002_load_regions"),
+    ("portal", "0004_resume_stalled_jobs_schedule"),
+    ("skills_training", "0002_seed_standard"),
+    ("medical_pooling", "0002_monthly_settlement_schedule"),
+    ("medical_pooling", "0004_seed_fraud_rules"),
+    ("assistance", "0003_heating_reverification_schedule"),
+    ("assistance", "0005_resume_stalled_schedule"),
+    ("casework", "0002_nightly_discovery_schedule"),
+]
+
+
+def _reload_reference_data():
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django.db.migrations import RunPython
+
+    for app_label, migration in DATA_MIGRATIONS:
+        package = global_apps.get_app_config(app_label).name
+        module = importlib.import_module(f"{package}.migrations.{migration}")
+        for operation in module.Migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if marker and marker.kwargs.get("transaction") else "db")
+    from portal.models import Region
+
+    if not Region.objects.exists():
+        _reload_reference_data()

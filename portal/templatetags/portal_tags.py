@@ -19,7 +19,7 @@ def masked(id_number):
     return idnumber.mask(id_number)
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def cn_date(value):
     """2026年2月10日 (follows the active language's DATE_FORMAT)."""
     if not value:

@@ -35,7 +35,7 @@ def test_me_page_shows_cards_relations_and_spends(pair):
                           occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     html = client_for(citizen_user(worker)).get("/pooling/").content.decode()
     assert "¥8,480.00" in html and "¥680.00" in html and "¥7,800.00" in html
-    assert parent.person.name in html and "亳州市人民医院" in html and "2026-01-05" in html
+    assert parent.person.name in html and "亳州市人民医院" in html and "2026年1月5日" in html
     assert 'data-confirm="' in html and "<script>" not in html.split("</main>")[0]
     parent_html = client_for(citizen_user(parent)).get("/pooling/").content.decode()
     assert "¥680.00" in parent_html and worker.person.name in parent_html

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from portal.models import AuditEvent, Role
 from portal.services import person_get_or_create
@@ -152,7 +153,8 @@ def test_qr_page_shows_revoked(client, staff_api):
     assert "王建国" not in page.content.decode()
     staff_api.post(f"/api/v1/training/certificates/{number}/revoke/", {"reason": "证书信息有误"}, format="json")
     page = client.get(url).content.decode()
-    assert "REVOKED" in page and "证书信息有误" in page and dt.date.today().isoformat() in page
+    today = timezone.localdate()
+    assert "REVOKED" in page and "证书信息有误" in page and f"{today.year}年{today.month}月{today.day}日" in page
     assert client.get(f"/training/verify/{number}/?n=forged").status_code == 404
 
 
