@@ -193,7 +193,6 @@ def clearing(scale):
     from medical_pooling.models import SettlementRun
     from medical_pooling.population import spend_month
     from medical_pooling.services import month_bounds, settlement_enqueue
-    from medical_pooling.tasks import run_settlement
     from portal.models import Role
 
     officer = _user("bench_officer", Role.INSURANCE_OFFICER, None)
@@ -214,10 +213,11 @@ def clearing(scale):
                         " AND payer_region <> payee_region GROUP BY payer_region, payee_region", [start, end])
 
     def project():
-        # the API's POST records the Job and sends the task after commit; the worker then runs the task
-        # body — here in this process (apply = run now, no broker), so the time is the work, not the queue
+        # the API's POST records the Job and sends the task after commit; without a broker (as here) the
+        # task runs in this process at commit, so the time is the work, not the queue
         job = settlement_enqueue(month=month, actor=officer)
-        run_settlement.apply(args=[job.pk], throw=True)
+        job.refresh_from_db()
+        assert job.status == "done", job.status
         return job
 
     base_s, pairs = _timed(baseline)

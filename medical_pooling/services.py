@@ -479,7 +479,8 @@ def settlement_enqueue(*, month: str, actor):
     if not actor.has_role(Role.INSURANCE_OFFICER):
         raise ValidationError({"detail": _("您的角色无权执行此操作。")})
     settlement_check_month(month)
-    job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1,
-                     task="medical_pooling.tasks.run_settlement")
+    from .tasks import run_settlement
+
+    job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1, task=run_settlement)
     audit(actor=actor, action="pooling.settlement.queued", obj=job, after={"month": month})
     return job

@@ -9,17 +9,15 @@ from django.utils import timezone
 from .models import Job
 
 
-def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0, task: str = "") -> Job:
-    """A job row; with `task`, that Celery task is sent `(job.id,)` after the transaction commits."""
+def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0, task=None) -> Job:
+    """A job row; with `task` (a Celery task), it is sent `(job.id,)` after the transaction commits and
+    its name is kept so that the resume job can send it again."""
     job = Job.objects.create(kind=kind, params=params or {}, created_by=actor if getattr(actor, "pk", None) else None,
-                             total=total, task=task)
-    if task:
-        from celery import current_app
-        from django.db import transaction
+                             total=total, task=task.name if task is not None else "")
+    if task is not None:
+        from .queue import enqueue
 
-        from .queue import publish
-
-        transaction.on_commit(lambda: publish(current_app.signature(task), job.pk))
+        enqueue(task, job.pk)
     return job
 
 

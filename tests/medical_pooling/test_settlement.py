@@ -141,3 +141,16 @@ def test_settlement_refuses_months_out_of_range(month):
 
     with pytest.raises(ValidationError):
         month_bounds(month)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clearing_requested_without_a_broker_runs_in_process():
+    """The embedded mode (no REDIS_URL): the run button's job is done by the time the request returns."""
+    from medical_pooling.services import previous_month, settlement_enqueue
+    from portal.models import Job, Role
+    from tests.factories import UserFactory
+
+    officer = UserFactory(username="eager_officer", role=Role.INSURANCE_OFFICER, region_id=None)
+    job = settlement_enqueue(month=previous_month(), actor=officer)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.task == "medical_pooling.tasks.run_settlement"
