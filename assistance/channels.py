@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from portal.money import yuan_str
+from portal.tabular import csv_writer
 
 BANK_FILE_HEADER = ["明细编号", "户名", "身份证号码", "银行账号", "金额（元）", "参考号"]
 RESULT_PAID = {"paid", "成功", "success", "ok", "1"}
@@ -79,7 +80,7 @@ class SimulatedChannel(PaymentChannel):
 
 def write_bank_file(batch, rows, stream) -> int:
     """Write the disbursement CSV for `rows` (dicts as in submit) to a text stream; returns the count."""
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     writer.writerow(BANK_FILE_HEADER)
     n = 0
     for row in rows:

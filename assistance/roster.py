@@ -10,9 +10,7 @@ A file with any error saves nothing, unless the caseworker asks to import only t
 services.enrolment_create, in one transaction, so the registry rules and audit rows are the usual ones.
 """
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +21,7 @@ from portal import idnumber
 from portal.models import Region
 from portal.money import to_fen
 from portal.scoping import region_in_scope
+from portal.tabular import read_table
 
 from . import services
 from .models import Area, Category, Member
@@ -60,25 +59,7 @@ class RosterResult:
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """File -> [{field: text, "_line": n}] (n = the row number people see in their spreadsheet)."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise ValidationError(_("无法读取该 Excel 文件。")) from None
-        raw = [["" if c is None else (c.strftime("%Y-%m-%d") if isinstance(c, dt.date) else str(c)) for c in row]
-               for row in wb.active.iter_rows(values_only=True)]
-    else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(_("无法识别文件编码，请保存为 UTF-8 的 CSV。"))
-        raw = list(csv.reader(io.StringIO(text)))
+    raw = read_table(data, filename)
     if not raw:
         raise ValidationError(_("文件为空。"))
     header = [HEADERS.get(h.strip()) for h in raw[0]]

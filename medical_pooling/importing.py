@@ -2,8 +2,6 @@
 is saved (the answer lists every bad line). Rows go through `insured_create`, so each is audited and
 gets its opening ledger row — fine for thousands of rows; a province-wide load would use COPY."""
 
-import csv
-import io
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal import idnumber
 from portal.money import to_fen
+from portal.tabular import read_table
 
 from . import services
 from .models import Insured
@@ -28,15 +27,10 @@ MAX_ROWS = 20000
 
 
 def read_rows(uploaded) -> list[dict]:
-    name = (getattr(uploaded, "name", "") or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(uploaded, read_only=True, data_only=True).active
-        values = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        text = uploaded.read().decode("utf-8-sig", errors="replace")
-        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        values = read_table(uploaded.read(), getattr(uploaded, "name", "") or "")
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     if not values:
         raise ValidationError({"file": [_("文件为空。")]})
     keys = [HEADERS.get(h.strip().lower() if h.isascii() else h.strip()) for h in values[0]]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Region, Role
+from portal.tabular import csv_writer
 
 from . import forms, selectors, services
 from .filters import InsuredFilter
@@ -242,7 +243,6 @@ def insured_import(request):
 @login_required
 def settlements_export(request):
     """The month's statements as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
-    import csv
 
     from django.http import HttpResponse
 
@@ -257,7 +257,7 @@ def settlements_export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pooling-settlement-{month}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([_("清算月份"), _("支付方统筹地区代码"), _("支付方统筹地区"), _("收款方统筹地区代码"),
                      _("收款方统筹地区"), _("笔数"), _("金额（元）")])
     from portal.money import yuan_str

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.money import yuan_str
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from portal.tabular import neutralise
 
 
 def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -64,13 +63,6 @@ def as_json(data: dict) -> dict:
         "encounters_by_region": data["encounters_by_region"],
         "aid_by_kind": [{**r, "amount": yuan_str(r["amount"])} for r in data["aid_by_kind"]],
     }
-
-
-def neutralise(value):
-    """A cell a spreadsheet would run as a formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def table(data: dict, region_name: str = "") -> list[list]:

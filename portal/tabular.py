@@ -1,0 +1,62 @@
+"""Spreadsheets in and out, the one way: CSV in UTF-8 (with or without BOM) or GBK/GB18030 as Chinese
+office software saves it, or XLSX; and every cell written out neutralised so no spreadsheet runs it as a
+formula (`=HYPERLINK(…)`, `+`, `-`, `@`, tab, carriage return get a leading single quote)."""
+
+import csv
+import datetime as dt
+import io
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_BYTES = 10 * 1024 * 1024
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV。"))
+
+
+def read_table(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> list[list[str]]:
+    """Rows of text cells (stripped) from a CSV or XLSX upload; a clear Chinese error otherwise."""
+    if len(data) > max_bytes:
+        raise ValidationError(_("文件过大：最大 %(mb)d MB。") % {"mb": max_bytes // (1024 * 1024)})
+    if filename.lower().endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            raise ValidationError(_("无法读取该 Excel 文件。")) from None
+        return [["" if c is None else (c.strftime("%Y-%m-%d") if isinstance(c, dt.date) else str(c).strip())
+                 for c in row] for row in wb.active.iter_rows(values_only=True)]
+    if not filename.lower().endswith((".csv", ".txt")):
+        raise ValidationError(_("只能导入 CSV 或 XLSX 文件。"))
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(decode_csv(data)))]
+
+
+def csv_writer(stream):
+    """A csv writer whose rows are neutralised."""
+    writer = csv.writer(stream)
+
+    class _Safe:
+        def writerow(self, row):
+            return writer.writerow([neutralise(c) for c in row])
+
+        def writerows(self, rows):
+            for row in rows:
+                self.writerow(row)
+
+    return _Safe()
