@@ -25,6 +25,11 @@ def _config(title: str, **kwargs):
             "width": 640, "print_values": False, "no_data_text": "暂无数据", "legend_at_bottom": True, "truncate_label": 12, **kwargs}
 
 
+def whole_yuan(fen: int) -> int:
+    """Chart heights in whole yuan (integers: a chart needs no fen, and money never becomes a float)."""
+    return int(fen or 0) // 100
+
+
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 

@@ -368,10 +368,10 @@ def report(request):
     _staff(request)
     form, data = _report(request)
     aid_chart = charts.bar(_("临时救助金额（元）分区域"), [r["name"] for r in data["aid_by_region"]],
-                           {_("金额"): [float(to_decimal(r["amount"])) for r in data["aid_by_region"]]})
+                           {_("金额"): [charts.whole_yuan(r["amount"]) for r in data["aid_by_region"]]})
     t = data["temporary_aid"]
-    form_chart = charts.pie(_("临时救助形式（元）"), {_("现金"): float(to_decimal(t["cash"])),
-                                                  _("实物"): float(to_decimal(t["in_kind"]))})
+    form_chart = charts.pie(_("临时救助形式（元）"), {_("现金"): charts.whole_yuan(t["cash"]),
+                                                  _("实物"): charts.whole_yuan(t["in_kind"])})
     s = data["street"]
     items_chart = charts.bar(_("街面救助发放物资"), [_("食品"), _("衣物"), _("被褥")],
                              {_("数量"): [s["food"], s["clothing"], s["bedding"]]})
