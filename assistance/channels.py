@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -53,7 +54,7 @@ class SimulatedChannel(PaymentChannel):
         if isinstance(raw, str):
             raw = raw.split(",")
         self.suffixes = tuple(s.strip().upper() for s in raw if s and s.strip())
-        self.rate = float(getattr(settings, "ASSISTANCE_SIMULATED_FAILURE_RATE", 0) if rate is None else rate)
+        self.rate = Decimal(str(getattr(settings, "ASSISTANCE_SIMULATED_FAILURE_RATE", 0) if rate is None else rate))
         self.latency = int(getattr(settings, "ASSISTANCE_SIMULATED_LATENCY_MS", 0)) / 1000
 
     def _fails(self, row) -> bool:
@@ -62,7 +63,7 @@ class SimulatedChannel(PaymentChannel):
             return True
         if self.rate > 0:
             digest = hashlib.sha256(f"{row['id']}:{row['attempts']}".encode()).digest()
-            return digest[0] / 256 < self.rate
+            return Decimal(digest[0]) / 256 < self.rate
         return False
 
     def submit(self, *, batch, rows):
