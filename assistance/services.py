@@ -208,7 +208,10 @@ def enrolment_create(*, id_number: str, category: str, monthly_amount: int, star
 @transaction.atomic
 def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: list[str], urban_amount: int,
                   rural_amount: int, budget: int, deadline: dt.date, actor, months: int = 1,
-                  payment_form: str = Scheme.PaymentForm.BANK, campaign: Campaign | None = None) -> Scheme:
+                  payment_form: str = Scheme.PaymentForm.BANK, campaign: Campaign | None = None,
+                  campaign_name: str = "") -> Scheme:
+    """A scheme, optionally in a campaign given as an object or by name (made if new, only when the
+    scheme itself is valid: a refused scheme leaves no campaign behind)."""
     _require_role(actor, Role.CASEWORKER, Role.APPROVER)
     _require_region(actor, region)
     errors = {}
@@ -229,6 +232,8 @@ def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: l
         errors["name"] = [_("请填写项目名称。")]
     if errors:
         raise ValidationError(errors)
+    if campaign is None and (campaign_name or "").strip():
+        campaign = Campaign.objects.get_or_create(name=campaign_name.strip())[0]
     scheme = Scheme.objects.create(
         name=name.strip(), kind=kind, region_id=region, unit=unit, categories=cats, urban_amount=urban_amount,
         rural_amount=rural_amount, months=months, budget=budget, deadline=deadline, payment_form=payment_form,

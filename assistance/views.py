@@ -29,7 +29,7 @@ from .forms import (
     RosterImportForm,
     SchemeForm,
 )
-from .models import Batch, Campaign, Household, Member, Payment, Scheme
+from .models import Batch, Household, Member, Payment, Scheme
 
 PAGE_SIZE = 50
 
@@ -215,11 +215,10 @@ def scheme_create(request):
     form = SchemeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        name = data.pop("campaign").strip()
+        campaign_name = data.pop("campaign")
         data["region"] = data["region"].code
         try:
-            campaign = Campaign.objects.get_or_create(name=name)[0] if name else None
-            services.scheme_create(actor=request.user, campaign=campaign, **data)
+            services.scheme_create(actor=request.user, campaign_name=campaign_name, **data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -15,7 +15,7 @@ from portal.models import Role
 
 from .. import selectors, services
 from ..filters import HouseholdFilter
-from ..models import Campaign, Member
+from ..models import Member
 from .serializers import (
     AssistanceReasonSerializer,
     BatchCreatedSerializer,
@@ -100,9 +100,8 @@ class SchemeListCreateView(_CaseworkerWrites, generics.ListCreateAPIView):
         data = SchemeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        campaign_name = (values.pop("campaign", "") or "").strip()
-        campaign = Campaign.objects.get_or_create(name=campaign_name)[0] if campaign_name else None
-        scheme = services.scheme_create(actor=request.user, campaign=campaign, **values)
+        scheme = services.scheme_create(actor=request.user, campaign_name=values.pop("campaign", "") or "",
+                                        **values)
         return Response(SchemeSerializer(scheme).data, status=status.HTTP_201_CREATED)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from assistance import services
-from assistance.models import Batch, Enrolment, Payment, PaymentAttempt, Scheme
+from assistance.models import Batch, Campaign, Enrolment, Payment, PaymentAttempt, Scheme
 from portal.models import AuditEvent, Role
 
 from . import factories as f
@@ -262,6 +262,11 @@ def test_scheme_create_api(caseworker, approver, api, outsider):
     assert bad.status_code == 400
     assert api(caseworker).post("/api/v1/assistance/schemes/", {**body, "region": "120000"}, format="json").status_code == 403
     assert Scheme.objects.count() == 1
+    # a refused scheme leaves no new campaign behind
+    refused = api(caseworker).post("/api/v1/assistance/schemes/", {**body, "region": "120000", "campaign": "新专项行动"},
+                                   format="json")
+    assert refused.status_code == 403
+    assert not Campaign.objects.filter(name="新专项行动").exists()
 
 
 def test_provincial_scheme_visible_to_city_batch(make_user, caseworker, api, django_capture_on_commit_callbacks):
