@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -472,12 +472,20 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
 
 
 @transaction.atomic
+def may_run_settlement(user) -> bool:
+    """Monthly clearing is run by a national (no region) or provincial insurance officer, or an admin."""
+    if user.is_portal_admin:
+        return True
+    return user.role == Role.INSURANCE_OFFICER and (
+        user.region_id is None or Region.objects.filter(code=user.region_id, level=Region.Level.PROVINCE).exists())
+
+
 def settlement_enqueue(*, month: str, actor):
     """Validate, record a Job and queue the Celery clearing task after commit."""
     from portal.jobs import job_create
 
-    if not actor.has_role(Role.INSURANCE_OFFICER):
-        raise ValidationError({"detail": _("您的角色无权执行此操作。")})
+    if not may_run_settlement(actor):
+        raise PermissionDenied(_("只有国家或省级医保经办机构可以发起月度清算。"))
     settlement_check_month(month)
     from .tasks import run_settlement
 

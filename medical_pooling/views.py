@@ -154,15 +154,10 @@ def insured_detail(request, pk):
     })
 
 
-def _may_run(user) -> bool:
-    return user.is_portal_admin or user.region_id is None or Region.objects.filter(
-        code=user.region_id, level=Region.Level.PROVINCE).exists()
-
-
 @login_required
 def settlements(request):
     _role(request, Role.INSURANCE_OFFICER)
-    may_run = _may_run(request.user)
+    may_run = services.may_run_settlement(request.user)
     if request.method == "POST":
         if not may_run:
             raise PermissionDenied
