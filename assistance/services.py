@@ -509,9 +509,6 @@ def _apply_results(batch_id: int, channel: str, results: list[tuple[int, str, st
         _count_results(batch_id, paid, paid_sum, failed)
         return paid, failed
     now = timezone.now()
-    by_outcome: dict[str, list[int]] = {}
-    for pid, outcome, _ref, _msg in results:
-        by_outcome.setdefault(outcome, []).append(pid)
     live = set(Payment.objects.filter(id__in=[r[0] for r in results], status=Payment.Status.PENDING)
                .values_list("id", flat=True))
     results = [r for r in results if r[0] in live]
