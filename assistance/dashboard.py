@@ -13,7 +13,9 @@ from .models import Batch, Household
 def widgets(user) -> list[dict]:
     if not can_see_model(user, Household):
         return []
-    households = selectors.household_list(user).count()
+    households = selectors.household_count(user)
+    if households is None:
+        households = selectors.household_list(user).count()
     drafts = selectors.batch_list(user).filter(status=Batch.Status.DRAFT).count()
     out = [
         {"title": _("救助家庭"), "value": f"{households:,}", "url": reverse("assistance:household-list")},

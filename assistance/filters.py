@@ -18,8 +18,23 @@ class HouseholdFilter(django_filters.FilterSet):
         fields = ["area", "region"]
 
     def filter_region(self, queryset, name, value):
-        value = (value or "").strip()
-        if len(value) != 6 or not value.isdigit():
+        bounds = region_bounds(value)
+        if bounds is None:
             return queryset
-        lo, hi = code_range(value)
-        return queryset.filter(Q(region_id__gte=lo) & Q(region_id__lte=hi))
+        return queryset.filter(Q(region_id__gte=bounds[0]) & Q(region_id__lte=bounds[1]))
+
+    def tally_filters(self) -> dict | None:
+        """The area and region this filter applies, for selectors.household_count; None if the form is
+        invalid (the caller then counts the filtered rows)."""
+        if self.is_bound and not self.is_valid():
+            return None
+        data = self.form.cleaned_data if self.is_bound else {}
+        return {"area": data.get("area") or "", "region": data.get("region") or ""}
+
+
+def region_bounds(value) -> tuple[str, str] | None:
+    """The code range of a six-digit region filter; None (no filter) for anything else."""
+    value = (value or "").strip()
+    if len(value) != 6 or not value.isdigit():
+        return None
+    return code_range(value)

@@ -1,5 +1,6 @@
 """Every read of winter relief starts from the scoping gate."""
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
@@ -7,7 +8,7 @@ from portal import idnumber
 from portal.models import Region
 from portal.scoping import can_see_model, restrict
 
-from .models import Batch, Campaign, Enrolment, Household, Member, Payment, Scheme
+from .models import Batch, Campaign, Enrolment, Household, HouseholdTally, Member, Payment, Scheme
 
 
 def household_list(user, *, search: str = "") -> QuerySet:
@@ -30,6 +31,23 @@ def household_list(user, *, search: str = "") -> QuerySet:
                                         | Q(person__id_number__startswith=number)))
             )
     return qs.order_by("-id")
+
+
+def household_count(user, *, search: str = "", area: str = "", region: str = "") -> int | None:
+    """How many households `household_list(user)` filtered by area and region holds, read from the tally
+    the database keeps (a few thousand rows at most, whatever the number of households). None when a
+    search is given or the database keeps no tally (not PostgreSQL): the caller counts the rows."""
+    from .filters import region_bounds
+
+    if (search or "").strip() or connection.vendor != "postgresql":
+        return None
+    qs = restrict(HouseholdTally.objects.all(), user)
+    if area:
+        qs = qs.filter(area=area)
+    bounds = region_bounds(region)
+    if bounds is not None:
+        qs = qs.filter(region_id__gte=bounds[0], region_id__lte=bounds[1])
+    return qs.aggregate(n=Sum("households"))["n"] or 0
 
 
 def household_get(user, pk) -> Household:

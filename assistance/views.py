@@ -5,7 +5,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Role
+from portal.pagination import page_of
 from portal.scoping import can_see_model, restrict
 
 from . import roster, selectors, services
@@ -58,7 +58,7 @@ def _apply_errors(form, exc: ValidationError, fallback=None):
 
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, qs, PAGE_SIZE)
 
 
 # --------------------------------------------------------------------------- households
@@ -69,7 +69,9 @@ def household_list(request):
     _staff(request)
     q = request.GET.get("q", "").strip()
     filterset = HouseholdFilter(request.GET, queryset=selectors.household_list(request.user, search=q))
-    page = _page(request, filterset.qs)
+    tally = filterset.tally_filters()
+    count = None if tally is None else selectors.household_count(request.user, search=q, **tally)
+    page = page_of(request, filterset.qs, PAGE_SIZE, count=count)
     return render(request, "assistance/household_list.html", {"page": page, "filter": filterset, "q": q})
 
 

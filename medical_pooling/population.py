@@ -6,8 +6,9 @@ services would write, without the per-row audit events:
   county's parent), with the InsuredStatusChange "参保登记"; ~60% employee with an Account and a
   contribution ledger row ("期初余额划入"), the rest resident (no account);
 - ~10.4% of employees (1 in 16 people) pool with the next person: a Relation whose quota is half the
-  balance, a RESERVE ledger row, and 16 spends in the previous (ended) month at institutions in their own
-  region (60%) or elsewhere (40%), each with its POOLED_SPEND ledger row (amount = reserved_delta =
+  balance, a RESERVE ledger row, and 16 spends in the previous (ended) month at the hospital of their own
+  county (60%) or elsewhere (40%: 70% of those at their provincial capital's hospital, the rest at one of
+  six national centres — so a month has a few thousand region pairs, as real cross-region care does), each with its POOLED_SPEND ledger row (amount = reserved_delta =
   -spend). Account balance/reserved and relation.used are the final sums, so for every account
   balance == SUM(ledger.amount) and reserved == SUM(ledger.reserved_delta), and balance_after /
   reserved_after are the running sums in ledger id order.
@@ -23,6 +24,9 @@ from .models import Account, Institution, Insured, InsuredStatusChange, LedgerEn
 from .services import BEIJING, month_bounds, previous_month
 
 SPENDS_PER_RELATION = 16
+# provinces whose capital hospitals also take patients from everywhere (Beijing, Shanghai, Zhejiang, Hubei,
+# Guangdong, Sichuan)
+NATIONAL_CENTRES = ["11", "31", "33", "42", "44", "51"]
 KINSHIPS = ["spouse", "parent", "child", "sibling", "grandparent", "grandchild"]
 
 
@@ -61,6 +65,17 @@ def generate(ctx, stdout) -> str:
         cur.execute("CREATE INDEX ON pop_inst (idx); CREATE INDEX ON pop_inst (code)")
         cur.execute("SELECT COUNT(*) FROM pop_inst")
         n_inst = cur.fetchone()[0]
+        # where people travel for treatment: the hospital of each province's capital (the first county of
+        # its xx01 prefecture) and a few national centres; these make a realistic number of region pairs
+        cur.execute("DROP TABLE IF EXISTS pop_hub; DROP TABLE IF EXISTS pop_nat")
+        cur.execute("CREATE TEMP TABLE pop_hub ON COMMIT DROP AS SELECT DISTINCT ON (substr(r.code, 1, 2))"
+                    " substr(r.code, 1, 2) AS prov, i.id, i.region_id FROM portal_region r"
+                    " JOIN pop_inst i ON i.code = 'H' || r.code || '00001' WHERE r.level = 3"
+                    " ORDER BY substr(r.code, 1, 2), substr(r.code, 3, 2) <> '01', r.code")
+        cur.execute("CREATE TEMP TABLE pop_nat ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY prov) - 1 AS idx,"
+                    " id, region_id FROM pop_hub WHERE prov = ANY(%s)", [NATIONAL_CENTRES])
+        cur.execute("SELECT COUNT(*) FROM pop_nat")
+        n_nat = max(cur.fetchone()[0], 1)
         cur.execute(f"SELECT (SELECT COALESCE(MAX(id), 0) FROM {ins}), (SELECT COALESCE(MAX(id), 0) FROM {rel}),"
                     f" (SELECT COALESCE(MAX(id), 0) FROM {sp})")
         ins_off, rel_off, sp_off = cur.fetchone()
@@ -96,7 +111,7 @@ def generate(ctx, stdout) -> str:
                 f"INSERT INTO {sp} (id, relation_id, institution_id, beneficiary_id, category, amount, occurred_at,"
                 f" payer_region, payee_region, created_at, created_by_id)"
                 f" SELECT {sp_off} + (r.id - {rel_off} - 1) * {SPENDS_PER_RELATION} + g.j + 1, r.id,"
-                f" COALESCE(own.id, far.id), r.beneficiary_id,"
+                f" COALESCE(own.id, hub.id, nat.id), r.beneficiary_id,"
                 f" CASE WHEN {h('r.id * 16 + g.j', 24, s, 10)} < 6 THEN 'medical'"
                 f" WHEN {h('r.id * 16 + g.j', 24, s, 10)} < 9 THEN 'pharmacy' ELSE 'premium' END,"
                 f" r.quota / 32 + {h('r.id * 16 + g.j', 25, s, 1000000)} * (r.quota / 32) / 1000000 + 1,"
@@ -106,8 +121,10 @@ def generate(ctx, stdout) -> str:
                 f" CROSS JOIN generate_series(0, {SPENDS_PER_RELATION - 1}) AS g(j)"
                 f" LEFT JOIN pop_inst own ON {h('r.id * 16 + g.j', 27, s, 10)} < 6"
                 f" AND own.code = 'H' || substr(pp.id_number, 1, 6) || '00001'"
-                f" JOIN pop_inst far ON far.idx = {h('r.id * 16 + g.j', 28, s, n_inst)}"
-                f" JOIN portal_region icr ON icr.code = COALESCE(own.region_id, far.region_id)"
+                f" LEFT JOIN pop_hub hub ON {h('r.id * 16 + g.j', 29, s, 10)} < 7"
+                f" AND hub.prov = substr(pp.id_number, 1, 2)"
+                f" LEFT JOIN pop_nat nat ON nat.idx = {h('r.id * 16 + g.j', 28, s, n_nat)}"
+                f" JOIN portal_region icr ON icr.code = COALESCE(own.region_id, hub.region_id, nat.region_id)"
                 f" WHERE r.id BETWEEN %s AND %s ORDER BY 1",
                 [month_start, month_start, rel_off + lo - first + 1, rel_off + hi - first + 1])
             cur.execute(
@@ -150,7 +167,7 @@ def generate(ctx, stdout) -> str:
         cur.execute(f"SELECT (SELECT COUNT(*) FROM {acc}), (SELECT COUNT(*) FROM {rel}), (SELECT COUNT(*) FROM {sp}),"
                     f" (SELECT COUNT(*) FROM {led})")
         accounts, relations, spends, ledger = cur.fetchone()
-        cur.execute("DROP TABLE pop_inst")
+        cur.execute("DROP TABLE pop_inst; DROP TABLE pop_hub; DROP TABLE pop_nat")
     local = start.astimezone(BEIJING)
     return (f"{ctx.people:,} insured ({accounts:,} accounts), {n_inst:,} institutions, {relations:,} relations,"
             f" {spends:,} spends in {local:%Y-%m}, {ledger:,} ledger rows")

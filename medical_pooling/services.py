@@ -11,7 +11,7 @@ import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,11 +430,16 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
     parallel workers, which a plain `INSERT … SELECT` cannot use), then the month's statements are
     brought to exactly that result — delete pairs that vanished, update pairs that changed, insert new
     pairs — so a second run gives the same statements and rewrites nothing that is already right.
-    Finally reconciled against the individual spends (count and sum)."""
+    Finally reconciled: the statements' totals must equal the month's cross-region spends. Those are
+    counted in the same pass that groups them (spends up to the highest id when the run starts), plus
+    any spend of the month recorded since (ids above it, found through the primary key), which makes
+    the run a mismatch to be run again instead of silently leaving it out. One read of the month's
+    spends, not two."""
     start, end = settlement_check_month(month)
     run, _created = SettlementRun.objects.get_or_create(month=month)
     run = SettlementRun.objects.select_for_update().get(pk=run.pk)
-    grouped = (_cross_region_spends(start, end).order_by()
+    last_id = Spend.objects.aggregate(m=Max("id"))["m"] or 0  # the primary key's last entry: no scan
+    grouped = (_cross_region_spends(start, end).filter(pk__lte=last_id).order_by()
                .values("payer_region", "payee_region").annotate(n=Count("id"), s=Sum("amount")))
     select_sql, params = grouped.query.sql_with_params()
     lines = SettlementLine._meta.db_table
@@ -445,6 +450,8 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
         cur.execute(f"CREATE UNIQUE INDEX {TMP}_pair ON {TMP} (payer_region, payee_region)")
         if connection.vendor == "postgresql":
             cur.execute(f"ANALYZE {TMP}")  # temporary tables get no autovacuum statistics
+        cur.execute(f"SELECT COALESCE(SUM(n), 0), COALESCE(SUM(s), 0) FROM {TMP}")
+        grouped_n, grouped_s = cur.fetchone()
         cur.execute(f"DELETE FROM {lines} WHERE month = %s AND NOT EXISTS "
                     f"(SELECT 1 FROM {TMP} t WHERE {match})", [month])
         cur.execute(f"UPDATE {lines} SET count = (SELECT t.n FROM {TMP} t WHERE {match}), "
@@ -458,9 +465,10 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
         cur.execute(f"INSERT INTO {lines} (month, payer_region, payee_region, count, amount) "
                     f"SELECT %s, t.payer_region, t.payee_region, t.n, t.s FROM {TMP} t", [month])
         cur.execute(f"DROP TABLE {TMP}")
-    spends = _cross_region_spends(start, end).aggregate(n=Count("id"), s=Sum("amount"))
+    late = _cross_region_spends(start, end).filter(pk__gt=last_id).aggregate(n=Count("id"), s=Sum("amount"))
     totals = SettlementLine.objects.filter(month=month).aggregate(n=Sum("count"), s=Sum("amount"))
-    run.spend_count, run.spend_amount = spends["n"] or 0, spends["s"] or 0
+    run.spend_count = int(grouped_n) + (late["n"] or 0)
+    run.spend_amount = int(grouped_s) + (late["s"] or 0)
     run.line_count, run.line_amount = totals["n"] or 0, totals["s"] or 0
     run.status = SettlementRun.Status.DONE if run.reconciled else SettlementRun.Status.MISMATCH
     run.run_at = timezone.now()

@@ -15,7 +15,7 @@ from portal.models import Role
 
 from .. import selectors, services
 from ..filters import HouseholdFilter
-from ..models import Member
+from ..models import Household, Member
 from .serializers import (
     AssistanceReasonSerializer,
     BatchCreatedSerializer,
@@ -52,6 +52,14 @@ class HouseholdListCreateView(_CaseworkerWrites, generics.ListCreateAPIView):
                            to_attr="current_members")
         return selectors.household_list(self.request.user, search=self.request.query_params.get("search", "")) \
             .prefetch_related(current)
+
+    def known_count(self):
+        """The exact count from the household tally (no COUNT over the rows); None when searching."""
+        tally = HouseholdFilter(self.request.query_params, queryset=Household.objects.none()).tally_filters()
+        if tally is None:
+            return None
+        return selectors.household_count(self.request.user, search=self.request.query_params.get("search", ""),
+                                         **tally)
 
     @extend_schema(parameters=[OpenApiParameter("search", str, description="姓名、身份证号码或住址")])
     def get(self, request, *args, **kwargs):

@@ -154,3 +154,25 @@ def test_clearing_requested_without_a_broker_runs_in_process():
     job = settlement_enqueue(month=previous_month(), actor=officer)
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.task == "medical_pooling.tasks.run_settlement"
+
+
+def test_a_spend_recorded_during_the_run_is_a_mismatch_not_lost(world):
+    """The run groups the spends up to the last id it saw; one recorded while it runs is still counted
+    on the spends' side, so the run says mismatch (and a second run takes it in)."""
+    from django.db import connection
+
+    late = {}
+
+    def record_a_spend_first(execute, sql, params, many, context):
+        if sql.startswith(f"CREATE TEMPORARY TABLE {services.TMP}") and not late:
+            late["spend"] = _spend(world["bz_hospital"], world["r2"], 4200, dt.datetime(2026, 1, 20, 10, 0, tzinfo=BJ))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record_a_spend_first):
+        run = services.settlement_run(month="2026-01")
+    assert late["spend"].pk
+    assert run.status == SettlementRun.Status.MISMATCH
+    assert run.spend_amount == run.line_amount + 4200 and run.spend_count == run.line_count + 1
+    run = services.settlement_run(month="2026-01")
+    assert run.status == SettlementRun.Status.DONE and run.reconciled
+    assert ("610100", "341600", 5, 10000 + 2500 + 700 + 111 + 4200) in _lines("2026-01")
