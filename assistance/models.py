@@ -310,8 +310,12 @@ class Payment(models.Model):
         FAILED = "failed", _("发放失败")
         CANCELLED = "cancelled", _("已取消")
 
-    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="payments")
-    scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="+")
+    # no single-column indexes on batch and scheme: payment_batch_status_idx and payment_scheme_hh_idx lead
+    # with them, and every index is written again by each payout's status update
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="payments",
+                              db_index=False)
+    scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     period = models.CharField(_("发放期"), max_length=7)
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")

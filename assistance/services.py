@@ -448,7 +448,21 @@ def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
               before={"status": Batch.Status.BUILDING},
               after={"status": locked.status, "recipient_count": locked.recipient_count,
                      "total_amount": locked.total_amount})
+    _analyze_after_bulk(Payment, locked.recipient_count)
     return locked
+
+
+BULK_ANALYZE_ROWS = 10_000
+
+
+def _analyze_after_bulk(model, rows: int) -> None:
+    """After a bulk write, refresh the planner's statistics now rather than whenever autovacuum gets to
+    it. Measured at 1M: a payout approved right after its batch was built planned each 10,000-row
+    chunk read as if the batch were empty and scanned the whole batch every time (1.2 s a chunk, vs
+    20 ms once analysed)."""
+    if rows >= BULK_ANALYZE_ROWS and connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {model._meta.db_table}")
 
 
 # --------------------------------------------------------------------------- approval and payout

@@ -41,19 +41,28 @@ FUTURE_SKEW = dt.timedelta(minutes=10)
 
 def pooling_region_of(code: str) -> str:
     """The pooling region (统筹地区, prefecture level) a region code belongs to."""
-    region = Region.objects.filter(code=code).only("code", "level", "parent_id").first()
-    if region is not None and region.level == Region.Level.COUNTY and region.parent_id:
-        return region.parent_id
-    return code
+    return pooling_regions_of(code)[0]
 
+
+def pooling_regions_of(*codes: str) -> list[str]:
+    """The pooling region of each code, in one query: a county's parent, any other level itself."""
+    parents = {r.code: r.parent_id for r in Region.objects.filter(code__in=set(codes), level=Region.Level.COUNTY)
+               .only("code", "parent_id") if r.parent_id}
+    return [parents.get(code, code) for code in codes]
+
+
+# Row locks are FOR NO KEY UPDATE: they exclude every other writer of the row, but not the foreign-key
+# checks (FOR KEY SHARE) of rows that merely point at it, e.g. a ledger row or spend another transaction
+# is committing. Keys are never changed.
 
 def _lock_account(insured_id: int) -> Account | None:
-    return Account.objects.select_for_update().filter(insured_id=insured_id).first()
+    return Account.objects.select_for_update(no_key=True).filter(insured_id=insured_id).first()
 
 
 def _lock_accounts(insured_ids) -> dict[int, Account]:
     """Lock several accounts in pk order."""
-    accounts = Account.objects.select_for_update().filter(insured_id__in=list(insured_ids)).order_by("pk")
+    accounts = (Account.objects.select_for_update(no_key=True).filter(insured_id__in=list(insured_ids))
+                .order_by("pk"))
     return {a.insured_id: a for a in accounts}
 
 
@@ -185,7 +194,8 @@ def insured_set_status(*, actor, insured: Insured, status: str, reason: str = ""
         if status == Insured.Status.DECEASED:
             ending |= Q(beneficiary=insured)
         label = insured.get_status_display()
-        for relation in (Relation.objects.select_for_update().filter(ending, status=Relation.Status.ACTIVE)
+        for relation in (Relation.objects.select_for_update(no_key=True, of=("self",))
+                         .filter(ending, status=Relation.Status.ACTIVE)
                          .select_related("pooler").order_by("pk")):
             _dissolve_locked(relation, account=accounts.get(relation.pooler_id), actor=actor,
                              reason=_("参保状态变更为「%(status)s」，共济关系自动解除") % {"status": label})
@@ -243,10 +253,15 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     return relation
 
 
-def _lock_relation_with_account(relation_id: int) -> tuple[Relation, Account | None]:
+def _lock_relation_with_account(relation_id: int, *related: str) -> tuple[Relation, Account | None]:
+    """Lock the pooler's account, then the relation (always in that order, so no two writers deadlock).
+    Only those two rows are locked; `related` are read along with the relation."""
     pooler_id = Relation.objects.filter(pk=relation_id).values_list("pooler_id", flat=True).first()
+    if pooler_id is None:
+        raise Relation.DoesNotExist
     account = _lock_account(pooler_id)
-    relation = Relation.objects.select_for_update().select_related("pooler").get(pk=relation_id)
+    relation = (Relation.objects.select_for_update(no_key=True, of=("self",)).select_related("pooler", *related)
+                .get(pk=relation_id))
     return relation, account
 
 
@@ -332,10 +347,11 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
         occurred_at = timezone.make_aware(occurred_at, BEIJING)
     if occurred_at > timezone.now() + FUTURE_SKEW:
         raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
-    if not Relation.objects.filter(pk=relation_id).exists():
-        raise ValidationError({"relation": [_("共济关系不存在。")]})
-    relation, account = _lock_relation_with_account(relation_id)
-    beneficiary = Insured.objects.select_related("person").get(pk=relation.beneficiary_id)
+    try:
+        relation, account = _lock_relation_with_account(relation_id, "beneficiary__person")
+    except Relation.DoesNotExist:
+        raise ValidationError({"relation": [_("共济关系不存在。")]}) from None
+    beneficiary = relation.beneficiary
     if beneficiary.person.id_number != (beneficiary_id_number or "").strip().upper():
         raise ValidationError({"beneficiary_id_number": [_("就医（购药）人与共济关系的被共济人不一致。")]})
     if not relation.is_active:
@@ -343,10 +359,10 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
     if amount > relation.quota - relation.used:
         raise ValidationError({"amount": [_("金额超过剩余共济额度（%(remaining)s 元）。")
                                           % {"remaining": f"{(relation.quota - relation.used) / 100:.2f}"}]})
+    payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
     spend = Spend.objects.create(
         relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
-        occurred_at=occurred_at, payer_region=pooling_region_of(relation.pooler.region_id),
-        payee_region=pooling_region_of(institution.region_id), created_by=actor,
+        occurred_at=occurred_at, payer_region=payer_region, payee_region=payee_region, created_by=actor,
     )
     before = _relation_snapshot(relation)
     relation.used += amount

@@ -53,7 +53,8 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     clean = lambda d: None if d is None else {k: _snapshot(v) for k, v in d.items()}  # noqa: E731
-    with transaction.atomic():
+    # no savepoint: the event belongs to the caller's transaction, and if writing it fails, so does that
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext('portal_audit_chain'))")

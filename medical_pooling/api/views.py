@@ -192,7 +192,7 @@ class SpendListCreateView(generics.ListCreateAPIView):
         spend = services.spend_create(actor=request.user, relation_id=v["relation"],
                                       beneficiary_id_number=v["beneficiary_id_number"], category=v["category"],
                                       amount=v["amount"], occurred_at=v["occurred_at"])
-        spend = selectors.spend_list(request.user).get(pk=spend.pk)
+        spend.is_refunded = False  # just recorded by this institution: in its scope, nothing refunded yet
         return Response(s.SpendSerializer(spend).data, status=status.HTTP_201_CREATED)
 
 

@@ -295,3 +295,25 @@ def test_build_task_failure_is_recorded_and_resumable(caseworker, monkeypatch):
     tasks.build_batch.delay(batch.pk)
     batch.refresh_from_db()
     assert batch.status == "draft" and batch.recipient_count == 2 and batch.error == ""
+
+
+def test_a_large_build_refreshes_the_planner_statistics(caseworker, monkeypatch):
+    """The payout reads a fresh batch in chunks; with the statistics of before the build, PostgreSQL
+    planned each read as a scan of the whole batch. A build of many rows analyses the table itself."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        f.household(caseworker, members=2)
+    sch = f.scheme(caseworker)
+    monkeypatch.setattr(services, "BULK_ANALYZE_ROWS", 6)
+    big = services.batch_create(scheme=sch, region="610100", actor=caseworker)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.batch_build(batch_id=big.pk).recipient_count == 6
+    analysed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analysed == (["ANALYZE assistance_payment"] if connection.vendor == "postgresql" else [])
+    monkeypatch.setattr(services, "BULK_ANALYZE_ROWS", 7)  # a smaller build leaves it to autovacuum
+    small = services.batch_create(scheme=f.scheme(caseworker), region="610100", actor=caseworker)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.batch_build(batch_id=small.pk).recipient_count == 6
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
