@@ -162,7 +162,7 @@ def batch_build(scale):
     eligible = Enrolment.objects.filter(status="active").values("person_id").distinct().count()
     return {"rows": rows, "seconds": seconds, "baseline_seconds": base_s, "baseline_no_fk_seconds": nofk_s,
             "notes": f"batch #{batch.pk} {batch.status}; baseline rows {base_rows:,} (same: {base_rows == rows});"
-                     f" without foreign keys {nofk_s:.1f} s ({nofk_rows:,} rows, ratio {seconds / nofk_s:.2f});"
+                     f" without foreign keys {nofk_s:.3f} s ({nofk_rows:,} rows, ratio {seconds / nofk_s:.2f});"
                      f" people with an active enrolment {eligible:,}"}
 
 

@@ -58,6 +58,12 @@ def test_population_invariants(population):
     (spends,) = one("SELECT COUNT(*) FROM medical_pooling_spend")
     assert PEOPLE * 0.5 < spends < PEOPLE * 1.6
     assert one("SELECT COUNT(*) FROM medical_pooling_spend WHERE payer_region <> payee_region")[0] > 0
+    # cross-region care goes to provincial capitals and national centres: a few payee regions, not any
+    assert one("SELECT COUNT(DISTINCT payee_region) FROM medical_pooling_spend WHERE payer_region <> payee_region")[0] <= 34
+    # the household tally kept by the triggers equals the households written by the generator
+    assert one("SELECT COUNT(*) FROM (SELECT region_id, area, COUNT(*) n FROM assistance_household GROUP BY 1, 2) h"
+               " FULL JOIN assistance_householdtally t USING (region_id, area)"
+               " WHERE COALESCE(h.n, 0) <> COALESCE(t.households, 0)") == (0,)
     # skills_training: certificate numbers valid and serial counters at the last number issued
     assert one("SELECT COUNT(*) FROM skills_training_certificate c JOIN skills_training_assessment a"
                " ON a.id = c.assessment_id WHERE NOT a.passed") == (0,)
