@@ -2,7 +2,7 @@
 
 Set-based from the generated people, chunked by person id, deterministic from ctx.seed. What the
 services would write, without the per-row audit events:
-- every person insured in the pooling region of their ID-number county (`pooling_region_of`: the
+- every person insured in the pooling region of their ID-number county (`pooling_regions_of`: the
   county's parent), with the InsuredStatusChange "参保登记"; ~60% employee with an Account and a
   contribution ledger row ("期初余额划入"), the rest resident (no account);
 - ~10.4% of employees (1 in 16 people) pool with the next person: a Relation whose quota is half the

@@ -39,13 +39,9 @@ FUTURE_SKEW = dt.timedelta(minutes=10)
 
 # ---------------------------------------------------------------- helpers
 
-def pooling_region_of(code: str) -> str:
-    """The pooling region (统筹地区, prefecture level) a region code belongs to."""
-    return pooling_regions_of(code)[0]
-
-
 def pooling_regions_of(*codes: str) -> list[str]:
-    """The pooling region of each code, in one query: a county's parent, any other level itself."""
+    """The pooling region (统筹地区, prefecture level) of each code, in one query: a county's parent, any
+    other level itself."""
     parents = {r.code: r.parent_id for r in Region.objects.filter(code__in=set(codes), level=Region.Level.COUNTY)
                .only("code", "parent_id") if r.parent_id}
     return [parents.get(code, code) for code in codes]
