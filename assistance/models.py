@@ -310,7 +310,7 @@ class Payment(models.Model):
         FAILED = "failed", _("发放失败")
         CANCELLED = "cancelled", _("已取消")
 
-    # no single-column indexes on batch and scheme: payment_batch_status_idx and payment_scheme_hh_idx lead
+    # no single-column indexes on batch and scheme: payment_batch_id_idx and payment_scheme_hh_idx lead
     # with them, and every index is written again by each payout's status update
     batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="payments",
                               db_index=False)
@@ -353,6 +353,7 @@ class Payment(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["batch", "id"], name="payment_batch_id_idx"),  # a batch's list, in id order
             models.Index(fields=["batch", "status", "id"], name="payment_batch_status_idx"),
             models.Index(fields=["scheme", "period", "household"], name="payment_scheme_hh_idx"),
         ]

@@ -80,8 +80,9 @@ class AccountAdmin(admin.ModelAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "at", "account", "kind", "amount", "reserved_delta", "balance_after", "reserved_after",
                     "relation", "spend"]
-    list_filter = ["kind"]
-    date_hierarchy = "at"
+    list_filter = ["kind", "at"]
+    list_select_related = ["account", "relation", "spend"]  # their __str__ are ids: no query a row
+    show_full_result_count = False  # (a date hierarchy would scan every ledger row for its years)
 
 
 @admin.register(Institution)
@@ -126,9 +127,9 @@ class RelationAdmin(admin.ModelAdmin):
 class SpendAdmin(ReadOnlyAdmin):
     list_display = ["id", "occurred_at", "institution", "beneficiary", "category", "amount", "payer_region",
                     "payee_region"]
-    list_filter = ["category"]
+    list_filter = ["category", "occurred_at"]
     list_select_related = ["institution", "beneficiary__person"]
-    date_hierarchy = "occurred_at"
+    show_full_result_count = False  # (a date hierarchy would scan every spend for its years)
 
 
 @admin.register(SettlementRun)
