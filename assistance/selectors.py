@@ -8,7 +8,17 @@ from portal import idnumber
 from portal.models import Region
 from portal.scoping import can_see_model, restrict
 
-from .models import Batch, Campaign, Enrolment, Household, HouseholdTally, Member, Payment, Scheme
+from .models import (
+    Batch,
+    Campaign,
+    Enrolment,
+    Household,
+    HouseholdTally,
+    Member,
+    Payment,
+    PaymentTally,
+    Scheme,
+)
 
 
 def household_list(user, *, search: str = "") -> QuerySet:
@@ -109,6 +119,11 @@ def batch_payments(user, batch: Batch, *, status: str = "") -> QuerySet:
     return qs.order_by("id")
 
 
+def batch_payments_count(user, batch: Batch, *, status: str = "") -> int | None:
+    """len(batch_payments(...)) from the payment tally (None: count the rows)."""
+    return payment_count(user, Q(batch=batch, status=status) if status else Q(batch=batch))
+
+
 def payment_get(user, pk) -> Payment:
     try:
         return restrict(Payment.objects.all(), user).select_related("batch").get(pk=pk)
@@ -116,13 +131,39 @@ def payment_get(user, pk) -> Payment:
         raise Http404 from None
 
 
+def payment_totals(where: Q, group_by: list[str], user=None) -> list[dict]:
+    """Non-cancelled payments matching `where` (on batch, scheme, region, category or status), grouped by
+    `group_by`: count, total, paid, paid_amount. From the payment tally the database keeps (PostgreSQL:
+    a few hundred rows a batch, whatever its size), else by grouping the payments. `user`: only what
+    they may see."""
+    paid = Q(status=Payment.Status.PAID)
+    if connection.vendor == "postgresql":
+        qs = PaymentTally.objects.filter(where).exclude(payments=0)  # keys every payment has left
+        annotations = dict(count=Sum("payments"), total=Sum("amount"), paid=Sum("payments", filter=paid),
+                           paid_amount=Sum("amount", filter=paid))
+    else:
+        qs = Payment.objects.filter(where)
+        annotations = dict(count=Count("id"), total=Sum("amount"), paid=Count("id", filter=paid),
+                           paid_amount=Sum("amount", filter=paid))
+    if user is not None:
+        qs = restrict(qs, user)
+    rows = list(qs.exclude(status=Payment.Status.CANCELLED).values(*group_by).annotate(**annotations)
+                .order_by(*group_by))
+    for r in rows:
+        r["paid"], r["paid_amount"] = r["paid"] or 0, r["paid_amount"] or 0
+    return rows
+
+
+def payment_count(user, where: Q) -> int | None:
+    """How many payments (any status) `restrict_payments(user).filter(where)` holds, from the tally; None
+    where the database keeps none (the caller counts the rows). `where` may use batch and status."""
+    if connection.vendor != "postgresql":
+        return None
+    return restrict(PaymentTally.objects.filter(where), user).aggregate(n=Sum("payments"))["n"] or 0
+
+
 def batch_totals_by_district(batch: Batch) -> list[dict]:
-    rows = list(
-        Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED)
-        .values("region_id").annotate(count=Count("id"), amount=Sum("amount"),
-                                      paid=Count("id", filter=Q(status=Payment.Status.PAID)))
-        .order_by("region_id")
-    )
+    rows = [{**r, "amount": r["total"]} for r in payment_totals(Q(batch=batch), ["region_id"])]
     names = dict(Region.objects.filter(code__in=[r["region_id"] for r in rows]).values_list("code", "name"))
     for r in rows:
         r["name"] = names.get(r["region_id"], r["region_id"])
@@ -133,10 +174,7 @@ def batch_totals_by_category(batch: Batch) -> list[dict]:
     from .models import Category
 
     labels = dict(Category.choices)
-    rows = list(
-        Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED)
-        .values("category").annotate(count=Count("id"), amount=Sum("amount")).order_by("category")
-    )
+    rows = [{**r, "amount": r["total"]} for r in payment_totals(Q(batch=batch), ["category"])]
     for r in rows:
         r["label"] = labels.get(r["category"], r["category"])
     return rows
@@ -160,15 +198,7 @@ def deadline_progress(user) -> list[dict]:
     from django.utils import timezone
 
     schemes = {s.pk: s for s in scheme_list(user)}
-    rows = list(
-        restrict(Payment.objects.filter(scheme_id__in=list(schemes)), user)
-        .exclude(status=Payment.Status.CANCELLED)
-        .values("scheme_id", "region_id")
-        .annotate(count=Count("id"), total=Sum("amount"),
-                  paid=Count("id", filter=Q(status=Payment.Status.PAID)),
-                  paid_amount=Sum("amount", filter=Q(status=Payment.Status.PAID)))
-        .order_by("scheme_id", "region_id")
-    )
+    rows = payment_totals(Q(scheme_id__in=list(schemes)), ["scheme_id", "region_id"], user=user)
     names = dict(Region.objects.filter(code__in={r["region_id"] for r in rows}).values_list("code", "name"))
     today = timezone.localdate()
     out = []

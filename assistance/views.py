@@ -340,7 +340,8 @@ def batch_payments(request, pk):
     status = request.GET.get("status", "")
     if status not in Payment.Status.values:
         status = ""
-    page = _page(request, selectors.batch_payments(request.user, batch, status=status))
+    page = page_of(request, selectors.batch_payments(request.user, batch, status=status), PAGE_SIZE,
+                   count=selectors.batch_payments_count(request.user, batch, status=status))
     return render(request, "assistance/payment_list.html",
                   {"batch": batch, "page": page, "status": status, "statuses": Payment.Status.choices})
 

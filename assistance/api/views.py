@@ -178,6 +178,11 @@ class BatchPaymentListView(generics.ListAPIView):
         batch = selectors.batch_get(self.request.user, self.kwargs["pk"])
         return selectors.batch_payments(self.request.user, batch, status=self.request.query_params.get("status", ""))
 
+    def known_count(self):
+        batch = selectors.batch_get(self.request.user, self.kwargs["pk"])
+        return selectors.batch_payments_count(self.request.user, batch,
+                                              status=self.request.query_params.get("status", ""))
+
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=["pending", "paid", "failed", "cancelled"])])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
