@@ -34,13 +34,14 @@ BEGIN
         {UPSERT};
     ELSE
         INSERT INTO {TALLY} (batch_id, scheme_id, region_id, category, status, payments, amount)
-        SELECT batch_id, MIN(scheme_id), region_id, category, status, SUM(n), SUM(a) FROM (
-            SELECT n.batch_id, n.scheme_id, n.region_id, n.category, n.status, 1 AS n, n.amount AS a
-            FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {CHANGED}
-            UNION ALL
-            SELECT o.batch_id, o.scheme_id, o.region_id, o.category, o.status, -1, -o.amount
-            FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {CHANGED}) d
-        GROUP BY {KEY} HAVING SUM(n) <> 0 OR SUM(a) <> 0 ORDER BY {KEY}
+        SELECT d.batch_id, MIN(d.scheme_id), d.region_id, d.category, d.status, SUM(d.n), SUM(d.a)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        CROSS JOIN LATERAL (VALUES (n.batch_id, n.scheme_id, n.region_id, n.category, n.status, 1, n.amount),
+                                   (o.batch_id, o.scheme_id, o.region_id, o.category, o.status, -1, -o.amount))
+            AS d (batch_id, scheme_id, region_id, category, status, n, a)
+        WHERE {CHANGED}
+        GROUP BY d.batch_id, d.region_id, d.category, d.status HAVING SUM(d.n) <> 0 OR SUM(d.a) <> 0
+        ORDER BY d.batch_id, d.region_id, d.category, d.status
         {UPSERT};
     END IF;
     RETURN NULL;
