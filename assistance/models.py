@@ -61,7 +61,8 @@ class Household(models.Model):
 class HouseholdTally(models.Model):
     """How many households each (region, area) holds, kept exact by a PostgreSQL statement trigger on the
     household table (migration 0006) in the same transaction as the change, so a list of a million
-    households is counted by summing at most a few thousand rows. Written only by the trigger."""
+    households is counted by summing at most a few thousand rows. Written only by the trigger (one
+    sorted upsert per statement, as for PaymentTally)."""
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     area = models.CharField(max_length=8, choices=Area.choices)
@@ -70,10 +71,7 @@ class HouseholdTally(models.Model):
     scope = Scope(region="region_id", roles=CIVIL)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["region", "area"], name="household_tally_region_area"),
-            models.CheckConstraint(condition=Q(households__gte=0), name="household_tally_not_negative"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "area"], name="household_tally_region_area")]
 
     def __str__(self):
         return f"{self.region_id} {self.area}: {self.households}"

@@ -1,10 +1,13 @@
 """A per-(region, area) count of households, kept by statement-level triggers with transition tables.
 
 PostgreSQL only: each INSERT, DELETE or UPDATE statement on assistance_household adds its net change
-per (region, area) in one upsert, inside the writing transaction, so the tally is exact and a bulk
-load of a million households costs one grouped upsert per statement, not a row trigger per row. An
-UPDATE that moves no household between regions or areas touches nothing. Other databases keep no
-tally and the household list counts its rows (see assistance.selectors.household_count).
+per (region, area) in ONE upsert with the keys in sorted order, inside the writing transaction. The
+tally is exact, a bulk load of a million households costs one grouped upsert per statement rather than
+a row trigger per row, and two writers take the tally rows' locks in the same order, so they cannot
+deadlock on them. Negative changes go through the upsert too, hence no CHECK (PostgreSQL tests a CHECK
+on the proposed row before ON CONFLICT). An UPDATE that moves no household between regions or areas
+touches nothing. Other databases keep no tally and the household list counts its rows (see
+assistance.selectors.household_count).
 """
 
 import django.db.models.deletion
@@ -12,30 +15,26 @@ from django.db import migrations, models
 
 
 TALLY = "assistance_householdtally"
+UPSERT = f"ON CONFLICT (region_id, area) DO UPDATE SET households = {TALLY}.households + EXCLUDED.households"
 
 CREATE = f"""
 CREATE FUNCTION assistance_household_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- additions go through an upsert, removals through an UPDATE (a CHECK is tested before ON CONFLICT,
-    -- so a negative upsert would be refused); an UPDATE counts only households it moved
     IF TG_OP = 'INSERT' THEN
         INSERT INTO {TALLY} (region_id, area, households)
         SELECT region_id, area, COUNT(*) FROM new_rows GROUP BY region_id, area ORDER BY region_id, area
-        ON CONFLICT (region_id, area) DO UPDATE SET households = {TALLY}.households + EXCLUDED.households;
+        {UPSERT};
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE {TALLY} t SET households = t.households - o.n
-        FROM (SELECT region_id, area, COUNT(*) AS n FROM old_rows GROUP BY region_id, area) o
-        WHERE t.region_id = o.region_id AND t.area = o.area;
+        INSERT INTO {TALLY} (region_id, area, households)
+        SELECT region_id, area, -COUNT(*) FROM old_rows GROUP BY region_id, area ORDER BY region_id, area
+        {UPSERT};
     ELSE
         INSERT INTO {TALLY} (region_id, area, households)
-        SELECT n.region_id, n.area, COUNT(*) FROM new_rows n JOIN old_rows o ON o.id = n.id
+        SELECT d.region_id, d.area, SUM(d.n) FROM new_rows n JOIN old_rows o ON o.id = n.id
+        CROSS JOIN LATERAL (VALUES (n.region_id, n.area, 1), (o.region_id, o.area, -1)) AS d (region_id, area, n)
         WHERE (o.region_id, o.area) IS DISTINCT FROM (n.region_id, n.area)
-        GROUP BY n.region_id, n.area ORDER BY n.region_id, n.area
-        ON CONFLICT (region_id, area) DO UPDATE SET households = {TALLY}.households + EXCLUDED.households;
-        UPDATE {TALLY} t SET households = t.households - m.n
-        FROM (SELECT o.region_id, o.area, COUNT(*) AS n FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE (o.region_id, o.area) IS DISTINCT FROM (n.region_id, n.area) GROUP BY o.region_id, o.area) m
-        WHERE t.region_id = m.region_id AND t.area = m.area;
+        GROUP BY d.region_id, d.area HAVING SUM(d.n) <> 0 ORDER BY d.region_id, d.area
+        {UPSERT};
     END IF;
     RETURN NULL;
 END $$;
@@ -94,7 +93,7 @@ class Migration(migrations.Migration):
                 ('region', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.region')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('region', 'area'), name='household_tally_region_area'), models.CheckConstraint(condition=models.Q(('households__gte', 0)), name='household_tally_not_negative')],
+                'constraints': [models.UniqueConstraint(fields=('region', 'area'), name='household_tally_region_area')],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),
