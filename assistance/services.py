@@ -165,17 +165,34 @@ def enrolment_create(*, id_number: str, category: str, monthly_amount: int, star
                      end: dt.date | None = None, actor) -> Enrolment:
     """A new enrolment. An open enrolment of the same category that began earlier is ended the day
     before (kept as history, never rewritten into the new one); one that began on/after `start` is a
-    conflict."""
+    conflict. A caseworker acts; a person outside their region is refused as unregistered (400)."""
     _require_role(actor, Role.CASEWORKER)
+    return enrolment_record(id_number=id_number, category=category, monthly_amount=monthly_amount, start=start,
+                            end=end, actor=actor)
+
+
+def _current_member(id_number: str) -> Member | None:
+    try:
+        number = idnumber.validate_id_number(id_number)
+    except ValidationError:
+        return None
+    return Member.objects.select_related("household", "person").filter(
+        person__id_number=number, left_on__isnull=True).first()
+
+
+def enrolment_record(*, id_number: str, category: str, monthly_amount: int, start: dt.date,
+                     end: dt.date | None = None, actor) -> Enrolment:
+    """The enrolment itself, without the permission gate: for a service that has already decided who may
+    act (an approver confirming an application), so the audit row names the person who did. The person
+    must be a current member of a household within the actor's region. Call inside a transaction."""
     if category not in Category.values:
         raise ValidationError({"category": [_("救助类别无效。")]})
     if monthly_amount < 0:
         raise ValidationError({"monthly_amount": [_("金额不能为负数。")]})
     if end is not None and end < start:
         raise ValidationError({"end": [_("终止日期不能早于起始日期。")]})
-    number = idnumber.validate_id_number(id_number)
-    member = Member.objects.select_related("household", "person").filter(
-        person__id_number=number, left_on__isnull=True).first()
+    idnumber.validate_id_number(id_number)
+    member = _current_member(id_number)
     if member is None or not region_in_scope(actor, member.household.region_id):
         raise ValidationError({"id_number": [_("该人员未登记在您辖区内的家庭中，请先登记家庭。")]})
     person = member.person
@@ -258,8 +275,6 @@ def _ranges_nest(a: str, b: str) -> bool:
 def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
                  built_on: dt.date | None = None) -> Batch:
     """A batch in `building`; the recipient list is built by the task `assistance.build_batch`."""
-    from . import tasks
-
     _require_role(actor, Role.CASEWORKER)
     _require_region(actor, region)
     if not Region.objects.filter(code=region).exists():
@@ -272,7 +287,7 @@ def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
     )
     audit(actor=actor, action="assistance.batch_create", obj=batch, region_code=region,
           after={"scheme": scheme.pk, "status": batch.status, "period": batch.period})
-    enqueue(tasks.build_batch, batch.pk)
+    enqueue("assistance.build_batch", batch.pk)
     return batch
 
 
@@ -472,8 +487,6 @@ def _analyze_after_bulk(model, rows: int) -> None:
 def batch_approve(*, batch: Batch, actor) -> Batch:
     """Maker-checker: an approver who did not create the batch. Reserves the scheme's budget under a
     row lock (400 when it would exceed it) and queues the payout."""
-    from . import tasks
-
     if not actor.has_role(Role.APPROVER):
         raise PermissionDenied(_("只有审批人员可以审批发放批次。"))
     _require_region(actor, batch.region_id)
@@ -499,7 +512,7 @@ def batch_approve(*, batch: Batch, actor) -> Batch:
     batch.save(update_fields=["status", "approved_by", "approved_at", "progress", "heartbeat_at"])
     audit(actor=actor, action="assistance.batch_approve", obj=batch, region_code=batch.region_id, before=before,
           after={"status": batch.status, "reserved": batch.total_amount})
-    enqueue(tasks.pay_batch, batch.pk)
+    enqueue("assistance.pay_batch", batch.pk)
     return batch
 
 
@@ -691,8 +704,6 @@ def batch_cancel(*, batch: Batch, actor, reason: str = "") -> Batch:
 def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     """A failed payment goes back to pending (same payment, same identity, a new attempt) and the
     batch's payout task runs again."""
-    from . import tasks
-
     _require_role(actor, Role.CASEWORKER, Role.APPROVER)
     _require_region(actor, payment.region_id)
     batch = Batch.objects.select_for_update().get(pk=payment.batch_id)
@@ -713,7 +724,7 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     audit(actor=actor, action="assistance.payment_reissue", obj=payment, region_code=payment.region_id,
           before={"status": Payment.Status.FAILED, "batch_status": before_status},
           after={"status": payment.status, "batch_status": batch.status}, note=note)
-    enqueue(tasks.pay_batch, batch.pk)
+    enqueue("assistance.pay_batch", batch.pk)
     return payment
 
 
@@ -900,15 +911,13 @@ def batch_resume_stalled(*, stale_after: dt.timedelta = dt.timedelta(minutes=5))
     """Send the task again for every batch whose worker was lost (killed, restarted, or the broker
     was down when it was queued): building, approved or paying, and no chunk done for `stale_after`.
     Safe to run any time: builds resume from their cursor, payouts only touch still-pending payments."""
-    from . import tasks
-
     cutoff = timezone.now() - stale_after
     stalled = Batch.objects.filter(
         status__in=[Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING]
     ).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
     resumed = []
     for batch_id, status in stalled.values_list("id", "status"):
-        task = tasks.build_batch if status == Batch.Status.BUILDING else tasks.pay_batch
+        task = "assistance.build_batch" if status == Batch.Status.BUILDING else "assistance.pay_batch"
         Batch.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
         if publish(task, batch_id):
             resumed.append(batch_id)

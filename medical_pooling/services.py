@@ -15,7 +15,9 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.jobs import job_create
 from portal.models import Region, Role
+from portal.queue import enqueue
 from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
 
@@ -367,10 +369,7 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
             relation=relation, spend=spend, note=institution.name)
     audit(actor=actor, action="pooling.spend.created", obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
-    from .tasks import fraud_check_spend
-
-    spend_id = spend.pk
-    transaction.on_commit(lambda: fraud_check_spend.delay(spend_id), robust=True)  # a signal never fails a payment
+    enqueue("medical_pooling.tasks.fraud_check_spend", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
@@ -502,13 +501,10 @@ def may_run_settlement(user) -> bool:
 
 def settlement_enqueue(*, month: str, actor):
     """Validate, record a Job and queue the Celery clearing task after commit."""
-    from portal.jobs import job_create
-
     if not may_run_settlement(actor):
         raise PermissionDenied(_("只有国家或省级医保经办机构可以发起月度清算。"))
     settlement_check_month(month)
-    from .tasks import run_settlement
-
-    job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1, task=run_settlement)
+    job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1,
+                     task="medical_pooling.tasks.run_settlement")
     audit(actor=actor, action="pooling.settlement.queued", obj=job, after={"month": month})
     return job

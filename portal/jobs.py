@@ -7,16 +7,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Job
+from .queue import enqueue, publish
 
 
-def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0, task=None) -> Job:
-    """A job row; with `task` (a Celery task), it is sent `(job.id,)` after the transaction commits and
-    its name is kept so that the resume job can send it again."""
+def job_create(*, kind: str, params: dict | None = None, actor=None, total: int = 0, task: str = "") -> Job:
+    """A job row; with `task` (a registered task name), it is sent `(job.id,)` after the transaction
+    commits and its name is kept so that the resume job can send it again."""
     job = Job.objects.create(kind=kind, params=params or {}, created_by=actor if getattr(actor, "pk", None) else None,
-                             total=total, task=task.name if task is not None else "")
-    if task is not None:
-        from .queue import enqueue
-
+                             total=total, task=task)
+    if task:
         enqueue(task, job.pk)
     return job
 
@@ -24,17 +23,13 @@ def job_create(*, kind: str, params: dict | None = None, actor=None, total: int 
 def jobs_resume_stalled(*, stale_after: dt.timedelta) -> list[int]:
     """Send again the task of every queued or running job older than `stale_after` (its worker was lost,
     or the broker was down when it was queued). Job tasks are idempotent by contract."""
-    from celery import current_app
-
-    from .queue import publish
-
     cutoff = timezone.now() - stale_after
     stalled = Job.objects.exclude(task="").filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).filter(
         models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True, created_at__lt=cutoff))
     resumed = []
     for job_id, task in stalled.values_list("id", "task"):
         Job.objects.filter(pk=job_id).update(started_at=timezone.now())
-        if publish(current_app.signature(task), job_id):
+        if publish(task, job_id):
             resumed.append(job_id)
     return resumed
 

@@ -1,30 +1,45 @@
-"""Enqueueing background work so that a broker outage never loses it nor breaks the request.
+"""Enqueueing background work by task name, so that a broker outage never loses it nor breaks the request.
 
-`enqueue(task, *args)` publishes after the surrounding transaction commits (a worker never sees
+Services never import tasks modules: they name the task (`enqueue("assistance.build_batch", batch.pk)`),
+and the name is looked up in Celery's registry when the message is sent. Task names follow one scheme,
+`<app label>.<verb>_<noun>` (`assistance.pay_batch`, `medical_pooling.run_settlement`).
+
+`enqueue(name, *args)` publishes after the surrounding transaction commits (a worker never sees
 uncommitted rows). If the broker is down, publishing fails after a short retry: the request has
 already committed its durable state (a batch in `building`, a job in `queued`), so the failure is
-logged and the periodic resume job (`portal.resume_stalled`) publishes the work again once the broker
-is back. Nothing is lost and nothing half-made is left behind: the database row is the queue of
-record, the broker only a wake-up call.
+logged and the periodic resume jobs publish the work again once the broker is back. Nothing is lost
+and nothing half-made is left behind: the database row is the queue of record, the broker only a
+wake-up call.
 """
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 log = logging.getLogger(__name__)
 
 
-def publish(task, *args, **kwargs) -> bool:
+def task_named(name: str):
+    """The registered task called `name` (its module is imported on first use, in any process)."""
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        current_app.loader.import_default_modules()  # runs Celery's autodiscovery of every app's tasks
+        return current_app.tasks[name]
+
+
+def publish(name: str, *args, **kwargs) -> bool:
     """Publish now; False (and a log line) when the broker cannot be reached."""
     try:
-        task.apply_async(args=args, kwargs=kwargs)
+        task_named(name).apply_async(args=args, kwargs=kwargs)
         return True
     except (OperationalError, ConnectionError, OSError) as exc:
-        log.warning("broker unavailable, %s(%s) left for the resume job: %s", task.name, args, exc)
+        log.warning("broker unavailable, %s(%s) left for the resume job: %s", name, args, exc)
         return False
 
 
-def enqueue(task, *args, **kwargs) -> None:
-    transaction.on_commit(lambda: publish(task, *args, **kwargs))
+def enqueue(name: str, *args, **kwargs) -> None:
+    """Publish once the surrounding transaction has committed (at once outside a transaction)."""
+    transaction.on_commit(lambda: publish(name, *args, **kwargs))

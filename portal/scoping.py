@@ -58,7 +58,8 @@ def can_see_model(user, model) -> bool:
     return scope is not None and user.role in scope.roles
 
 
-def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
+def restrict(queryset: QuerySet, user) -> QuerySet:
+    """The rows of `queryset` this user may see (reads only: writes pass `portal.permissions.require`)."""
     model = queryset.model
     scope: Scope | None = getattr(model, "scope", None)
     if not getattr(user, "is_authenticated", False):

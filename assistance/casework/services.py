@@ -245,11 +245,10 @@ def application_confirm(*, application: Application, actor, approved_amount: int
                           created_by=app.received_by, approved=True)
         app.temporary_aid = aid
     else:
-        # enrolment_create only lets a caseworker act: the intake caseworker is recorded as its maker
-        # (the approver's confirmation is this application's audit row).
-        enrolment = assistance_services.enrolment_create(
+        # the approver who confirms is the one who acts (the gate above has checked them)
+        enrolment = assistance_services.enrolment_record(
             id_number=app.person.id_number, category=app.category, monthly_amount=amount, start=start,
-            actor=app.received_by,
+            actor=actor,
         )
         app.enrolment = enrolment
         if app.household_id is None:

@@ -2,25 +2,12 @@
 
 from django.db import migrations
 
-TASK = "assistance.resume_stalled_batches"
-NAME = "发放批次中断恢复"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=2, period="minutes")
-    PeriodicTask.objects.update_or_create(name=NAME, defaults={"task": TASK, "interval": every, "enabled": True})
-
-
-def drop_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from portal import beat
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("assistance", "0004_batch_heartbeat"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
-    ]
+    dependencies = [("assistance", "0004_batch_heartbeat"), beat.DEPENDENCY]
 
-    operations = [migrations.RunPython(create_schedule, drop_schedule)]
+    operations = [
+        beat.schedule(name="发放批次中断恢复", task="assistance.resume_stalled_batches", every_minutes=2),
+    ]
