@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import idnumber
+from .roles import CIVIL_STAFF, Role  # noqa: F401 - Role is re-exported
 from .regions_source import level_of, prefix_of
 
 
@@ -94,17 +95,7 @@ class Person(models.Model):
         return idnumber.mask(self.id_number)
 
 
-class Role(models.TextChoices):
-    CASEWORKER = "caseworker", _("民政经办人员")
-    APPROVER = "approver", _("民政审批人员")
-    INSURANCE_OFFICER = "insurance_officer", _("医保经办人员")
-    INSURED = "insured", _("参保人")
-    INSTITUTION = "institution", _("定点医药机构")
-    TRAINING_STAFF = "training_staff", _("培训评价机构人员")
-    ADMIN = "admin", _("系统管理员")
-
-
-CIVIL_AFFAIRS_ROLES = {Role.CASEWORKER, Role.APPROVER}
+CIVIL_AFFAIRS_ROLES = CIVIL_STAFF  # the name older code uses
 
 
 class User(AbstractUser):

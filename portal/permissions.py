@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from .models import Role
+from .roles import CIVIL_STAFF, Role
 from .scoping import region_in_scope
 
-CIVIL_STAFF = frozenset({Role.CASEWORKER, Role.APPROVER})
+__all__ = ["CIVIL_STAFF", "Role", "allowed", "require"]
 
 
 def require(actor, *, roles: Iterable[str] | None = None, region: str | None = None,
