@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import idnumber
-from .roles import CIVIL_STAFF, Role  # noqa: F401 - Role is re-exported
 from .regions_source import level_of, prefix_of
+from .roles import CIVIL_STAFF, Role  # noqa: F401 - Role is re-exported
 
 
 class Region(models.Model):
