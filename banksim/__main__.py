@@ -1,0 +1,5 @@
+import sys
+
+from banksim.cli import main
+
+sys.exit(main())
