@@ -80,13 +80,18 @@ class BankSimulator:
 
     def _pick_up(self, now: float) -> list[str]:
         known = {r[0] for r in self.conn.execute("SELECT name FROM files")}
-        booked = []
-        for path in sorted(self.outbox.iterdir()):
-            if not path.name.endswith(".csv") or path.name.startswith(".") or not path.is_file():
-                continue
+        candidates = []
+        for path in self.outbox.iterdir():
             name = path.name[: -len(".csv")]
-            if not name or name in known:
+            if not path.name.endswith(".csv") or path.name.startswith(".") or not name or name in known:
                 continue
+            try:
+                if path.is_file():
+                    candidates.append((path.stat().st_mtime_ns, path.name, name, path))
+            except FileNotFoundError:
+                continue
+        booked = []
+        for _, _, name, path in sorted(candidates):  # in order of arrival, then by name
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
