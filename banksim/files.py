@@ -228,6 +228,8 @@ def parse_disbursement(name: str, data: bytes) -> ParsedDisbursement:
                     problems.append(f"文件头总金额{header[3]}与明细合计{format_yuan(parsed.total_fen)}不符")
     if not parsed.rows and not problems:
         problems.append("文件无明细")
+    if parsed.total_fen >= 2**63:  # would not fit the ledger's 64-bit integers
+        problems.append("明细合计金额超出上限")
     if problems:
         parsed.refused = "；".join(problems[:3])
     return parsed
