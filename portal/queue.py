@@ -16,6 +16,7 @@ import logging
 
 from celery import current_app
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 from kombu.exceptions import OperationalError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ def task_named(name: str):
     try:
         return current_app.tasks[name]
     except KeyError:
-        current_app.loader.import_default_modules()  # runs Celery's autodiscovery of every app's tasks
+        # import every installed app's tasks module (Django's own discovery: Celery's would run
+        # django.setup() again and reconfigure logging in a running web process)
+        autodiscover_modules("tasks")
         return current_app.tasks[name]
 
 
