@@ -424,7 +424,7 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
             relation=relation, spend=spend, note=institution.name)
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
-    enqueue("medical_pooling.tasks.fraud_check_spend", spend.pk)  # a broker outage never fails a payment
+    enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
@@ -564,6 +564,6 @@ def settlement_enqueue(*, month: str, actor):
         raise PermissionDenied(message)
     settlement_check_month(month)
     job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1,
-                     task="medical_pooling.tasks.run_settlement")
+                     task="medical_pooling.run_settlement")
     audit(actor=actor, action=AuditAction.SETTLEMENT_ENQUEUE, obj=job, after={"month": month})
     return job
