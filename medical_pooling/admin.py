@@ -1,8 +1,9 @@
-"""Admin: money and status are read-only; changes go through services (admin actions)."""
+"""Admin: money and status are read-only; changes go through services (admin actions, `run_action`)."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal.admin_tools import ReadOnlyAdmin, run_action
 
 from . import selectors, services
 from .models import (
@@ -20,30 +21,13 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Insured)
-class InsuredAdmin(admin.ModelAdmin):
+class InsuredAdmin(ReadOnlyAdmin):
     list_display = ["id", "person", "scheme", "region", "status", "wallet_opened", "created_at"]
     list_filter = ["scheme", "status", "wallet_opened"]
     search_fields = ["person__name", "=person__id_number", "region__code"]
     list_select_related = ["person", "region"]
     readonly_fields = ["person", "scheme", "region", "status", "wallet_opened", "created_at", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InsuredStatusChange)
@@ -53,18 +37,12 @@ class InsuredStatusChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ["id", "insured", "balance", "reserved", "updated_at"]
     list_select_related = ["insured__person"]
     search_fields = ["insured__person__name"]
     readonly_fields = ["insured", "balance", "reserved", "updated_at"]
     actions = ["verify_ledger_invariant"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("核对账户与流水（余额 = 流水合计）"))
     def verify_ledger_invariant(self, request, queryset):
@@ -97,7 +75,7 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(admin.ModelAdmin):
+class RelationAdmin(ReadOnlyAdmin):
     list_display = ["id", "pooler", "beneficiary", "kinship", "quota", "used", "status", "created_at", "dissolved_at"]
     list_filter = ["status", "kinship"]
     list_select_related = ["pooler__person", "beneficiary__person"]
@@ -105,22 +83,12 @@ class RelationAdmin(admin.ModelAdmin):
                        "dissolved_at", "dissolved_by", "reason"]
     actions = ["dissolve"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("解除所选共济关系（释放未使用额度）"))
     def dissolve(self, request, queryset):
-        done = 0
-        for relation in queryset.filter(status=Relation.Status.ACTIVE):
-            try:
-                services.relation_dissolve(actor=request.user, relation=relation, reason=_("管理员解除"))
-                done += 1
-            except ValidationError as exc:
-                self.message_user(request, "；".join(exc.messages), messages.ERROR)
-        self.message_user(request, _("已解除 %(n)s 个共济关系。") % {"n": done}, messages.SUCCESS)
+        run_action(self, request, queryset.filter(status=Relation.Status.ACTIVE),
+                   lambda relation: services.relation_dissolve(actor=request.user, relation=relation,
+                                                               reason=_("管理员解除")),
+                   _("已解除 %(n)d 个共济关系。"))
 
 
 @admin.register(Spend)

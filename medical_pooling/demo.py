@@ -14,8 +14,10 @@ from portal.demo import (
 )
 from portal.idnumber import make
 from portal.models import Role, User
+from portal.money import yuan_str
 
 from . import services
+from .fraud import fraud_scan
 from .models import Insured
 
 # pooling region -> a county inside it (for ID numbers and institutions)
@@ -30,10 +32,8 @@ def seed(stdout):
     if Insured.objects.filter(person__id_number=XIAN_WORKER_ID).exists():
         stdout.write("medical_pooling: demo data already present")
         return
-    officer = User.objects.filter(role=Role.INSURANCE_OFFICER, region__isnull=True).order_by("pk").first()
-    hospital_user = User.objects.filter(role=Role.INSTITUTION, institution_code=BOZHOU_HOSPITAL).first()
-    if officer is None or hospital_user is None:
-        officer = officer or User.objects.filter(is_superuser=True).first()
+    officer = (User.objects.filter(role=Role.INSURANCE_OFFICER, region__isnull=True).order_by("pk").first()
+               or User.objects.filter(is_superuser=True).first())
     rnd = random.Random(2026)
     month = services.previous_month()
     start, _end = services.month_bounds(month)
@@ -47,9 +47,13 @@ def seed(stdout):
                                    beneficiary_name=BOZHOU_PARENT_NAME, kinship="parent", quota=300000)
     hospital = services.institution_ensure(code=BOZHOU_HOSPITAL, name="亳州市人民医院")
     pharmacy = services.institution_ensure(code=BOZHOU_PHARMACY, name="亳州市华佗大药房")
+    # each spend recorded by the institution's own login where there is one (an institution records only
+    # its own spends), else by the officer
+    recorders = {u.institution_code: u for u in User.objects.filter(
+        role=Role.INSTITUTION, institution_code__in=[BOZHOU_HOSPITAL, BOZHOU_PHARMACY])}
     for day, hour, amount, category, place in [(3, 9, 38650, "medical", hospital), (12, 15, 12480, "medical", hospital),
                                                (21, 10, 5620, "pharmacy", pharmacy)]:
-        services.spend_create(actor=hospital_user or officer, institution=place, relation_id=rel.pk,
+        services.spend_create(actor=recorders.get(place.code, officer), institution=place, relation_id=rel.pk,
                               beneficiary_id_number=BOZHOU_PARENT_ID, category=category, amount=amount,
                               occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
 
@@ -99,10 +103,8 @@ def seed(stdout):
                               beneficiary_id_number=relative.person.id_number, category="pharmacy", amount=20000,
                               occurred_at=start + dt.timedelta(days=day, hours=11))
         spends += 1
-    from .fraud import fraud_scan
-
     fraud_scan(since=start)
     run = services.settlement_run(month=month, actor=officer)
     stdout.write(f"medical_pooling: {len(people) + 2} insured, {len(employees[:40]) + 2} relations, "
                  f"{spends + 3} spends; {month} cleared: {run.line_count} cross-region payments, "
-                 f"{run.line_amount / 100:.2f} yuan ({run.get_status_display()})")
+                 f"{yuan_str(run.line_amount)} yuan ({run.get_status_display()})")

@@ -84,17 +84,6 @@ class MonthForm(forms.Form):
                              error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-01。")})
 
 
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError onto the form (field errors inline, the rest on top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for message in (m for e in errors for m in e.messages):
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("参保人名单（CSV 或 XLSX）"),
                            help_text=_("表头：身份证号码,姓名,参保险种,统筹地区代码,个人账户余额"))

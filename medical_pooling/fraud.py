@@ -1,6 +1,7 @@
 """Fraud signals (防范欺诈骗保). Rules are rows of FraudRule (kind + thresholds in `params`); each kind has
-one set-based query here. `fraud_check_spend` runs after each spend, `fraud_scan` nightly. Hits land
-in FraudAlert (one per rule and subject: re-running never duplicates) for officers to review."""
+one set-based query here. `fraud_check_spend` runs after each spend, `fraud_scan` nightly (both task
+steps, with no actor). Hits land in FraudAlert (one per rule and subject: re-running never duplicates)
+for officers to review (`fraud_alert_review`, behind the write gate)."""
 
 import datetime as dt
 
@@ -10,8 +11,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.permissions import require
+from portal.roles import Role
 from portal.services import audit
 
+from .audit_actions import AuditAction
 from .models import FraudAlert, FraudRule, Insured, Relation, Spend
 
 DEFAULT_PARAMS = {
@@ -149,18 +153,15 @@ def fraud_scan(*, since: dt.datetime | None = None) -> list[FraudAlert]:
 
 @transaction.atomic
 def fraud_alert_review(*, actor, alert: FraudAlert, status: str, note: str = "") -> FraudAlert:
-    from portal.scoping import region_in_scope
-
+    require(actor, roles={Role.INSURANCE_OFFICER}, region=alert.region_code, message=_("您无权核查该地区的疑点。"))
     if status not in (FraudAlert.Status.CONFIRMED, FraudAlert.Status.DISMISSED):
         raise ValidationError({"status": [_("核查结论无效。")]})
-    if not region_in_scope(actor, alert.region_code):
-        raise ValidationError({"detail": _("您无权核查该地区的疑点。")})
     alert = FraudAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != FraudAlert.Status.OPEN:
         raise ValidationError({"detail": _("该疑点已核查。")})
     before = {"status": alert.status}
     alert.status, alert.note, alert.reviewed_by, alert.reviewed_at = status, note[:255], actor, timezone.now()
     alert.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
-    audit(actor=actor, action="pooling.fraud.reviewed", obj=alert, region_code=alert.region_code, before=before,
+    audit(actor=actor, action=AuditAction.FRAUD_ALERT_REVIEW, obj=alert, region_code=alert.region_code, before=before,
           after={"status": status, "note": alert.note})
     return alert

@@ -1,7 +1,8 @@
 """CSV / XLSX import of insured persons (officers). All rows are checked first; one bad row and nothing
 is saved (the answer lists every bad line). Rows go through `insured_create`, so each is audited and
-gets its opening ledger row — fine for thousands of rows; a province-wide load would use COPY."""
-
+gets its opening ledger row — fine for thousands of rows; a province-wide load would use COPY.
+An officer imports only rows of their own region: a row outside it refuses the whole file (403)
+before anything is written."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from portal import idnumber
 from portal.money import to_fen
+from portal.permissions import require
+from portal.roles import Role
 from portal.tabular import read_table
 
 from . import services
@@ -44,6 +47,7 @@ def read_rows(uploaded) -> list[dict]:
 
 @transaction.atomic
 def insured_import(*, actor, rows: list[dict]) -> int:
+    require(actor, roles={Role.INSURANCE_OFFICER}, message=_("您无权管理该统筹地区的参保人。"))
     errors, clean, seen = [], [], set()
     existing = set(Insured.objects.filter(person__id_number__in=[r.get("id_number", "").upper() for r in rows])
                    .values_list("person__id_number", flat=True))
@@ -58,9 +62,11 @@ def insured_import(*, actor, rows: list[dict]) -> int:
             balance = to_fen(row.get("balance") or "0")
             if scheme == "resident" and balance:
                 raise ValidationError(_("城乡居民医保没有个人账户，不能设置余额。"))
+            region = row.get("region", "").strip()
+            require(actor, region=region, message=_("第 %(line)s 行：您无权管理该统筹地区的参保人。") % {"line": line})
             seen.add(number)
             clean.append({"id_number": number, "name": row.get("name", "").strip(), "scheme": scheme,
-                          "region": row.get("region", "").strip(), "balance": balance})
+                          "region": region, "balance": balance})
         except ValidationError as exc:
             errors.append(_("第 %(line)s 行：%(msg)s") % {"line": line, "msg": "；".join(exc.messages)})
     if not errors:

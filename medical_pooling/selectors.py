@@ -4,7 +4,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from portal.scoping import restrict
 
-from .models import Account, Institution, Insured, LedgerEntry, Relation, SettlementLine, SettlementRun, Spend
+from .models import (
+    Account,
+    FraudAlert,
+    Institution,
+    Insured,
+    LedgerEntry,
+    Relation,
+    SettlementLine,
+    SettlementRun,
+    Spend,
+)
 
 
 def insured_list(user) -> QuerySet:
@@ -83,8 +93,6 @@ def ledger_mismatches() -> list[dict]:
 
 
 def fraud_alerts(user, *, status: str | None = None, rule: str | None = None) -> QuerySet:
-    from .models import FraudAlert
-
     qs = restrict(FraudAlert.objects.select_related("rule", "insured__person", "relation", "spend__institution"), user)
     if status:
         qs = qs.filter(status=status)

@@ -16,11 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.jobs import job_create
-from portal.models import Region, Role
+from portal.models import Region
+from portal.money import yuan_str
+from portal.permissions import require
 from portal.queue import enqueue
-from portal.scoping import region_in_scope
+from portal.roles import Role
 from portal.services import audit, person_get_or_create, person_name_matches
 
+from .audit_actions import AuditAction
 from .models import (
     Account,
     Institution,
@@ -32,8 +35,27 @@ from .models import (
     SettlementLine,
     SettlementRun,
     Spend,
+    validate_institution_code,
 )
 
+# The public write services. Each calls `portal.permissions.require` before it changes anything, except
+# the ones the write-gate walk (tests/medical_pooling/test_write_gate.py) exempts with its reason.
+__all__ = [
+    "account_contribute",
+    "institution_ensure",
+    "insured_create",
+    "insured_set_status",
+    "relation_create",
+    "relation_dissolve",
+    "relation_set_quota",
+    "settlement_enqueue",
+    "settlement_run",
+    "spend_create",
+    "spend_refund",
+    "wallet_open",
+]
+
+OFFICER = frozenset({Role.INSURANCE_OFFICER})
 BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FUTURE_SKEW = dt.timedelta(minutes=10)
@@ -83,20 +105,27 @@ def _relation_snapshot(relation: Relation) -> dict:
     return {"status": relation.status, "quota": relation.quota, "used": relation.used}
 
 
-def _require_officer_region(actor, region_code: str) -> None:
-    if not (actor.has_role(Role.INSURANCE_OFFICER) and region_in_scope(actor, region_code)):
-        raise ValidationError({"region": [_("您无权管理该统筹地区的参保人。")]})
+def _require_self_or_officer(actor, insured: Insured, *, message: str) -> None:
+    """After `require(roles=INSURED or officer)`: a citizen acts only for themself, an insurance officer
+    only for someone insured in their region (admins for anyone)."""
+    if actor.is_portal_admin:
+        return
+    if actor.role == Role.INSURED:
+        if not actor.person_id or actor.person_id != insured.person_id:
+            raise PermissionDenied(message)
+    else:
+        require(actor, region=insured.region_id, message=message)
 
 
 # ---------------------------------------------------------------- insured persons
 
 @transaction.atomic
 def insured_create(*, actor, id_number: str, name: str, scheme: str, region: str, balance: int = 0) -> Insured:
+    require(actor, roles=OFFICER, region=region, message=_("您无权管理该统筹地区的参保人。"))
     if scheme not in Insured.Scheme.values:
         raise ValidationError({"scheme": [_("参保险种无效。")]})
     if not Region.objects.filter(code=region).exists():
         raise ValidationError({"region": [_("未知的统筹地区代码。")]})
-    _require_officer_region(actor, region)
     if balance < 0:
         raise ValidationError({"balance": [_("金额不能为负数。")]})
     if scheme == Insured.Scheme.RESIDENT and balance:
@@ -113,7 +142,7 @@ def insured_create(*, actor, id_number: str, name: str, scheme: str, region: str
         account = Account.objects.create(insured=insured)
         if balance:
             _ledger(account, kind=LedgerEntry.Kind.CONTRIBUTION, amount=balance, note=_("期初余额划入"))
-    audit(actor=actor, action="pooling.insured.created", obj=insured, region_code=region,
+    audit(actor=actor, action=AuditAction.INSURED_CREATE, obj=insured, region_code=region,
           after={"scheme": scheme, "status": insured.status, "balance": balance})
     return insured
 
@@ -121,7 +150,7 @@ def insured_create(*, actor, id_number: str, name: str, scheme: str, region: str
 @transaction.atomic
 def account_contribute(*, actor, insured: Insured, amount: int, note: str = "") -> Account:
     """A contribution into an employee's personal account (个人账户划入)."""
-    _require_officer_region(actor, insured.region_id)
+    require(actor, roles=OFFICER, region=insured.region_id, message=_("您无权管理该统筹地区的参保人。"))
     if amount <= 0:
         raise ValidationError({"amount": [_("金额必须大于零。")]})
     account = _lock_account(insured.pk)
@@ -129,20 +158,24 @@ def account_contribute(*, actor, insured: Insured, amount: int, note: str = "") 
         raise ValidationError({"detail": _("该参保人没有个人账户。")})
     before = account.balance
     _ledger(account, kind=LedgerEntry.Kind.CONTRIBUTION, amount=amount, note=note or _("个人账户划入"))
-    audit(actor=actor, action="pooling.account.contribution", obj=account, region_code=insured.region_id,
+    audit(actor=actor, action=AuditAction.ACCOUNT_CONTRIBUTE, obj=account, region_code=insured.region_id,
           before={"balance": before}, after={"balance": account.balance})
     return account
 
 
 @transaction.atomic
 def wallet_open(*, actor, insured: Insured) -> Insured:
+    """Opened by the insured person, or by an insurance officer of their region."""
+    message = _("您无权为该参保人开通个人医保钱包。")
+    require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
+    _require_self_or_officer(actor, insured, message=message)
     insured = Insured.objects.select_for_update().get(pk=insured.pk)
     if insured.scheme != Insured.Scheme.EMPLOYEE or not insured.is_active:
         raise ValidationError({"detail": _("只有正常参保的职工医保参保人可以开通个人医保钱包。")})
     if not insured.wallet_opened:
         insured.wallet_opened = True
         insured.save(update_fields=["wallet_opened"])
-        audit(actor=actor, action="pooling.wallet.opened", obj=insured, region_code=insured.region_id,
+        audit(actor=actor, action=AuditAction.WALLET_OPEN, obj=insured, region_code=insured.region_id,
               before={"wallet_opened": False}, after={"wallet_opened": True})
     return insured
 
@@ -159,7 +192,7 @@ def _dissolve_locked(relation: Relation, *, account: Account | None, actor, reas
     if unused and account is not None:
         _ledger(account, kind=LedgerEntry.Kind.RELEASE, reserved_delta=-unused, relation=relation,
                 note=_("解除共济关系，释放未使用额度"))
-    audit(actor=actor, action="pooling.relation.dissolved", obj=relation, region_code=relation.pooler.region_id,
+    audit(actor=actor, action=AuditAction.RELATION_DISSOLVE, obj=relation, region_code=relation.pooler.region_id,
           before=before, after={**_relation_snapshot(relation), "released": unused, "reason": relation.reason})
     return relation
 
@@ -168,9 +201,9 @@ def _dissolve_locked(relation: Relation, *, account: Account | None, actor, reas
 def insured_set_status(*, actor, insured: Insured, status: str, reason: str = "") -> Insured:
     """Change the insurance status. Leaving `active` dissolves every relation where this person pools
     (releasing unused quota); death also ends the relations where this person is the beneficiary."""
+    require(actor, roles=OFFICER, region=insured.region_id, message=_("您无权管理该统筹地区的参保人。"))
     if status not in Insured.Status.values:
         raise ValidationError({"status": [_("参保状态无效。")]})
-    _require_officer_region(actor, insured.region_id)
     # Lock: the accounts that fund this person's relations (own first in pk order), then the row.
     pooler_ids = {insured.pk}
     if status == Insured.Status.DECEASED:
@@ -185,7 +218,7 @@ def insured_set_status(*, actor, insured: Insured, status: str, reason: str = ""
     insured.save(update_fields=["status"])
     InsuredStatusChange.objects.create(insured=insured, from_status=old, to_status=status, actor=actor,
                                        reason=reason[:255])
-    audit(actor=actor, action="pooling.insured.status", obj=insured, region_code=insured.region_id,
+    audit(actor=actor, action=AuditAction.INSURED_STATUS_CHANGE, obj=insured, region_code=insured.region_id,
           before={"status": old}, after={"status": status})
     if status != Insured.Status.ACTIVE:
         ending = Q(pooler=insured)
@@ -212,7 +245,14 @@ def _pooler_for(actor) -> Insured:
 @transaction.atomic
 def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str, kinship: str,
                     quota: int, pooler: Insured | None = None) -> Relation:
-    pooler = pooler or _pooler_for(actor)
+    """The pooler (共济人) sets up a relation with a relative; without `pooler`, the pooler is the actor.
+    An insurance officer may name a pooler of their region (counter service, the demo's seed)."""
+    message = _("您无权为他人建立共济关系。")
+    require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
+    if pooler is None:
+        pooler = _pooler_for(actor)
+    else:
+        _require_self_or_officer(actor, pooler, message=message)
     if kinship not in Kinship.values:
         raise ValidationError({"kinship": [_("共济对象须为配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女等近亲属。")]})
     if quota <= 0:
@@ -236,17 +276,17 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
         raise ValidationError({"beneficiary_id_number": [_("您与该亲属已有生效的共济关系，请直接调整额度。")]})
     if quota > account.available:
         raise ValidationError({"quota": [_("共济额度不能超过个人账户可用余额（%(available)s 元）。")
-                                         % {"available": f"{account.available / 100:.2f}"}]})
+                                         % {"available": yuan_str(account.available)}]})
     if not pooler.wallet_opened:
         pooler.wallet_opened = True
         pooler.save(update_fields=["wallet_opened"])
-        audit(actor=actor, action="pooling.wallet.opened", obj=pooler, region_code=pooler.region_id,
+        audit(actor=actor, action=AuditAction.WALLET_OPEN, obj=pooler, region_code=pooler.region_id,
               before={"wallet_opened": False}, after={"wallet_opened": True}, note="first pooling")
     relation = Relation.objects.create(pooler=pooler, beneficiary=beneficiary, kinship=kinship, quota=quota,
                                        created_by=actor)
     _ledger(account, kind=LedgerEntry.Kind.RESERVE, reserved_delta=quota, relation=relation,
             note=_("建立共济关系，占用额度"))
-    audit(actor=actor, action="pooling.relation.created", obj=relation, region_code=pooler.region_id,
+    audit(actor=actor, action=AuditAction.RELATION_CREATE, obj=relation, region_code=pooler.region_id,
           after={**_relation_snapshot(relation), "kinship": kinship, "beneficiary": beneficiary.pk})
     return relation
 
@@ -265,20 +305,23 @@ def _lock_relation_with_account(relation_id: int, *related: str) -> tuple[Relati
 
 @transaction.atomic
 def relation_set_quota(*, actor, relation: Relation, quota: int) -> Relation:
+    message = _("只有共济人可以调整共济额度。")
+    require(actor, roles={Role.INSURED}, message=message)
+    if not actor.is_portal_admin and not Relation.objects.filter(
+            pk=relation.pk, pooler__person_id=actor.person_id).exists():
+        raise PermissionDenied(message)
     relation, account = _lock_relation_with_account(relation.pk)
-    if actor.person_id != relation.pooler.person_id and not actor.is_portal_admin:
-        raise ValidationError({"detail": _("只有共济人可以调整共济额度。")})
     if not relation.is_active:
         raise ValidationError({"detail": _("共济关系已解除，不能调整额度。")})
     if quota <= 0:
         raise ValidationError({"quota": [_("共济额度必须大于零；如需停止共济请解除关系。")]})
     if quota < relation.used:
         raise ValidationError({"quota": [_("共济额度不能低于已使用的金额（%(used)s 元）。")
-                                         % {"used": f"{relation.used / 100:.2f}"}]})
+                                         % {"used": yuan_str(relation.used)}]})
     delta = quota - relation.quota
     if delta > account.available:
         raise ValidationError({"quota": [_("提高的额度超过个人账户可用余额（%(available)s 元）。")
-                                         % {"available": f"{account.available / 100:.2f}"}]})
+                                         % {"available": yuan_str(account.available)}]})
     if delta == 0:
         return relation
     before = _relation_snapshot(relation)
@@ -286,18 +329,20 @@ def relation_set_quota(*, actor, relation: Relation, quota: int) -> Relation:
     relation.save(update_fields=["quota"])
     _ledger(account, kind=LedgerEntry.Kind.RESERVE if delta > 0 else LedgerEntry.Kind.RELEASE,
             reserved_delta=delta, relation=relation, note=_("调整共济额度"))
-    audit(actor=actor, action="pooling.relation.quota", obj=relation, region_code=relation.pooler.region_id,
+    audit(actor=actor, action=AuditAction.RELATION_QUOTA_CHANGE, obj=relation, region_code=relation.pooler.region_id,
           before=before, after=_relation_snapshot(relation))
     return relation
 
 
 @transaction.atomic
 def relation_dissolve(*, actor, relation: Relation, reason: str = "") -> Relation:
+    message = _("只有共济双方可以解除共济关系。")
+    require(actor, roles={Role.INSURED}, message=message)
+    if not actor.is_portal_admin and not Relation.objects.filter(
+            Q(pooler__person_id=actor.person_id) | Q(beneficiary__person_id=actor.person_id),
+            pk=relation.pk).exists():
+        raise PermissionDenied(message)
     relation, account = _lock_relation_with_account(relation.pk)
-    parties = {relation.pooler.person_id, Insured.objects.filter(pk=relation.beneficiary_id)
-               .values_list("person_id", flat=True).first()}
-    if actor.person_id not in parties and not actor.is_portal_admin:
-        raise ValidationError({"detail": _("只有共济双方可以解除共济关系。")})
     if not relation.is_active:
         raise ValidationError({"detail": _("共济关系已解除。")})
     return _dissolve_locked(relation, account=account, actor=actor, reason=reason or _("本人申请解除"))
@@ -311,13 +356,13 @@ def institution_region_code(code: str) -> str:
 
 @transaction.atomic
 def institution_ensure(*, code: str, name: str = "", actor=None) -> Institution:
-    """The institution with this national code, created if it does not exist yet."""
+    """The institution with this national code, created if it does not exist yet. Reference data with no
+    gate of its own: called when an administrator creates an institution's login (signals.py) and by the
+    demo seed."""
     code = (code or "").strip().upper()
     existing = Institution.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    from .models import validate_institution_code
-
     validate_institution_code(code)
     region = institution_region_code(code)
     if not Region.objects.filter(code=region).exists():
@@ -325,7 +370,7 @@ def institution_ensure(*, code: str, name: str = "", actor=None) -> Institution:
     kind = Institution.Kind.HOSPITAL if code[0] == "H" else Institution.Kind.PHARMACY
     default = _("定点医疗机构") if kind == Institution.Kind.HOSPITAL else _("定点零售药店")
     institution = Institution.objects.create(code=code, name=name or f"{default} {code}", region_id=region, kind=kind)
-    audit(actor=actor, action="pooling.institution.created", obj=institution, region_code=region,
+    audit(actor=actor, action=AuditAction.INSTITUTION_CREATE, obj=institution, region_code=region,
           after={"code": code, "name": institution.name})
     return institution
 
@@ -333,10 +378,20 @@ def institution_ensure(*, code: str, name: str = "", actor=None) -> Institution:
 @transaction.atomic
 def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, category: str, amount: int,
                  occurred_at: dt.datetime, institution: Institution | None = None) -> Spend:
+    """A designated institution records a spend for itself (`institution` left out or its own); an
+    insurance officer may record one for an institution of their region."""
+    require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记共济支付。"))
     if institution is None:
         institution = Institution.objects.filter(code=actor.institution_code).first()
         if institution is None:
             raise ValidationError({"detail": _("您的账号未关联定点医药机构。")})
+    elif actor.is_portal_admin:
+        pass
+    elif actor.role == Role.INSTITUTION:
+        if institution.code != actor.institution_code:
+            raise PermissionDenied(_("只能以本机构名义登记共济支付。"))
+    else:
+        require(actor, region=institution.region_id, message=_("该定点医药机构不在您的管辖范围内。"))
     if category not in Spend.Category.values:
         raise ValidationError({"category": [_("支付类别无效。")]})
     if amount <= 0:
@@ -356,7 +411,7 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
         raise ValidationError({"relation": [_("共济关系已解除，不能使用共济额度。")]})
     if amount > relation.quota - relation.used:
         raise ValidationError({"amount": [_("金额超过剩余共济额度（%(remaining)s 元）。")
-                                          % {"remaining": f"{(relation.quota - relation.used) / 100:.2f}"}]})
+                                          % {"remaining": yuan_str(relation.quota - relation.used)}]})
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
     spend = Spend.objects.create(
         relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
@@ -367,9 +422,9 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
     relation.save(update_fields=["used"])
     _ledger(account, kind=LedgerEntry.Kind.POOLED_SPEND, amount=-amount, reserved_delta=-amount,
             relation=relation, spend=spend, note=institution.name)
-    audit(actor=actor, action="pooling.spend.created", obj=spend, region_code=spend.payer_region,
+    audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
-    enqueue("medical_pooling.tasks.fraud_check_spend", spend.pk)  # a broker outage never fails a payment
+    enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
@@ -377,8 +432,10 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
 def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     """Reverse a spend in full: a new ledger row (never an edit). The quota comes back while the
     relation is active; after dissolution the money simply returns to the balance."""
-    if not (actor.is_portal_admin or (actor.role == Role.INSTITUTION and actor.institution_code == spend.institution.code)):
-        raise ValidationError({"detail": _("只有记录该笔支付的定点机构可以退款。")})
+    message = _("只有记录该笔支付的定点机构可以退款。")
+    require(actor, roles={Role.INSTITUTION}, message=message)
+    if not actor.is_portal_admin and actor.institution_code != spend.institution.code:
+        raise PermissionDenied(message)
     relation, account = _lock_relation_with_account(spend.relation_id)
     if LedgerEntry.objects.filter(spend=spend, kind=LedgerEntry.Kind.REFUND).exists():
         raise ValidationError({"detail": _("该笔支付已退款。")})
@@ -391,7 +448,7 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     else:
         entry = _ledger(account, kind=LedgerEntry.Kind.REFUND, amount=spend.amount, relation=relation, spend=spend,
                         note=reason or _("退款"))
-    audit(actor=actor, action="pooling.spend.refunded", obj=spend, region_code=spend.payer_region,
+    audit(actor=actor, action=AuditAction.SPEND_REFUND, obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "refunded": spend.amount})
     return entry
 
@@ -435,7 +492,8 @@ TMP = "mp_settlement_pairs"
 
 @transaction.atomic
 def settlement_run(*, month: str, actor=None) -> SettlementRun:
-    """Clear a closed month: one statement per (payer, payee) pair of different pooling regions.
+    """The clearing task's step (no gate of its own: `settlement_enqueue` is the gate; the monthly beat
+    run has no actor). Clear a closed month: one statement per (payer, payee) pair of different pooling regions.
 
     Set-based: one `GROUP BY` over the month's spends into a temporary table (PostgreSQL runs it with
     parallel workers, which a plain `INSERT … SELECT` cannot use), then the month's statements are
@@ -485,12 +543,11 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
     run.run_at = timezone.now()
     run.run_by = actor if getattr(actor, "pk", None) else None
     run.save()
-    audit(actor=actor, action="pooling.settlement.run", obj=run,
+    audit(actor=actor, action=AuditAction.SETTLEMENT_RUN, obj=run,
           after={"month": month, "status": run.status, "count": run.line_count, "amount": run.line_amount})
     return run
 
 
-@transaction.atomic
 def may_run_settlement(user) -> bool:
     """Monthly clearing is run by a national (no region) or provincial insurance officer, or an admin."""
     if user.is_portal_admin:
@@ -501,10 +558,12 @@ def may_run_settlement(user) -> bool:
 
 def settlement_enqueue(*, month: str, actor):
     """Validate, record a Job and queue the Celery clearing task after commit."""
+    message = _("只有国家或省级医保经办机构可以发起月度清算。")
+    require(actor, roles=OFFICER, message=message)
     if not may_run_settlement(actor):
-        raise PermissionDenied(_("只有国家或省级医保经办机构可以发起月度清算。"))
+        raise PermissionDenied(message)
     settlement_check_month(month)
     job = job_create(kind="pooling.settlement", params={"month": month}, actor=actor, total=1,
-                     task="medical_pooling.tasks.run_settlement")
-    audit(actor=actor, action="pooling.settlement.queued", obj=job, after={"month": month})
+                     task="medical_pooling.run_settlement")
+    audit(actor=actor, action=AuditAction.SETTLEMENT_ENQUEUE, obj=job, after={"month": month})
     return job

@@ -1,4 +1,8 @@
-"""Celery tasks: take ids, call a service, no business rules."""
+"""Celery tasks: take ids, call a service, carry the retry policy; no business rules.
+
+Names follow `<app label>.<verb>_<noun>`; services enqueue them by name (`portal.queue`) and never
+import this module.
+"""
 
 import socket
 
@@ -7,10 +11,10 @@ from celery import shared_task
 from portal.jobs import job_failed, job_finished, job_started
 from portal.models import Job
 
-from . import services
+from . import fraud, services
 
 
-@shared_task(name="medical_pooling.tasks.run_settlement", acks_late=True, bind=True, max_retries=3)
+@shared_task(name="medical_pooling.run_settlement", acks_late=True, bind=True, max_retries=3)
 def run_settlement(self, job_id: int) -> None:
     """Clear one month (the job's `month` param). Safe to retry: the clearing replaces the month."""
     job = Job.objects.get(pk=job_id)
@@ -24,7 +28,7 @@ def run_settlement(self, job_id: int) -> None:
                                  "lines_count": run.line_count})
 
 
-@shared_task(name="medical_pooling.tasks.run_monthly_settlement", acks_late=True)
+@shared_task(name="medical_pooling.run_monthly_settlement", acks_late=True)
 def run_monthly_settlement() -> str:
     """Beat entry (1st of each month, 02:00 Beijing): clear the previous month."""
     month = services.previous_month()
@@ -32,15 +36,13 @@ def run_monthly_settlement() -> str:
     return month
 
 
-@shared_task(name="medical_pooling.tasks.fraud_check_spend", acks_late=True)
-def fraud_check_spend(spend_id: int) -> int:
-    from .fraud import fraud_check_spend as check
+@shared_task(name="medical_pooling.check_spend_fraud", acks_late=True)
+def check_spend_fraud(spend_id: int) -> int:
+    """After each spend: the fraud rules around it. Re-running raises no duplicate alert."""
+    return len(fraud.fraud_check_spend(spend_id=spend_id))
 
-    return len(check(spend_id=spend_id))
 
-
-@shared_task(name="medical_pooling.tasks.fraud_scan_nightly", acks_late=True)
-def fraud_scan_nightly() -> int:
-    from .fraud import fraud_scan
-
-    return len(fraud_scan())
+@shared_task(name="medical_pooling.scan_fraud_nightly", acks_late=True)
+def scan_fraud_nightly() -> int:
+    """Beat entry (03:00 Beijing): every rule over the last day's spends."""
+    return len(fraud.fraud_scan())

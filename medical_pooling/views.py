@@ -1,30 +1,32 @@
-"""Thin pages: parse a form, call one service or selector, render or redirect."""
+"""Thin pages: parse a form, call one service or selector, render or redirect.
+
+`role_required` says who may open a page at all; whether this user may make this change is the
+service's answer (PermissionDenied: 403), reads are scoped by the selectors.
+"""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Region, Role
+from portal.models import Region
+from portal.money import yuan_str
+from portal.roles import Role
 from portal.tabular import csv_writer
+from portal.web import form_errors, role_required
 
-from . import forms, selectors, services
+from . import forms, importing, selectors, services
 from .filters import InsuredFilter
-
-
-def _role(request, *roles):
-    if not request.user.has_role(*roles):
-        raise PermissionDenied
-
+from .fraud import fraud_alert_review
+from .models import FraudAlert, FraudRule
 
 # ---------------------------------------------------------------- insured self-service
 
-@login_required
+@role_required(Role.INSURED)
 def me(request):
-    _role(request, Role.INSURED)
     insured = selectors.insured_of_user(request.user)
     ctx = {"insured": insured, "relation_form": forms.RelationForm()}
     if insured is not None:
@@ -34,25 +36,23 @@ def me(request):
     return render(request, "medical_pooling/me.html", ctx)
 
 
-@login_required
+@role_required(Role.INSURED)
 def relation_add(request):
-    _role(request, Role.INSURED)
     form = forms.RelationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.relation_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            forms.apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("共济关系已建立，额度已从可用余额中占用。"))
             return redirect("medical_pooling:me")
     return render(request, "medical_pooling/relation_form.html", {"form": form})
 
 
-@login_required
+@role_required(Role.INSURED)
 @require_POST
 def relation_quota(request, pk):
-    _role(request, Role.INSURED)
     relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
     form = forms.QuotaForm(request.POST)
     if form.is_valid():
@@ -67,10 +67,9 @@ def relation_quota(request, pk):
     return redirect("medical_pooling:me")
 
 
-@login_required
+@role_required(Role.INSURED)
 @require_POST
 def relation_dissolve(request, pk):
-    _role(request, Role.INSURED)
     relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
     form = forms.DissolveForm(request.POST)
     form.is_valid()
@@ -85,9 +84,8 @@ def relation_dissolve(request, pk):
 
 # ---------------------------------------------------------------- institutions
 
-@login_required
+@role_required(Role.INSTITUTION)
 def spend(request):
-    _role(request, Role.INSTITUTION)
     form = forms.SpendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +94,7 @@ def spend(request):
                                   category=form.cleaned_data["category"], amount=form.cleaned_data["amount"],
                                   occurred_at=form.cleaned_data["occurred_at"])
         except ValidationError as exc:
-            forms.apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("共济支付已登记。"))
             return redirect("medical_pooling:spend")
@@ -107,17 +105,15 @@ def spend(request):
 
 # ---------------------------------------------------------------- officers
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def insured_list(request):
-    _role(request, Role.INSURANCE_OFFICER)
     filterset = InsuredFilter(request.GET or None, queryset=selectors.insured_list(request.user).order_by("-id"))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     return render(request, "medical_pooling/insured_list.html", {"filter": filterset, "page": page})
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def insured_create(request):
-    _role(request, Role.INSURANCE_OFFICER)
     form = forms.InsuredForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -125,23 +121,22 @@ def insured_create(request):
         try:
             insured = services.insured_create(actor=request.user, **data)
         except ValidationError as exc:
-            forms.apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("参保登记完成。"))
             return redirect("medical_pooling:insured-detail", pk=insured.pk)
     return render(request, "medical_pooling/insured_form.html", {"form": form})
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def insured_detail(request, pk):
-    _role(request, Role.INSURANCE_OFFICER)
     insured = get_object_or_404(selectors.insured_list(request.user), pk=pk)
     form = forms.StatusForm(request.POST or None, initial={"status": insured.status})
     if request.method == "POST" and form.is_valid():
         try:
             services.insured_set_status(actor=request.user, insured=insured, **form.cleaned_data)
         except ValidationError as exc:
-            forms.apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("参保状态已更新。"))
             return redirect("medical_pooling:insured-detail", pk=pk)
@@ -154,20 +149,17 @@ def insured_detail(request, pk):
     })
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def settlements(request):
-    _role(request, Role.INSURANCE_OFFICER)
-    may_run = services.may_run_settlement(request.user)
+    may_run = services.may_run_settlement(request.user)  # shows the button; settlement_enqueue decides
     if request.method == "POST":
-        if not may_run:
-            raise PermissionDenied
         form = forms.MonthForm(request.POST)
         if form.is_valid():
             month = form.cleaned_data["month"]
             try:
                 job = services.settlement_enqueue(month=month, actor=request.user)
             except ValidationError as exc:
-                forms.apply_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("已提交 %(month)s 的月度清算（任务 #%(job)s）。") % {"month": month, "job": job.pk})
                 return redirect(f"{request.path}?month={month}")
@@ -186,11 +178,8 @@ def settlements(request):
     })
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def fraud_queue(request):
-    _role(request, Role.INSURANCE_OFFICER)
-    from .models import FraudAlert, FraudRule
-
     status = request.GET.get("status", FraudAlert.Status.OPEN)
     alerts = selectors.fraud_alerts(request.user, status=status or None, rule=request.GET.get("rule") or None)
     return render(request, "medical_pooling/fraud_queue.html", {
@@ -200,12 +189,9 @@ def fraud_queue(request):
     })
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 @require_POST
 def fraud_review(request, pk):
-    _role(request, Role.INSURANCE_OFFICER)
-    from .fraud import fraud_alert_review
-
     alert = get_object_or_404(selectors.fraud_alerts(request.user), pk=pk)
     try:
         fraud_alert_review(actor=request.user, alert=alert, status=request.POST.get("status", ""),
@@ -217,31 +203,24 @@ def fraud_review(request, pk):
     return redirect("medical_pooling:fraud")
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def insured_import(request):
-    _role(request, Role.INSURANCE_OFFICER)
-    from .importing import insured_import as do_import
-    from .importing import read_rows
-
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            count = do_import(actor=request.user, rows=read_rows(form.cleaned_data["file"]))
+            count = importing.insured_import(actor=request.user, rows=importing.read_rows(form.cleaned_data["file"]))
         except ValidationError as exc:
-            forms.apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("已导入 %(n)s 名参保人。") % {"n": count})
             return redirect("medical_pooling:insured-list")
     return render(request, "medical_pooling/insured_import.html", {"form": form})
 
 
-@login_required
+@role_required(Role.INSURANCE_OFFICER)
 def settlements_export(request):
     """The month's statements as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
 
-    from django.http import HttpResponse
-
-    _role(request, Role.INSURANCE_OFFICER)
     form = forms.MonthForm(request.GET)
     if not form.is_valid():
         return HttpResponse(_("月份格式应为 YYYY-MM，例如 2026-01。"), status=400, content_type="text/plain; charset=utf-8")
@@ -255,8 +234,6 @@ def settlements_export(request):
     writer = csv_writer(response)
     writer.writerow([_("清算月份"), _("支付方统筹地区代码"), _("支付方统筹地区"), _("收款方统筹地区代码"),
                      _("收款方统筹地区"), _("笔数"), _("金额（元）")])
-    from portal.money import yuan_str
-
     for x in lines:
         writer.writerow([x.month, x.payer_region, names.get(x.payer_region, ""), x.payee_region,
                          names.get(x.payee_region, ""), x.count, yuan_str(x.amount)])

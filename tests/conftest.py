@@ -68,6 +68,7 @@ DATA_MIGRATIONS = [
     ("skills_training", "0002_seed_standard"),
     ("medical_pooling", "0002_monthly_settlement_schedule"),
     ("medical_pooling", "0004_seed_fraud_rules"),
+    ("medical_pooling", "0006_task_names"),
     ("assistance", "0003_heating_reverification_schedule"),
     ("assistance", "0005_resume_stalled_schedule"),
     ("casework", "0002_nightly_discovery_schedule"),

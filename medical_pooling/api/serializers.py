@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
+from portal.money import yuan_str
 
 from ..models import Insured, Kinship, Relation, SettlementLine, Spend
 
@@ -52,8 +53,6 @@ class InsuredSerializer(serializers.ModelSerializer):
         return getattr(obj, "account", None) if obj.scheme == Insured.Scheme.EMPLOYEE else None
 
     def _money(self, obj, attr):
-        from portal.money import yuan_str
-
         account = self._account(obj)
         return yuan_str(getattr(account, attr) if account is not None else 0)
 
@@ -156,8 +155,6 @@ class SpendSerializer(serializers.ModelSerializer):
         return obj.ledger.filter(kind="refund").exists()
 
     def get_remaining(self, obj) -> str:
-        from portal.money import yuan_str
-
         return yuan_str(obj.relation.remaining)
 
 

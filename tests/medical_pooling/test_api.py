@@ -50,7 +50,7 @@ def test_officer_registers_employee_with_balance(api, person):
     ins = Insured.objects.get(pk=r.json()["id"])
     assert ins.account.balance == 860000
     assert list(LedgerEntry.objects.filter(account=ins.account).values_list("kind", "amount")) == [("contribution", 860000)]
-    assert AuditEvent.objects.filter(action="pooling.insured.created").exists()
+    assert AuditEvent.objects.filter(action="pooling.insured_create").exists()
     assert person.id_number not in r.content.decode()
 
 

@@ -115,7 +115,7 @@ def test_provincial_officer_may_run(api, world, django_capture_on_commit_callbac
 def test_monthly_beat_task_is_scheduled():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="medical_pooling.tasks.run_monthly_settlement")
+    task = PeriodicTask.objects.get(task="medical_pooling.run_monthly_settlement")
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_month) == ("0", "2", "1")
     assert str(task.crontab.timezone) == "Asia/Shanghai"
 
@@ -153,7 +153,7 @@ def test_clearing_requested_without_a_broker_runs_in_process():
     officer = UserFactory(username="eager_officer", role=Role.INSURANCE_OFFICER, region_id=None)
     job = settlement_enqueue(month=previous_month(), actor=officer)
     job.refresh_from_db()
-    assert job.status == Job.Status.DONE and job.task == "medical_pooling.tasks.run_settlement"
+    assert job.status == Job.Status.DONE and job.task == "medical_pooling.run_settlement"
 
 
 def test_a_spend_recorded_during_the_run_is_a_mismatch_not_lost(world):
