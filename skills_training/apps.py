@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from portal.navigation import NavItem
+from portal.roles import Role
+
 
 class SkillsTrainingConfig(AppConfig):
     name = "skills_training"
@@ -8,9 +11,6 @@ class SkillsTrainingConfig(AppConfig):
 
     @property
     def nav_items(self):
-        from portal.models import Role
-        from portal.navigation import NavItem
-
         staff = frozenset({Role.TRAINING_STAFF})
         return (
             NavItem(_("技能评价"), "skills_training:assessment-list", staff, _("录入理论、技能成绩，通过即发证")),

@@ -23,6 +23,8 @@ def qr_svg(url: str, scale: int = 4) -> str:
 
 
 def certificate_pdf(cert: Certificate, url: str) -> bytes:
+    # Deliberately lazy: reportlab is a heavy import needed only when a PDF is printed, not by every process
+    # that loads the views (workers, the API, management commands).
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics

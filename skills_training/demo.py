@@ -45,10 +45,12 @@ def seed(stdout):
         evaluator_type="S", address="安徽省亳州市谯城区药都路", actor=actor)
     services.institution_create(code="BZYS0002", name="涡阳县职业技能培训中心", region_code="341621", actor=actor)
 
-    for i in (0, 4):  # two trainees come from assisted households (就业帮扶 referrals)
+    # two trainees come from assisted households (就业帮扶 referrals), referred by the Bozhou caseworker
+    referrer = User.objects.filter(username="caseworker_bz").first() or actor
+    for i in (0, 4):
         id_number, person_name = _trainee(i)
         services.referral_create(id_number=id_number, name=person_name, level_wanted=5, region_code="341602",
-                                 note="低保家庭成员，经民政转介", actor=actor)
+                                 note="低保家庭成员，经民政转介", actor=referrer)
     trainee = 0
     for name, level, starts, ends, teacher in CLASSES:
         klass = services.class_create(institution=school, name=name, level=level, starts_on=starts, ends_on=ends,

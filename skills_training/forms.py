@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal.money import to_fen
 
 from .models import Award, CompetitionTier, Diploma, EmploymentFollowUp, RuleTemplate, Title
 
@@ -111,10 +114,6 @@ class FollowUpForm(forms.Form):
     jobs_created = forms.IntegerField(label=_("带动就业人数"), min_value=0, initial=0)
 
     def _fen(self, field):
-        from django.core.exceptions import ValidationError
-
-        from portal.money import to_fen
-
         try:
             return to_fen(self.cleaned_data[field])
         except ValidationError as exc:

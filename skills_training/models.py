@@ -2,10 +2,11 @@
 
 The occupational standard, its levels, weight tables and entry conditions are rows (seeded by the
 migration `0002_seed_standard`, editable in the admin); the rules that read them live in
-`services.eligibility_check` and `services.assessment_record`.
+`services.standard.eligibility_check` and `services.assessments.assessment_record`.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,8 +86,6 @@ class Level(models.Model):
         return f"{self.name}/{self.title}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         for field in ("theory_weights", "skills_weights"):
             table = getattr(self, field) or {}

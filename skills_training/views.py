@@ -1,9 +1,8 @@
 """Thin web views: parse, call one service or selector, render."""
 
-import functools
-
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -12,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Role
+from portal.permissions import allowed
+from portal.roles import Role
 from portal.scoping import get_scoped_or_404
+from portal.web import form_errors, role_required
 
 from . import certificates as render_cert
 from . import charts, selectors, services
@@ -44,40 +45,14 @@ from .models import (
 PAGE_SIZE = 25
 
 
-def staff_required(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_role(Role.TRAINING_STAFF):
-            raise PermissionDenied(_("您的角色无权访问此页面。"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_service_errors(form, exc: ValidationError, field_map=None):
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field_map.get(field, field)
-            target = target if target in form.fields else None
-            for error in errors:
-                form.add_error(target, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---------------------------------------------------------------- public verification
 
 def _verify_throttled(request) -> bool:
     """The public page shares the API's "verify" rate (per client address), so names can't be guessed in bulk."""
-    from django.conf import settings
-    from django.core.cache import cache
-
     rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("verify") or "60/minute"
     count, period = rate.split("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
@@ -119,14 +94,14 @@ def verify_qr(request, number):
 
 # ---------------------------------------------------------------- assessments
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def assessment_list(request):
     filterset = AssessmentFilter(request.GET, queryset=selectors.assessment_list(request.user))
     return render(request, "skills_training/assessment_list.html",
                   {"filter": filterset, "page": _page(request, filterset.qs)})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def assessment_create(request):
     institutions = selectors.institution_list(request.user)
     form = AssessmentForm(request.POST or None, institutions=institutions, sittings=selectors.sitting_list(request.user),
@@ -141,7 +116,7 @@ def assessment_create(request):
                 rule_template=data["rule_template"], diploma=data["diploma"], title=data["title"],
                 institution=data["institution"], sat_on=data["sat_on"], sitting=data["sitting"], actor=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc, {"practical_scores": "practical_1", "region": "institution"})
+            form_errors(form, exc, rename={"practical_scores": "practical_1", "region": "institution"})
         else:
             if assessment.passed:
                 messages.success(request, _("成绩已录入，考生通过评价，证书已颁发。"))
@@ -153,14 +128,14 @@ def assessment_create(request):
 
 # ---------------------------------------------------------------- certificates
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def certificate_list(request):
     filterset = CertificateFilter(request.GET, queryset=selectors.certificate_list(request.user))
     return render(request, "skills_training/certificate_list.html",
                   {"filter": filterset, "page": _page(request, filterset.qs)})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def certificate_detail(request, number):
     cert = get_scoped_or_404(Certificate.objects.select_related("level", "holder"), request.user, number=number)
     url = render_cert.verify_url(cert, request)
@@ -169,7 +144,7 @@ def certificate_detail(request, number):
                    "revoke_form": ReasonForm(prefix="revoke"), "reissue_form": ReasonForm(prefix="reissue")})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def certificate_pdf(request, number):
     cert = get_scoped_or_404(Certificate.objects.select_related("level"), request.user, number=number)
     pdf = render_cert.certificate_pdf(cert, render_cert.verify_url(cert, request))
@@ -193,13 +168,13 @@ def _certificate_action(request, number, prefix, service, done):
     return redirect("skills_training:certificate-detail", number=cert.number)
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 @require_POST
 def certificate_revoke(request, number):
     return _certificate_action(request, number, "revoke", services.certificate_revoke, _("证书已撤销。"))
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 @require_POST
 def certificate_reissue(request, number):
     return _certificate_action(request, number, "reissue", services.certificate_reissue, _("已登记补发。"))
@@ -207,19 +182,19 @@ def certificate_reissue(request, number):
 
 # ---------------------------------------------------------------- institutions, classes, enrolments
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def institution_list(request):
     return render(request, "skills_training/institution_list.html",
                   {"page": _page(request, selectors.institution_list(request.user).order_by("code"))})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def class_list(request):
     filterset = ClassFilter(request.GET, queryset=selectors.class_list(request.user))
     return render(request, "skills_training/class_list.html", {"filter": filterset, "page": _page(request, filterset.qs)})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def class_detail(request, pk):
     klass = get_scoped_or_404(TrainingClass.objects.select_related("institution", "level"), request.user, pk=pk)
     form = EnrolmentForm(request.POST or None)
@@ -228,7 +203,7 @@ def class_detail(request, pk):
             services.enrolment_create(training_class=klass, id_number=form.cleaned_data["id_number"],
                                       name=form.cleaned_data["name"], actor=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("学员已报名。"))
             return redirect("skills_training:class-detail", pk=klass.pk)
@@ -238,7 +213,7 @@ def class_detail(request, pk):
                    "referred": selectors.referred_person_ids(request.user)})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 @require_POST
 def enrolment_update(request, pk):
     enrolment = get_scoped_or_404(ClassEnrolment.objects.select_related("training_class"), request.user, pk=pk)
@@ -258,7 +233,7 @@ def enrolment_update(request, pk):
 
 # ---------------------------------------------------------------- competitions
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def competition_list(request):
     form = CompetitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -268,7 +243,7 @@ def competition_list(request):
                                                       region_code=data["region"], held_on=data["held_on"],
                                                       actor=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         else:
@@ -277,7 +252,7 @@ def competition_list(request):
                   {"form": form, "page": _page(request, selectors.competition_list(request.user))})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def competition_detail(request, pk):
     competition = get_scoped_or_404(Competition.objects.select_related("region"), request.user, pk=pk)
     form = EntryForm(request.POST or None)
@@ -287,7 +262,7 @@ def competition_detail(request, pk):
                                   name=form.cleaned_data["name"], dish_name=form.cleaned_data["dish_name"],
                                   actor=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("选手已报名。"))
             return redirect("skills_training:competition-detail", pk=competition.pk)
@@ -296,7 +271,7 @@ def competition_detail(request, pk):
         "competition": competition, "form": form, "entries": entries, "award_choices": Award.choices})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def entry_detail(request, pk):
     entry = get_scoped_or_404(CompetitionEntry.objects.select_related("competition", "person"), request.user, pk=pk)
     form = JudgeScoresForm(request.POST or None, initial={
@@ -306,14 +281,14 @@ def entry_detail(request, pk):
         try:
             services.entry_score(entry=entry, scores=form.scores(), actor=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("评分已保存。"))
             return redirect("skills_training:competition-detail", pk=entry.competition_id)
     return render(request, "skills_training/entry_detail.html", {"entry": entry, "form": form})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 @require_POST
 def entry_award(request, pk):
     entry = get_scoped_or_404(CompetitionEntry.objects.all(), request.user, pk=pk)
@@ -328,7 +303,7 @@ def entry_award(request, pk):
     return redirect("skills_training:competition-detail", pk=entry.competition_id)
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 @require_POST
 def entry_promote(request, pk):
     entry = get_scoped_or_404(CompetitionEntry.objects.all(), request.user, pk=pk)
@@ -343,7 +318,7 @@ def entry_promote(request, pk):
 
 # ---------------------------------------------------------------- employment follow-up and dashboard
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def followup_list(request):
     form = FollowUpForm(request.POST or None, initial={"followed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -358,7 +333,7 @@ def followup_list(request):
                                          income_before=data["income_before"], income_after=data["income_after"],
                                          jobs_created=data["jobs_created"], actor=request.user)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("回访已记录。"))
                 return redirect("skills_training:followup-list")
@@ -366,7 +341,7 @@ def followup_list(request):
                   {"form": form, "page": _page(request, selectors.followup_list(request.user))})
 
 
-@staff_required
+@role_required(Role.TRAINING_STAFF)
 def dashboard(request):
     stats = selectors.brand_dashboard(request.user)
     level_labels = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
@@ -381,24 +356,22 @@ def dashboard(request):
 
 # ---------------------------------------------------------------- 就业帮扶 referrals (caseworkers)
 
-@login_required
+@role_required(Role.CASEWORKER, Role.APPROVER, Role.TRAINING_STAFF)
 def referral_list(request):
+    """Everyone concerned sees the referrals of their region; who may refer is the service's rule (the form is
+    shown to those it would accept)."""
     user = request.user
-    if not user.has_role(Role.CASEWORKER, Role.APPROVER, Role.TRAINING_STAFF):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-    can_refer = user.has_role(Role.CASEWORKER)
-    form = ReferralForm(request.POST or None) if can_refer else None
-    if request.method == "POST":
-        if not can_refer:
-            raise PermissionDenied(_("只有民政经办人员可以转介。"))
-        if form.is_valid():
-            try:
-                services.referral_create(actor=user, **form.cleaned_data)
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("已转介至技能培训。"))
-                return redirect("skills_training:referral-list")
+    form = None
+    if request.method == "POST" or allowed(user, roles={Role.CASEWORKER}):
+        form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_create(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("已转介至技能培训。"))
+            return redirect("skills_training:referral-list")
     page = _page(request, selectors.referral_list(user))
     outcomes = selectors.referral_outcomes(r.person_id for r in page)
     rows = [(r, outcomes[r.person_id]) for r in page]

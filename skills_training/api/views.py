@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from portal.api.idempotency import idempotent
 from portal.api.permissions import HasRole
-from portal.models import Role
+from portal.roles import Role
 from portal.scoping import get_scoped_or_404
 
 from .. import selectors, services
@@ -130,31 +130,27 @@ class CertificateVerifyView(APIView):
 
 
 class _CertificateActionView(APIView):
-    permission_classes = [Staff]
-    action_name = ""
+    """POST {reason}: the certificate (404 outside the user's scope), then the one service call."""
 
-    def act(self, number, reason, user):
-        raise NotImplementedError
+    permission_classes = [Staff]
+    service = None  # staticmethod(a service taking number=, reason=, actor=)
 
     @extend_schema(request=CertificateReasonSerializer, responses={200: CertificateSerializer})
     def post(self, request, number):
         cert = get_scoped_or_404(Certificate.objects.all(), request.user, number=number.strip().upper())
         body = CertificateReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        cert = self.act(cert.number, body.validated_data["reason"], request.user)
+        cert = self.service(number=cert.number, reason=body.validated_data["reason"], actor=request.user)
         return Response(CertificateSerializer(cert).data)
 
 
 class CertificateRevokeView(_CertificateActionView):
     """Revoke: the public verification then answers `revoked` with the reason and date."""
 
-    def act(self, number, reason, user):
-        return services.certificate_revoke(number=number, reason=reason, actor=user)
+    service = staticmethod(services.certificate_revoke)
 
 
 class CertificateReissueView(_CertificateActionView):
     """Re-issue a lost/damaged certificate under the same number (a new 补发 note)."""
 
-    def act(self, number, reason, user):
-        return services.certificate_reissue(number=number, reason=reason, actor=user)
-
+    service = staticmethod(services.certificate_reissue)
