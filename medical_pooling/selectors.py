@@ -1,6 +1,6 @@
 """Every read of medical_pooling starts from portal.scoping.restrict."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from portal.scoping import restrict
 
@@ -99,3 +99,15 @@ def fraud_alerts(user, *, status: str | None = None, rule: str | None = None) ->
     if rule:
         qs = qs.filter(rule__code=rule)
     return qs.order_by("-created_at", "-id")
+
+
+def personal_medical_spending(*, start, end, above: int) -> list[dict]:
+    """Personal-burden medical spending per beneficiary in [start, end) (aware datetimes), for those whose
+    total is above `above` fen: one GROUP BY query. Each row: `person_id`, `region_id` (the beneficiary's
+    pooling region), `total` (fen) and `spends` (how many). Nationwide and unscoped: for background scans
+    (casework's proactive discovery), never for a page or the API."""
+    rows = (Spend.objects.filter(category=Spend.Category.MEDICAL, occurred_at__gte=start, occurred_at__lt=end)
+            .values("beneficiary__person_id", "beneficiary__region_id")
+            .annotate(total=Sum("amount"), spends=Count("id")).filter(total__gt=above).order_by())
+    return [{"person_id": r["beneficiary__person_id"], "region_id": r["beneficiary__region_id"],
+             "total": r["total"], "spends": r["spends"]} for r in rows]

@@ -14,7 +14,7 @@ admin.site.index_title = "系统管理"
 api_v1 = [
     path("", include("portal.api.urls")),
     path("assistance/", include("assistance.api.urls")),
-    path("casework/", include("assistance.casework.api.urls")),
+    path("casework/", include("casework.api.urls")),
     path("pooling/", include("medical_pooling.api.urls")),
     path("training/", include("skills_training.api.urls")),
 ]
@@ -26,7 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("assistance/", include(("assistance.urls", "assistance"), namespace="assistance")),
-    path("casework/", include(("assistance.casework.urls", "casework"), namespace="casework")),
+    path("casework/", include(("casework.urls", "casework"), namespace="casework")),
     path("pooling/", include(("medical_pooling.urls", "medical_pooling"), namespace="medical_pooling")),
     path("training/", include(("skills_training.urls", "skills_training"), namespace="skills_training")),
     path("admin/", admin.site.urls),

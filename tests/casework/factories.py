@@ -6,7 +6,7 @@ import itertools
 from django.utils import timezone
 
 from assistance import services as assistance_services
-from assistance.casework import services
+from casework import services
 from tests.factories import id_number_for
 
 _seq = itertools.count(1)

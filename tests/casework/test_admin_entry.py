@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistance.casework.models import ColdWaveAlert, FastTrackPeriod
+from casework.models import ColdWaveAlert, FastTrackPeriod
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

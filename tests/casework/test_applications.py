@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assistance.casework import services
-from assistance.casework.models import Application, ApplicationDocument
 from assistance.models import Enrolment
+from casework import services
+from casework.models import Application, ApplicationDocument
 from portal.models import AuditEvent
 
 from .factories import household, new_id

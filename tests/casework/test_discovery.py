@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from assistance import services as assistance_services
-from assistance.casework import services
-from assistance.casework.models import DiscoveryTask
-from assistance.casework.tasks import discovery_scan_task
+from casework import services
+from casework.models import DiscoveryTask
+from casework.tasks import discovery_scan_task
 from medical_pooling import services as mp_services
 from tests.medical_pooling import factories as mpf
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from assistance.casework import services
-from assistance.casework.models import Application, Encounter
-from assistance.casework.reports import neutralise
+from casework import services
+from casework.models import Application, Encounter
+from casework.reports import neutralise
 
 from . import factories as f
 

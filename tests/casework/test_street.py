@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from assistance.casework.models import Encounter, Inventory, Shelter, UnidentifiedPerson
+from casework.models import Encounter, Inventory, Shelter, UnidentifiedPerson
 from portal.models import AuditEvent
 
 from . import factories as f

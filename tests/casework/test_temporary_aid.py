@@ -1,7 +1,7 @@
 import pytest
 
-from assistance.casework import services
-from assistance.casework.models import AidPayment, HomeRegionNotice, TemporaryAid
+from casework import services
+from casework.models import AidPayment, HomeRegionNotice, TemporaryAid
 from portal.models import AuditEvent
 
 from .factories import household, new_id

@@ -86,6 +86,7 @@ def to_csv(data: dict, region_name: str = "") -> bytes:
 
 
 def to_xlsx(data: dict, region_name: str = "") -> bytes:
+    # deliberately lazy: openpyxl is heavy and only this export needs it (not every process that loads reports)
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -1,8 +1,9 @@
 """Admin: registration; money and status read-only; state changes go through services (admin actions)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+
+from portal.admin_tools import ReadOnlyAdmin, run_action
 
 from . import services
 from .models import (
@@ -21,17 +22,6 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RegionPolicy)
 class RegionPolicyAdmin(admin.ModelAdmin):
     list_display = ["region", "normal_days", "fast_track_days", "small_aid_threshold", "yearly_cap", "patrols_per_day"]
@@ -44,7 +34,7 @@ class CreateThroughServiceAdmin(ReadOnlyAdmin):
     fields: list[str] = []
     raw_id_fields = ["region"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return True
 
     def get_form(self, request, obj=None, **kwargs):
@@ -86,11 +76,10 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
 @admin.action(description=_("事后复核：复核无误"))
 def review_ok(modeladmin, request, queryset):
-    for aid in queryset.filter(needs_review=True):
-        try:
-            services.temporary_aid_post_review(aid=aid, actor=request.user, outcome="confirmed", note=_("管理后台复核"))
-        except (ValidationError, PermissionDenied) as exc:
-            modeladmin.message_user(request, f"#{aid.pk}: {exc}", messages.ERROR)
+    run_action(modeladmin, request, queryset.filter(needs_review=True),
+               lambda aid: services.temporary_aid_post_review(aid=aid, actor=request.user, outcome="confirmed",
+                                                              note=_("管理后台复核")),
+               _("已复核 %(n)d 笔临时救助。"))
 
 
 @admin.register(TemporaryAid)

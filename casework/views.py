@@ -1,21 +1,23 @@
 """Casework pages: thin views over the same services and selectors as the API."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assistance.selectors import household_get
 from portal import charts
-from portal.models import Region, Role
+from portal.models import Region
 from portal.money import to_decimal
+from portal.roles import CIVIL_STAFF
 from portal.scoping import region_in_scope
+from portal.web import form_errors, role_required
 
 from . import forms, reports, selectors, services
 from .filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
@@ -23,26 +25,12 @@ from .models import Encounter, Shelter
 
 PAGE_SIZE = 30
 
-
-def _staff(request):
-    if not request.user.has_role(Role.CASEWORKER, Role.APPROVER):
-        raise PermissionDenied(_("您的角色无权访问救助业务经办。"))
+# Who may open casework pages at all; what each write allows is the service's gate (portal.permissions).
+staff_only = role_required(*CIVIL_STAFF, message=gettext_lazy("您的角色无权访问救助业务经办。"))
 
 
 def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _errors(form, exc: ValidationError, rename=None):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            field = (rename or {}).get(field, field)
-            for e in errs:
-                for m in e.messages:
-                    form.add_error(field if field in form.fields else None, m)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
 
 
 def _form_page(request, form, title, *, back=None, multipart=False):
@@ -52,17 +40,15 @@ def _form_page(request, form, title, *, back=None, multipart=False):
 # --------------------------------------------------------------------------- applications
 
 
-@login_required
+@staff_only
 def application_list(request):
-    _staff(request)
     fs = ApplicationFilter(request.GET, queryset=selectors.application_list(request.user), request=request)
     qs = fs.qs.order_by("-late", "due_on", "id")
     return render(request, "casework/application_list.html", {"filter": fs, "page": _page(request, qs)})
 
 
-@login_required
+@staff_only
 def application_create(request):
-    _staff(request)
     form = forms.ApplicationForm(request.POST or None, request.FILES or None,
                                  initial={"region": request.user.region_id})
     if request.method == "POST" and form.is_valid():
@@ -76,16 +62,15 @@ def application_create(request):
                     services.application_document_add(application=app, upload=d["document"],
                                                       kind=d.get("document_kind") or "other", actor=request.user)
         except ValidationError as exc:
-            _errors(form, exc, rename={"file": "document", "kind": "document_kind"})
+            form_errors(form, exc, rename={"file": "document", "kind": "document_kind"})
         else:
             messages.success(request, _("申请已受理，办结时限 %(due)s。") % {"due": app.due_on.isoformat()})
             return redirect("casework:application-detail", pk=app.pk)
     return _form_page(request, form, _("受理救助申请"), back="casework:application-list", multipart=True)
 
 
-@login_required
+@staff_only
 def application_detail(request, pk):
-    _staff(request)
     app = selectors.application_get(request.user, pk)
     return render(request, "casework/application_detail.html", {
         "app": app, "documents": app.documents.all(), "review_form": forms.ReviewForm(),
@@ -94,7 +79,6 @@ def application_detail(request, pk):
 
 
 def _app_action(request, pk, form_class, call, done):
-    _staff(request)
     app = selectors.application_get(request.user, pk)
     form = form_class(request.POST, request.FILES or None)
     if form.is_valid():
@@ -109,28 +93,28 @@ def _app_action(request, pk, form_class, call, done):
     return redirect("casework:application-detail", pk=pk)
 
 
-@login_required
+@staff_only
 @require_POST
 def application_review(request, pk):
     return _app_action(request, pk, forms.ReviewForm, lambda a, d: services.application_review(
         application=a, actor=request.user, note=d["note"]), _("已审核。"))
 
 
-@login_required
+@staff_only
 @require_POST
 def application_confirm(request, pk):
     return _app_action(request, pk, forms.ConfirmForm, lambda a, d: services.application_confirm(
         application=a, actor=request.user, approved_amount=d["approved_amount"] or None), _("已确认。"))
 
 
-@login_required
+@staff_only
 @require_POST
 def application_reject(request, pk):
     return _app_action(request, pk, forms.RejectForm, lambda a, d: services.application_reject(
         application=a, actor=request.user, reason=d["reason"]), _("已作出不予认定决定。"))
 
 
-@login_required
+@staff_only
 @require_POST
 def application_document(request, pk):
     return _app_action(request, pk, forms.DocumentForm, lambda a, d: services.application_document_add(
@@ -140,33 +124,30 @@ def application_document(request, pk):
 # --------------------------------------------------------------------------- temporary aid
 
 
-@login_required
+@staff_only
 def aid_list(request):
-    _staff(request)
     fs = TemporaryAidFilter(request.GET, queryset=selectors.temporary_aid_list(request.user), request=request)
     return render(request, "casework/aid_list.html", {
         "filter": fs, "page": _page(request, fs.qs.order_by("-id")),
         "notices": selectors.home_notices(request.user)[:20]})
 
 
-@login_required
+@staff_only
 def aid_create(request):
-    _staff(request)
     form = forms.TemporaryAidForm(request.POST or None, initial={"region": request.user.region_id})
     if request.method == "POST" and form.is_valid():
         try:
             aid = services.temporary_aid_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("临时救助已登记：%(s)s。") % {"s": aid.get_status_display()})
             return redirect("casework:aid-detail", pk=aid.pk)
     return _form_page(request, form, _("登记临时救助"), back="casework:aid-list")
 
 
-@login_required
+@staff_only
 def aid_detail(request, pk):
-    _staff(request)
     aid = selectors.temporary_aid_get(request.user, pk)
     return render(request, "casework/aid_detail.html", {
         "aid": aid, "payment": getattr(aid, "payment", None) if hasattr(aid, "payment") else None,
@@ -174,7 +155,6 @@ def aid_detail(request, pk):
 
 
 def _aid_action(request, pk, call, done, form_class=None):
-    _staff(request)
     aid = selectors.temporary_aid_get(request.user, pk)
     data = {}
     if form_class:
@@ -192,21 +172,21 @@ def _aid_action(request, pk, call, done, form_class=None):
     return redirect("casework:aid-detail", pk=pk)
 
 
-@login_required
+@staff_only
 @require_POST
 def aid_approve(request, pk):
     return _aid_action(request, pk, lambda a, d: services.temporary_aid_approve(aid=a, actor=request.user),
                        _("已审批并发放。"))
 
 
-@login_required
+@staff_only
 @require_POST
 def aid_reject(request, pk):
     return _aid_action(request, pk, lambda a, d: services.temporary_aid_reject(
         aid=a, actor=request.user, reason=d["reason"]), _("已不予批准。"), forms.RejectForm)
 
 
-@login_required
+@staff_only
 @require_POST
 def aid_review(request, pk):
     return _aid_action(request, pk, lambda a, d: services.temporary_aid_post_review(
@@ -216,9 +196,8 @@ def aid_review(request, pk):
 # --------------------------------------------------------------------------- street relief
 
 
-@login_required
+@staff_only
 def patrol_list(request):
-    _staff(request)
     today = timezone.localdate()
     region = request.user.region_id
     return render(request, "casework/patrol_list.html", {
@@ -228,25 +207,23 @@ def patrol_list(request):
         "unidentified": selectors.unidentified_list(request.user).filter(person__isnull=True)[:20]})
 
 
-@login_required
+@staff_only
 def patrol_create(request):
-    _staff(request)
     form = forms.PatrolForm(request.POST or None, inventories=selectors.inventory_list(request.user),
                             initial={"region": request.user.region_id, "started_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         try:
             patrol = services.patrol_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("巡查已登记。"))
             return redirect("casework:patrol-detail", pk=patrol.pk)
     return _form_page(request, form, _("登记巡查"), back="casework:patrol-list")
 
 
-@login_required
+@staff_only
 def patrol_detail(request, pk):
-    _staff(request)
     patrol = selectors.patrol_get(request.user, pk)
     shelters = selectors.shelter_list(request.user).filter(active=True)
     form = forms.EncounterForm(request.POST or None, shelters=shelters, initial={"at": timezone.localtime()})
@@ -255,7 +232,7 @@ def patrol_detail(request, pk):
         try:
             services.encounter_create(patrol=patrol, actor=request.user, **d)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("救助记录已保存。"))
             return redirect("casework:patrol-detail", pk=pk)
@@ -263,25 +240,23 @@ def patrol_detail(request, pk):
     return render(request, "casework/patrol_detail.html", {"patrol": patrol, "encounters": encounters, "form": form})
 
 
-@login_required
+@staff_only
 def unidentified_link(request, pk):
-    _staff(request)
     u = selectors.unidentified_get(request.user, pk)
     form = forms.LinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.unidentified_link(unidentified=u, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("已查明身份，救助记录已归入该人员。"))
             return redirect("casework:patrol-list")
     return _form_page(request, form, _("查明身份：%(d)s") % {"d": u.description[:30]}, back="casework:patrol-list")
 
 
-@login_required
+@staff_only
 def shelter_list(request):
-    _staff(request)
     qs = selectors.shelter_list(request.user)
     kind = request.GET.get("kind", "")
     if kind in Shelter.Kind.values:
@@ -293,16 +268,14 @@ def shelter_list(request):
 # --------------------------------------------------------------------------- visits, discovery
 
 
-@login_required
+@staff_only
 def visit_list(request):
-    _staff(request)
     return render(request, "casework/visit_list.html",
                   {"page": _page(request, selectors.visit_list(request.user))})
 
 
-@login_required
+@staff_only
 def visit_create(request):
-    _staff(request)
     form = forms.VisitForm(request.POST or None, initial={"household": request.GET.get("household"),
                                                           "visited_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -313,32 +286,30 @@ def visit_create(request):
         except Http404:
             form.add_error("household", _("家庭不存在或不在您的管辖范围内。"))
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("走访记录已保存。"))
             return redirect("casework:visit-list")
     return _form_page(request, form, _("登记走访慰问"), back="casework:visit-list")
 
 
-@login_required
+@staff_only
 def discovery_list(request):
-    _staff(request)
     data = request.GET.copy()
     data.setdefault("status", "open")
     fs = DiscoveryFilter(data, queryset=selectors.discovery_list(request.user), request=request)
     return render(request, "casework/discovery_list.html", {"filter": fs, "page": _page(request, fs.qs)})
 
 
-@login_required
+@staff_only
 def discovery_resolve(request, pk):
-    _staff(request)
     task = selectors.discovery_get(request.user, pk)
     form = forms.ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.discovery_resolve(task=task, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("任务已处理。"))
             return redirect("casework:discovery-list")
@@ -363,9 +334,8 @@ def _report(request):
     return form, selectors.report(request.user, region=region, start=start, end=end)
 
 
-@login_required
+@staff_only
 def report(request):
-    _staff(request)
     form, data = _report(request)
     aid_chart = charts.bar(_("临时救助金额（元）分区域"), [r["name"] for r in data["aid_by_region"]],
                            {_("金额"): [charts.whole_yuan(r["amount"]) for r in data["aid_by_region"]]})
@@ -380,9 +350,8 @@ def report(request):
         "charts": [aid_chart, form_chart, items_chart], "query": request.GET.urlencode()})
 
 
-@login_required
+@staff_only
 def report_export(request, fmt):
-    _staff(request)
     _form, data = _report(request)
     name = Region.objects.get(code=data["region"]).name
     filename = f"casework-{data['region']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Household
-from portal.models import Person, Region, Role
+from portal.models import Person, Region
+from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
 
-CIVIL = frozenset({Role.CASEWORKER, Role.APPROVER})
 User = settings.AUTH_USER_MODEL
 
 
@@ -30,7 +30,7 @@ class RegionPolicy(models.Model):
     yearly_cap = models.BigIntegerField(_("临时救助年度上限（分/人）"), default=1000000)
     patrols_per_day = models.PositiveSmallIntegerField(_("每日巡查次数"), default=1)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("区域救助政策")
@@ -54,7 +54,7 @@ class FastTrackPeriod(models.Model):
     ends_on = models.DateField(_("结束日期"))
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("快速通道期")
@@ -108,7 +108,7 @@ class Application(models.Model):
                                       on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("救助申请")
@@ -154,7 +154,7 @@ class ApplicationDocument(models.Model):
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="application__region_id", roles=CIVIL)
+    scope = Scope(region="application__region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("申请材料")
@@ -218,7 +218,7 @@ class TemporaryAid(models.Model):
     rejection_reason = models.CharField(_("不予批准理由"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("临时救助")
@@ -244,7 +244,7 @@ class AidPayment(models.Model):
     message = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    scope = Scope(region="aid__region_id", roles=CIVIL)
+    scope = Scope(region="aid__region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("临时救助发放")
@@ -267,7 +267,7 @@ class HomeRegionNotice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("异地救助通报")
@@ -299,7 +299,7 @@ class Shelter(models.Model):
     opened_on = models.DateField(_("设立日期"), default=timezone.localdate)
     active = models.BooleanField(_("启用"), default=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("救助场所")
@@ -323,7 +323,7 @@ class Inventory(models.Model):
     clothing = models.IntegerField(_("衣物（件）"), default=0)
     bedding = models.IntegerField(_("被褥（套）"), default=0)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("救助物资库存")
@@ -350,7 +350,7 @@ class Patrol(models.Model):
     inventory = models.ForeignKey(Inventory, verbose_name=_("随车物资"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("巡查")
@@ -374,7 +374,7 @@ class UnidentifiedPerson(models.Model):
     linked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("身份不明人员")
@@ -437,7 +437,7 @@ class Encounter(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("街面救助记录")
@@ -470,7 +470,7 @@ class ColdWaveAlert(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("寒潮预警")
@@ -502,7 +502,7 @@ class Visit(models.Model):
     cash = models.BigIntegerField(_("慰问金（分）"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("走访慰问")
@@ -548,7 +548,7 @@ class DiscoveryTask(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("主动发现任务")

@@ -1,0 +1,57 @@
+"""Every write of casework. One transaction each, audited; keyword-only arguments incl. the actor; the
+permission gate (`portal.permissions.require`) first, before anything changes.
+
+By topic: `policy` (regional policy, fast track, cold-wave alerts), `applications`, `temporary_aid`,
+`street` (shelters, inventories, patrols, encounters, unidentified people), `visits`, `discovery`.
+Callers import from here (`from casework import services`); `__all__` is exactly the public write services
+(the write-gate test walks it).
+"""
+
+from .applications import (
+    application_confirm,
+    application_document_add,
+    application_intake,
+    application_reject,
+    application_review,
+)
+from .discovery import discovery_resolve, discovery_scan
+from .policy import cold_wave_alert_create, fast_track_create, policy_set
+from .street import (
+    encounter_create,
+    inventory_create,
+    patrol_create,
+    shelter_create,
+    shelter_release,
+    unidentified_link,
+)
+from .temporary_aid import (
+    temporary_aid_approve,
+    temporary_aid_create,
+    temporary_aid_post_review,
+    temporary_aid_reject,
+)
+from .visits import visit_create
+
+__all__ = [
+    "policy_set",
+    "fast_track_create",
+    "cold_wave_alert_create",
+    "application_intake",
+    "application_document_add",
+    "application_review",
+    "application_confirm",
+    "application_reject",
+    "temporary_aid_create",
+    "temporary_aid_approve",
+    "temporary_aid_reject",
+    "temporary_aid_post_review",
+    "shelter_create",
+    "shelter_release",
+    "inventory_create",
+    "patrol_create",
+    "encounter_create",
+    "unidentified_link",
+    "visit_create",
+    "discovery_scan",
+    "discovery_resolve",
+]

@@ -1,0 +1,160 @@
+"""Every public write service of casework refuses a wrong role and a wrong region (Tianjin, outside Xi'an)
+with PermissionDenied, before it changes anything (no audit row). See tests/write_gate.py."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from assistance import services as assistance_services
+from casework import services
+from casework.models import Application, DiscoveryTask
+from portal.models import AuditEvent, Role
+from tests.factories import UserFactory
+from tests.write_gate import Case, check_walk, run_case
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+CW, AP, OFFICER = Role.CASEWORKER, Role.APPROVER, Role.INSURANCE_OFFICER
+
+
+def _colleague(role=CW):
+    """Another member of staff in Xi'an (the maker, where the right user must not be one)."""
+    return UserFactory(role=role, region_id="610100")
+
+
+def _submitted(maker=None) -> Application:
+    """An application of a registered household's member (so that a confirmation could enrol them)."""
+    maker = maker or _colleague()
+    _hh, rows = f.household(maker)
+    return services.application_intake(id_number=rows[0]["id_number"], name=rows[0]["name"], region="610112",
+                                       category="dibao", requested_amount=60000, actor=maker)
+
+
+def _reviewed() -> Application:
+    app = _submitted()
+    return services.application_review(application=app, actor=_colleague())
+
+
+def _occupied_shelter(right):
+    shelter = f.shelter(right)
+    services.encounter_create(patrol=f.patrol(right), actor=right, at=timezone.now(), location="北大街",
+                              condition="cold", outcome="shelter", shelter=shelter,
+                              unidentified_description="男性，约60岁")
+    shelter.refresh_from_db()
+    return shelter
+
+
+def _aid(amount: int):
+    """Above the default small-aid threshold (1000 yuan) it waits for an approver; at or below it, it is
+    granted at once and waits for its after-the-fact review."""
+    return services.temporary_aid_create(id_number=f.new_id(), name="赵临时", region="610112", kind="emergency",
+                                         amount=amount, reason="突发困难", actor=_colleague())
+
+
+def _unidentified(right):
+    patrol = f.patrol(right)
+    return services.encounter_create(patrol=patrol, actor=right, at=timezone.now(), location="北大街",
+                                     condition="cold", outcome="refused", help_contact="救助热线 12345",
+                                     unidentified_description="男性，约60岁").unidentified
+
+
+def _discovery_task(right):
+    today = timezone.localdate()
+    _hh, rows = f.household(right)
+    assistance_services.enrolment_create(id_number=rows[0]["id_number"], category="dibao", monthly_amount=50000,
+                                         start=today - dt.timedelta(days=300), end=today + dt.timedelta(days=20),
+                                         actor=right)
+    services.discovery_scan(today=today)
+    return DiscoveryTask.objects.get()
+
+
+def _png():
+    return SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n00", content_type="image/png")
+
+
+CASES = {
+    # policy
+    "policy_set": Case(call=lambda a, w: services.policy_set(region="610100", actor=a),
+                       world=lambda right: None, right_role=AP, wrong_role=CW),
+    "fast_track_create": Case(call=lambda a, w: services.fast_track_create(
+        region="610100", name="春节", starts_on=f.TODAY, ends_on=f.TODAY + dt.timedelta(days=14), actor=a),
+        world=lambda right: None, right_role=AP, wrong_role=CW),
+    "cold_wave_alert_create": Case(call=lambda a, w: services.cold_wave_alert_create(
+        region="610100", level="orange", starts_on=f.TODAY, ends_on=f.TODAY + dt.timedelta(days=3), actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=OFFICER),
+    # applications
+    "application_intake": Case(call=lambda a, w: services.application_intake(
+        id_number=f.new_id(), name="王申请", region="610112", category="dibao", requested_amount=60000, actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=AP),
+    "application_document_add": Case(call=lambda a, w: services.application_document_add(
+        application=w, upload=_png(), kind="income", actor=a),
+        world=lambda right: _submitted(right), right_role=CW, wrong_role=OFFICER),
+    "application_review": Case(call=lambda a, w: services.application_review(application=w, actor=a),
+                               world=lambda right: _submitted(), right_role=CW, wrong_role=OFFICER),
+    "application_confirm": Case(call=lambda a, w: services.application_confirm(application=w, actor=a),
+                                world=lambda right: _reviewed(), right_role=AP, wrong_role=CW),
+    "application_reject": Case(call=lambda a, w: services.application_reject(application=w, actor=a, reason="收入超标"),
+                               world=lambda right: _submitted(), right_role=CW, wrong_role=OFFICER),
+    # temporary aid
+    "temporary_aid_create": Case(call=lambda a, w: services.temporary_aid_create(
+        id_number=f.new_id(), name="赵临时", region="610112", kind="emergency", amount=50000, reason="突发困难",
+        actor=a), world=lambda right: None, right_role=CW, wrong_role=AP),
+    "temporary_aid_approve": Case(call=lambda a, w: services.temporary_aid_approve(aid=w, actor=a),
+                                  world=lambda right: _aid(250000), right_role=AP, wrong_role=CW),
+    "temporary_aid_reject": Case(call=lambda a, w: services.temporary_aid_reject(aid=w, actor=a, reason="不符合条件"),
+                                 world=lambda right: _aid(250000), right_role=AP, wrong_role=CW),
+    "temporary_aid_post_review": Case(call=lambda a, w: services.temporary_aid_post_review(
+        aid=w, actor=a, outcome="confirmed"), world=lambda right: _aid(80000), right_role=AP, wrong_role=CW),
+    # street relief
+    "shelter_create": Case(call=lambda a, w: services.shelter_create(
+        kind="warming", name="避寒点", region="610112", address="测试路1号", capacity=10, actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=OFFICER),
+    "shelter_release": Case(call=lambda a, w: services.shelter_release(shelter=w, actor=a),
+                            world=_occupied_shelter, right_role=CW, wrong_role=OFFICER),
+    "inventory_create": Case(call=lambda a, w: services.inventory_create(name="物资库", region="610112", food=5, actor=a),
+                             world=lambda right: None, right_role=CW, wrong_role=OFFICER),
+    "patrol_create": Case(call=lambda a, w: services.patrol_create(
+        region="610112", area="钟楼—北大街", started_at=timezone.now(), actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=AP),
+    "encounter_create": Case(call=lambda a, w: services.encounter_create(
+        patrol=w, actor=a, at=timezone.now(), location="北大街", condition="cold", outcome="refused",
+        help_contact="救助热线 12345", unidentified_description="女性，约50岁"),
+        world=lambda right: f.patrol(right), right_role=CW, wrong_role=AP),
+    "unidentified_link": Case(call=lambda a, w: services.unidentified_link(
+        unidentified=w, id_number=f.new_id(), name="刘查明", actor=a),
+        world=_unidentified, right_role=CW, wrong_role=OFFICER),
+    # visits, discovery
+    "visit_create": Case(call=lambda a, w: services.visit_create(
+        household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
+        world=lambda right: f.household(right)[0], right_role=CW, wrong_role=OFFICER),
+    "discovery_resolve": Case(call=lambda a, w: services.discovery_resolve(task=w, actor=a, dismiss_reason="已核实"),
+                              world=_discovery_task, right_role=CW, wrong_role=OFFICER),
+}
+
+EXEMPT = {
+    "discovery_scan": "the nightly task's step (casework.discovery_scan): no actor, nationwide; only the task calls it",
+}
+
+
+def test_every_public_service_has_a_case_or_a_stated_exemption():
+    check_walk(services, CASES, EXEMPT)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wrong_role_and_wrong_region_are_refused_before_any_change(name):
+    run_case(CASES[name])
+
+
+def test_confirmation_records_the_enrolment_with_the_approver_as_its_actor(caseworker, caseworker2, approver):
+    _hh, rows = f.household(caseworker)
+    app = services.application_intake(id_number=rows[0]["id_number"], name=rows[0]["name"], region="610112",
+                                      category="dibao", requested_amount=60000, actor=caseworker)
+    services.application_review(application=app, actor=caseworker2)
+    app = services.application_confirm(application=app, actor=approver, start=f.TODAY)
+    event = AuditEvent.objects.get(action="assistance.enrolment_create", object_id=str(app.enrolment_id))
+    assert event.actor == approver
+    assert event.object_type == "assistance.Enrolment"
