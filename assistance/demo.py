@@ -19,6 +19,7 @@ from portal.models import User
 from portal.services import audit, person_get_or_create
 
 from . import services
+from .audit_actions import AuditAction
 from .models import Area, Batch, Campaign, Category, Enrolment, Household, Member, Scheme
 
 CAMPAIGN = "2025–26 寒冬送温暖专项救助行动"
@@ -95,7 +96,7 @@ def _households(stdout, admin):
                   created_by=admin)
         for h, (_r, _a, _ad, _m, enrol) in zip(households, plan, strict=True) for p, cat, fen in enrol
     ])
-    audit(actor=admin, action="assistance.demo_seed", object_type="assistance.Household", object_id="*",
+    audit(actor=admin, action=AuditAction.DEMO_SEED, object_type="assistance.Household", object_id="*",
           after={"households": len(households)}, note="演示数据")
     stdout.write(f"  社会救助：{len(households)} 户家庭已登记")
     return households
