@@ -16,6 +16,7 @@ from django.db import transaction
 
 from portal.idnumber import make
 from portal.models import User
+from portal.money import yuan_display
 from portal.services import audit, person_get_or_create
 
 from . import services
@@ -150,6 +151,6 @@ def seed(stdout):
     draft.refresh_from_db()
     stdout.write(
         f"  社会救助：4 个救助项目；西安增发批次 #{batch.pk} {batch.get_status_display()}"
-        f"（{batch.paid_count} 人，{batch.paid_amount / 100:,.2f} 元）；天津批次 #{draft.pk} "
+        f"（{batch.paid_count} 人，{yuan_display(batch.paid_amount)}）；天津批次 #{draft.pk} "
         f"{Batch.Status(draft.status).label}（{draft.recipient_count} 人）"
     )
