@@ -1,32 +1,19 @@
 """Admin: browse and search everything; money and status are read-only; state changes only through
 actions that call the services (so the same rules, locks and audit rows apply)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_tools import ReadOnlyAdmin, run_action
 from portal.models import AuditEvent
 from portal.money import yuan_display
 
 from . import services
 from .models import Batch, Campaign, Enrolment, Household, Member, Payment, PaymentAttempt, Scheme
-
-
-def _run(modeladmin, request, queryset, fn, done_message):
-    ok = 0
-    for obj in queryset:
-        try:
-            fn(obj)
-            ok += 1
-        except (ValidationError, PermissionDenied) as exc:
-            msg = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            modeladmin.message_user(request, f"#{obj.pk}: {msg}", level=messages.ERROR)
-    if ok:
-        modeladmin.message_user(request, done_message % {"n": ok}, level=messages.SUCCESS)
 
 
 class ReadOnlyMoneyStatus(admin.ModelAdmin):
@@ -141,7 +128,7 @@ class SchemeAdmin(ReadOnlyMoneyStatus):
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(ReadOnlyAdmin):
     list_display = ["id", "scheme", "region", "status", "recipient_count", "total", "paid_count", "failed_count",
                     "created_by", "approved_by"]
     list_filter = ["status"]
@@ -151,39 +138,25 @@ class BatchAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("总金额"))
     def total(self, obj):
         return yuan_display(obj.total_amount)
 
     @admin.action(description=_("审批并发放所选批次（制单人除外）"))
     def approve(self, request, queryset):
-        _run(self, request, queryset, lambda b: services.batch_approve(batch=b, actor=request.user),
-             _("已审批 %(n)d 个批次。"))
+        run_action(self, request, queryset, lambda b: services.batch_approve(batch=b, actor=request.user),
+                   _("已审批 %(n)d 个批次。"))
 
     @admin.action(description=_("取消所选待审批批次"))
     def cancel(self, request, queryset):
-        _run(self, request, queryset, lambda b: services.batch_cancel(batch=b, actor=request.user, reason="管理后台取消"),
-             _("已取消 %(n)d 个批次。"))
+        run_action(self, request, queryset,
+                   lambda b: services.batch_cancel(batch=b, actor=request.user, reason="管理后台取消"),
+                   _("已取消 %(n)d 个批次。"))
 
     @admin.action(description=_("继续生成/发放（中断后恢复）"))
     def resume(self, request, queryset):
-        from . import tasks
-
-        def go(b):
-            if b.status == Batch.Status.BUILDING:
-                tasks.build_batch.delay(b.pk)
-            elif b.status in (Batch.Status.APPROVED, Batch.Status.PAYING):
-                tasks.pay_batch.delay(b.pk)
-            else:
-                raise ValidationError(_("该批次无需恢复。"))
-
-        _run(self, request, queryset, go, _("已重新排队 %(n)d 个批次。"))
+        run_action(self, request, queryset, lambda b: services.batch_resume(batch=b, actor=request.user),
+                   _("已重新排队 %(n)d 个批次。"))
 
 
 class AttemptInline(admin.TabularInline):
@@ -197,7 +170,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "batch", "name", "masked", "amount_y", "category", "status", "attempts"]
     list_filter = ["status", "category"]
     search_fields = ["name", "=id_number"]
@@ -212,12 +185,6 @@ class PaymentAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields if f.name not in ("id_number", "amount")] + ["masked",
                                                                                                     "amount_y"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("身份证号码"))
     def masked(self, obj):
         return obj.masked_id
@@ -228,25 +195,21 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("重新发放所选失败明细"))
     def reissue(self, request, queryset):
-        _run(self, request, queryset, lambda p: services.payment_reissue(payment=p, actor=request.user),
-             _("已重新发放 %(n)d 笔。"))
+        run_action(self, request, queryset, lambda p: services.payment_reissue(payment=p, actor=request.user),
+                   _("已重新发放 %(n)d 笔。"))
 
     @admin.action(description=_("取消所选明细"))
     def cancel(self, request, queryset):
-        _run(self, request, queryset, lambda p: services.payment_cancel(payment=p, actor=request.user, reason="管理后台取消"),
-             _("已取消 %(n)d 笔。"))
+        run_action(self, request, queryset,
+                   lambda p: services.payment_cancel(payment=p, actor=request.user, reason="管理后台取消"),
+                   _("已取消 %(n)d 笔。"))
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(admin.ModelAdmin):
+class PaymentAttemptAdmin(ReadOnlyAdmin):
     list_display = ["id", "payment", "channel", "outcome", "reference", "at"]
     list_filter = ["channel", "outcome"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -16,9 +16,11 @@ from django.db import transaction
 
 from portal.idnumber import make
 from portal.models import User
+from portal.money import yuan_display
 from portal.services import audit, person_get_or_create
 
 from . import services
+from .audit_actions import AuditAction
 from .models import Area, Batch, Campaign, Category, Enrolment, Household, Member, Scheme
 
 CAMPAIGN = "2025–26 寒冬送温暖专项救助行动"
@@ -95,7 +97,7 @@ def _households(stdout, admin):
                   created_by=admin)
         for h, (_r, _a, _ad, _m, enrol) in zip(households, plan, strict=True) for p, cat, fen in enrol
     ])
-    audit(actor=admin, action="assistance.demo_seed", object_type="assistance.Household", object_id="*",
+    audit(actor=admin, action=AuditAction.DEMO_SEED, object_type="assistance.Household", object_id="*",
           after={"households": len(households)}, note="演示数据")
     stdout.write(f"  社会救助：{len(households)} 户家庭已登记")
     return households
@@ -149,6 +151,6 @@ def seed(stdout):
     draft.refresh_from_db()
     stdout.write(
         f"  社会救助：4 个救助项目；西安增发批次 #{batch.pk} {batch.get_status_display()}"
-        f"（{batch.paid_count} 人，{batch.paid_amount / 100:,.2f} 元）；天津批次 #{draft.pk} "
+        f"（{batch.paid_count} 人，{yuan_display(batch.paid_amount)}）；天津批次 #{draft.pk} "
         f"{Batch.Status(draft.status).label}（{draft.recipient_count} 人）"
     )

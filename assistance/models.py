@@ -9,10 +9,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal import idnumber
-from portal.models import Person, Region, Role
+from portal.models import Person, Region
+from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
-
-CIVIL = frozenset({Role.CASEWORKER, Role.APPROVER})
 
 
 class Area(models.TextChoices):
@@ -42,7 +41,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("家庭")
@@ -68,7 +67,7 @@ class HouseholdTally(models.Model):
     area = models.CharField(max_length=8, choices=Area.choices)
     households = models.BigIntegerField(default=0)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "area"], name="household_tally_region_area")]
@@ -97,7 +96,7 @@ class Member(models.Model):
     joined_on = models.DateField(_("加入日期"))
     left_on = models.DateField(_("迁出日期"), null=True, blank=True)
 
-    scope = Scope(region="household__region_id", roles=CIVIL)
+    scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -136,7 +135,7 @@ class Enrolment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("救助对象认定")
@@ -207,7 +206,7 @@ class Scheme(models.Model):
 
     # Staff see schemes in their region and below; selectors.scheme_list adds the schemes of the
     # regions above theirs (a provincial scheme is carried out by its cities and districts).
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("救助项目")
@@ -280,7 +279,7 @@ class Batch(models.Model):
     # is old has lost its worker, and `batch_resume_stalled` sends its task again.
     heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("发放批次")
@@ -331,7 +330,7 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("发放明细")
@@ -378,7 +377,7 @@ class PaymentTally(models.Model):
     payments = models.BigIntegerField(default=0)
     amount = models.BigIntegerField(default=0)
 
-    scope = Scope(region="region_id", roles=CIVIL)
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["batch", "region", "category", "status"],
@@ -404,7 +403,7 @@ class PaymentAttempt(models.Model):
     message = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"))
 
-    scope = Scope(region="payment__region_id", roles=CIVIL)
+    scope = Scope(region="payment__region_id", roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("发放记录")

@@ -1,16 +1,21 @@
 """Every read of winter relief starts from the scoping gate."""
 
+import datetime as dt
+
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from portal import idnumber
-from portal.models import Region
+from portal.models import Person, Region
 from portal.scoping import can_see_model, restrict
 
+from .filters import region_bounds
 from .models import (
     Batch,
     Campaign,
+    Category,
     Enrolment,
     Household,
     HouseholdTally,
@@ -47,8 +52,6 @@ def household_count(user, *, search: str = "", area: str = "", region: str = "")
     """How many households `household_list(user)` filtered by area and region holds, read from the tally
     the database keeps (a few thousand rows at most, whatever the number of households). None when a
     search is given or the database keeps no tally (not PostgreSQL): the caller counts the rows."""
-    from .filters import region_bounds
-
     if (search or "").strip() or connection.vendor != "postgresql":
         return None
     qs = restrict(HouseholdTally.objects.all(), user)
@@ -171,8 +174,6 @@ def batch_totals_by_district(batch: Batch) -> list[dict]:
 
 
 def batch_totals_by_category(batch: Batch) -> list[dict]:
-    from .models import Category
-
     labels = dict(Category.choices)
     rows = [{**r, "amount": r["total"]} for r in payment_totals(Q(batch=batch), ["category"])]
     for r in rows:
@@ -193,10 +194,6 @@ def deadline_progress(user) -> list[dict]:
     """Per scheme and district (within the user's scope): recipients, paid, yuan, % paid, overdue.
 
     One grouped query over the payments the user may see, plus the scheme and region names."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     schemes = {s.pk: s for s in scheme_list(user)}
     rows = payment_totals(Q(scheme_id__in=list(schemes)), ["scheme_id", "region_id"], user=user)
     names = dict(Region.objects.filter(code__in={r["region_id"] for r in rows}).values_list("code", "name"))
@@ -219,8 +216,6 @@ def deadline_progress(user) -> list[dict]:
 def duplicate_hints(persons) -> dict[int, list]:
     """Possible duplicates: other registered people with the same birth date and the same name, also
     compared in pinyin (张伟/章伟 both 'zhang wei'). {person_id: [Person, ...]} in one query."""
-    from portal.models import Person
-
     persons = [p for p in persons if p.name_pinyin or p.name]
     if not persons:
         return {}

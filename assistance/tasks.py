@@ -1,5 +1,8 @@
-"""Celery tasks: take ids, call a service, carry the retry policy. All are safe to run again:
-a build resumes from its cursor, a payout only touches still-pending payments."""
+"""Celery tasks: take ids, call a service, carry the retry policy; no business rules here. All are safe to
+run again: a build resumes from its cursor, a payout only touches still-pending payments. The names are
+what services and beat schedules enqueue (`portal.queue`), so they never change."""
+
+import datetime as dt
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -35,6 +38,4 @@ def heating_topup(month: str | None = None) -> list[int]:
 
 @shared_task(name="assistance.resume_stalled_batches", acks_late=True)
 def resume_stalled_batches(stale_after_seconds: int = 300) -> list[int]:
-    import datetime as dt
-
     return services.batch_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))

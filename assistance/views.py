@@ -1,19 +1,25 @@
-"""Caseworker pages: thin views over the same services and selectors as the API."""
+"""Caseworker pages: thin views over the same services and selectors as the API.
+
+A view says who may open the page at all (`staff_page`, `caseworker_page`); whether a write may happen
+is the service's to decide (`portal.permissions.require`, a refusal is a 403), and its ValidationError
+lands on the form (`portal.web.form_errors`) or in a message.
+"""
 
 import io
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.models import Role
 from portal.pagination import page_of
-from portal.scoping import can_see_model, restrict
+from portal.permissions import CIVIL_STAFF, Role, allowed
+from portal.scoping import restrict
+from portal.web import form_errors, role_required
 
 from . import roster, selectors, services
 from .channels import read_bank_result, write_bank_file
@@ -29,32 +35,12 @@ from .forms import (
     RosterImportForm,
     SchemeForm,
 )
-from .models import Batch, Household, Member, Payment, Scheme
+from .models import Batch, Member, Payment, Scheme
 
 PAGE_SIZE = 50
 
-
-def _staff(request):
-    if not can_see_model(request.user, Household):
-        raise PermissionDenied(_("您的角色无权访问社会救助业务。"))
-
-
-def _caseworker(request):
-    if not request.user.has_role(Role.CASEWORKER):
-        raise PermissionDenied(_("只有经办人员可以办理此业务。"))
-
-
-def _apply_errors(form, exc: ValidationError, fallback=None):
-    """Put a service's ValidationError on the form's fields (or its non-field errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                for m in e.messages:
-                    (fallback.append(m) if fallback is not None and target is None else form.add_error(target, m))
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
+staff_page = role_required(*CIVIL_STAFF, message=gettext_lazy("您的角色无权访问社会救助业务。"))
+caseworker_page = role_required(Role.CASEWORKER, message=gettext_lazy("只有经办人员可以办理此业务。"))
 
 
 def _page(request, qs):
@@ -64,9 +50,8 @@ def _page(request, qs):
 # --------------------------------------------------------------------------- households
 
 
-@login_required
+@staff_page
 def household_list(request):
-    _staff(request)
     q = request.GET.get("q", "").strip()
     filterset = HouseholdFilter(request.GET, queryset=selectors.household_list(request.user, search=q))
     tally = filterset.tally_filters()
@@ -75,9 +60,8 @@ def household_list(request):
     return render(request, "assistance/household_list.html", {"page": page, "filter": filterset, "q": q})
 
 
-@login_required
+@staff_page
 def household_detail(request, pk):
-    _staff(request)
     household = selectors.household_get(request.user, pk)
     enrolments = selectors.enrolment_list(request.user).filter(household=household).order_by("person_id", "-start")
     payments = selectors.restrict_payments(request.user).filter(household=household).select_related("scheme")[:50]
@@ -90,9 +74,8 @@ def household_detail(request, pk):
     })
 
 
-@login_required
+@caseworker_page
 def household_edit(request, pk):
-    _caseworker(request)
     household = selectors.household_get(request.user, pk)
     form = HouseholdEditForm(request.POST or None, initial={"area": household.area, "address": household.address})
     if request.method == "POST" and form.is_valid():
@@ -102,16 +85,15 @@ def household_edit(request, pk):
                                       bank_account=form.cleaned_data["bank_account"] or household.bank_account,
                                       actor=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("家庭信息已更新。"))
             return redirect("assistance:household-detail", pk=pk)
     return render(request, "assistance/form.html", {"form": form, "title": _("编辑家庭信息")})
 
 
-@login_required
+@caseworker_page
 def member_add(request, pk):
-    _caseworker(request)
     household = selectors.household_get(request.user, pk)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -126,16 +108,15 @@ def member_add(request, pk):
                 services.member_add(household=household, name=data["name"], id_number=data["id_number"],
                                     relation=data["relation"], actor=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("家庭成员已更新。"))
             return redirect("assistance:household-detail", pk=pk)
     return render(request, "assistance/form.html", {"form": form, "title": _("添加或迁入家庭成员")})
 
 
-@login_required
+@caseworker_page
 def household_create(request):
-    _caseworker(request)
     form = HouseholdForm(request.POST or None, user=request.user)
     formset = MemberFormSet(request.POST or None, prefix="members", initial=[{"relation": "head"}])
     member_errors: list[str] = []
@@ -148,7 +129,7 @@ def household_create(request):
                 members=members, actor=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc, fallback=member_errors)
+            form_errors(form, exc, fallback=member_errors)
         else:
             messages.success(request, _("家庭已登记。"))
             return redirect("assistance:household-detail", pk=household.pk)
@@ -156,9 +137,8 @@ def household_create(request):
                   {"form": form, "formset": formset, "member_errors": member_errors})
 
 
-@login_required
+@caseworker_page
 def roster_import(request):
-    _caseworker(request)
     form = RosterImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -167,7 +147,7 @@ def roster_import(request):
             result = roster.roster_import(data=upload.read(), filename=upload.name, actor=request.user,
                                           only_valid=form.cleaned_data["only_valid"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             if result.saved:
                 messages.success(request, _("已导入 %(n)d 户家庭。") % {"n": result.created})
@@ -178,9 +158,8 @@ def roster_import(request):
 # --------------------------------------------------------------------------- enrolments and schemes
 
 
-@login_required
+@caseworker_page
 def enrolment_create(request):
-    _caseworker(request)
     initial = {}
     if request.GET.get("member", "").isdigit():
         member = restrict(Member.objects.filter(pk=request.GET["member"]), request.user).select_related("person").first()
@@ -190,16 +169,15 @@ def enrolment_create(request):
         try:
             enrolment = services.enrolment_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("救助对象认定已保存。"))
             return redirect("assistance:household-detail", pk=enrolment.household_id)
     return render(request, "assistance/form.html", {"form": form, "title": _("新增救助对象认定")})
 
 
-@login_required
+@staff_page
 def scheme_list(request):
-    _staff(request)
     qs = selectors.scheme_list(request.user)
     q = request.GET.get("q", "").strip()
     if q:
@@ -211,9 +189,8 @@ def scheme_list(request):
                                                            "kinds": Scheme.Kind.choices})
 
 
-@login_required
+@caseworker_page
 def scheme_create(request):
-    _caseworker(request)
     form = SchemeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -222,7 +199,7 @@ def scheme_create(request):
         try:
             services.scheme_create(actor=request.user, campaign_name=campaign_name, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("救助项目已创建。"))
             return redirect("assistance:scheme-list")
@@ -232,15 +209,13 @@ def scheme_create(request):
 # --------------------------------------------------------------------------- batches
 
 
-@login_required
+@staff_page
 def deadlines(request):
-    _staff(request)
     return render(request, "assistance/deadlines.html", {"progress": selectors.deadline_progress(request.user)})
 
 
-@login_required
+@staff_page
 def batch_list(request):
-    _staff(request)
     qs = selectors.batch_list(request.user).order_by("-id")
     status = request.GET.get("status", "")
     if status in Batch.Status.values:
@@ -252,9 +227,8 @@ def batch_list(request):
                                                           "statuses": Batch.Status.choices})
 
 
-@login_required
+@caseworker_page
 def batch_create(request):
-    _caseworker(request)
     form = BatchForm(request.POST or None, user=request.user, schemes=selectors.scheme_list(request.user),
                      initial={"scheme": request.GET.get("scheme")})
     if request.method == "POST" and form.is_valid():
@@ -262,7 +236,7 @@ def batch_create(request):
             batch = services.batch_create(scheme=form.cleaned_data["scheme"], region=form.cleaned_data["region"].code,
                                           actor=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("批次已创建，正在后台生成发放名单。"))
             return redirect("assistance:batch-detail", pk=batch.pk)
@@ -273,16 +247,15 @@ def _batch_context(request, batch):
     user = request.user
     return {
         "batch": batch,
-        "can_approve": batch.status == Batch.Status.DRAFT and user.has_role(Role.APPROVER)
-        and batch.created_by_id != user.pk,
+        "can_approve": batch.status == Batch.Status.DRAFT
+        and allowed(user, roles={Role.APPROVER}, not_user=batch.created_by_id),
         "can_cancel": batch.status == Batch.Status.DRAFT,
         "polling": batch.status in (Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING),
     }
 
 
-@login_required
+@staff_page
 def batch_detail(request, pk):
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     ctx = _batch_context(request, batch)
     if batch.status != Batch.Status.BUILDING:
@@ -292,11 +265,10 @@ def batch_detail(request, pk):
     return render(request, "assistance/batch_detail.html", ctx)
 
 
-@login_required
+@staff_page
 def batch_progress(request, pk):
     """The small partial the detail page polls every second (htmx). When the status has moved on,
     the whole page reloads (HX-Refresh) to show the next step."""
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     response = render(request, "assistance/_batch_progress.html", _batch_context(request, batch))
     seen = request.GET.get("status")
@@ -305,10 +277,9 @@ def batch_progress(request, pk):
     return response
 
 
-@login_required
+@staff_page
 @require_POST
 def batch_approve(request, pk):
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     try:
         services.batch_approve(batch=batch, actor=request.user)
@@ -319,10 +290,9 @@ def batch_approve(request, pk):
     return redirect("assistance:batch-detail", pk=pk)
 
 
-@login_required
+@staff_page
 @require_POST
 def batch_cancel(request, pk):
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     try:
         services.batch_cancel(batch=batch, actor=request.user, reason=request.POST.get("reason", ""))
@@ -333,9 +303,8 @@ def batch_cancel(request, pk):
     return redirect("assistance:batch-detail", pk=pk)
 
 
-@login_required
+@staff_page
 def batch_payments(request, pk):
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     status = request.GET.get("status", "")
     if status not in Payment.Status.values:
@@ -346,10 +315,9 @@ def batch_payments(request, pk):
                   {"batch": batch, "page": page, "status": status, "statuses": Payment.Status.choices})
 
 
-@login_required
+@staff_page
 def batch_bank_file(request, pk):
     """The disbursement CSV for the bank: the batch's pending payments (full ID numbers: the bank needs them)."""
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     if batch.status not in (Batch.Status.APPROVED, Batch.Status.PAYING, Batch.Status.PAID):
         raise PermissionDenied(_("批次审批后才能下载银行代发文件。"))
@@ -378,10 +346,9 @@ def _csv_lines(batch, rows, *, header: bool) -> str:
     return text if header else text.split("\r\n", 1)[1]
 
 
-@login_required
+@staff_page
 @require_POST
 def batch_bank_result(request, pk):
-    _staff(request)
     batch = selectors.batch_get(request.user, pk)
     form = BankResultForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -397,10 +364,9 @@ def batch_bank_result(request, pk):
     return redirect("assistance:batch-detail", pk=pk)
 
 
-@login_required
+@staff_page
 @require_POST
 def payment_reissue(request, pk):
-    _staff(request)
     payment = selectors.payment_get(request.user, pk)
     try:
         services.payment_reissue(payment=payment, actor=request.user, note=request.POST.get("note", ""))
@@ -411,10 +377,9 @@ def payment_reissue(request, pk):
     return redirect(reverse("assistance:batch-payments", args=[payment.batch_id]) + "?status=failed")
 
 
-@login_required
+@staff_page
 @require_POST
 def payment_cancel(request, pk):
-    _staff(request)
     payment = selectors.payment_get(request.user, pk)
     try:
         services.payment_cancel(payment=payment, actor=request.user, reason=request.POST.get("reason", ""))

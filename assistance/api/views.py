@@ -1,4 +1,7 @@
-"""Thin API views: parse, call one service or selector, answer. Shapes per API.md "assistance"."""
+"""Thin API views: parse, call one service or selector, answer. Shapes per API.md "assistance".
+
+Permission classes only say which roles may reach an endpoint at all; whether a write may happen (role,
+region, maker-checker) is the service's decision (`portal.permissions.require`), answered 403."""
 
 from django.db.models import Prefetch
 from django.http import Http404
@@ -11,7 +14,7 @@ from rest_framework.views import APIView
 
 from portal.api.idempotency import idempotent
 from portal.api.permissions import HasRole
-from portal.models import Role
+from portal.permissions import CIVIL_STAFF, Role
 
 from .. import selectors, services
 from ..filters import HouseholdFilter
@@ -29,7 +32,7 @@ from .serializers import (
     SchemeSerializer,
 )
 
-STAFF = HasRole(Role.CASEWORKER, Role.APPROVER)
+STAFF = HasRole(*CIVIL_STAFF)
 CASEWORKER = HasRole(Role.CASEWORKER)
 
 

@@ -1,0 +1,30 @@
+"""The audit action names of winter relief, one enumeration (`<app>.<noun>_<verb>`).
+
+The values are what `portal.models.AuditEvent.action` stores; they never change once written (old rows
+and the hash chain keep them), so a new action gets a new value and an old one is never renamed.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    HOUSEHOLD_CREATE = "assistance.household_create", _("登记家庭")
+    HOUSEHOLD_UPDATE = "assistance.household_update", _("修改家庭信息")
+    MEMBER_ADD = "assistance.member_add", _("添加家庭成员")
+    MEMBER_MOVE = "assistance.member_move", _("迁入家庭成员")
+    ENROLMENT_CREATE = "assistance.enrolment_create", _("救助对象认定")
+    ENROLMENT_END = "assistance.enrolment_end", _("救助对象认定终止")
+    SCHEME_CREATE = "assistance.scheme_create", _("新建救助项目")
+    BATCH_CREATE = "assistance.batch_create", _("新建发放批次")
+    BATCH_BUILT = "assistance.batch_built", _("发放名单生成完毕")
+    BATCH_APPROVE = "assistance.batch_approve", _("审批发放批次")
+    BATCH_PAYING = "assistance.batch_paying", _("开始发放")
+    BATCH_PAID = "assistance.batch_paid", _("发放完成")
+    BATCH_CANCEL = "assistance.batch_cancel", _("取消发放批次")
+    BATCH_REVERIFY = "assistance.batch_reverify", _("动态核对")
+    TOPUP_CREATE = "assistance.topup_create", _("生成取暖补发批次")
+    PAYMENT_REISSUE = "assistance.payment_reissue", _("重新发放")
+    PAYMENT_CANCEL = "assistance.payment_cancel", _("取消发放明细")
+    BANK_RESULT_APPLY = "assistance.bank_result_apply", _("导入银行回盘")
+    DEMO_SEED = "assistance.demo_seed", _("载入演示数据")

@@ -1,0 +1,79 @@
+"""Every write of winter relief, by aggregate. One transaction each, audited; keyword-only arguments
+including the actor, who passes `portal.permissions.require` before anything changes.
+
+    registry   households, members, enrolments
+    schemes    schemes (and their campaigns)
+    batches    batch create / build / cancel / resume, and the background bookkeeping
+    payout     approve (maker-checker), pay, results, re-issue and cancel a payment, bank result files
+    season     heating re-verification and monthly top-ups
+    build_sql  the raw SQL the bulk steps run (not services)
+
+Callers use the package (`from assistance import services; services.batch_approve(...)`); services
+never import tasks, they enqueue them by name (`portal.queue`). `__all__` lists exactly the public
+services, which `tests/assistance/test_write_gate.py` walks.
+"""
+
+from . import build_sql
+from .batches import (
+    batch_build,
+    batch_cancel,
+    batch_create,
+    batch_note_error,
+    batch_resume,
+    batch_resume_stalled,
+)
+from .build_sql import build_chunk_size as build_chunk_size
+from .payout import (
+    bank_result_apply,
+    batch_approve,
+    batch_pay,
+    payment_cancel,
+    payment_reissue,
+)
+from .payout import pay_chunk_size as pay_chunk_size
+from .registry import (
+    enrolment_create,
+    enrolment_record,
+    household_create,
+    household_update,
+    member_add,
+    member_move,
+    member_move_by_id_number,
+)
+from .schemes import scheme_create
+from .season import batch_reverify, heating_topup
+
+# The build's tunables (not services): `batches` reads them from here when a build runs, so a swap here
+# (tests make a chunk fail, or lower the threshold) reaches every build.
+_insert_chunk = build_sql.insert_chunk
+_analyze_after_bulk = build_sql.analyze_after_bulk
+BULK_ANALYZE_ROWS = build_sql.BULK_ANALYZE_ROWS
+
+__all__ = [
+    # registry
+    "household_create",
+    "household_update",
+    "member_add",
+    "member_move",
+    "member_move_by_id_number",
+    "enrolment_create",
+    "enrolment_record",
+    # schemes
+    "scheme_create",
+    # batches
+    "batch_create",
+    "batch_build",
+    "batch_cancel",
+    "batch_resume",
+    "batch_resume_stalled",
+    "batch_note_error",
+    # payout
+    "batch_approve",
+    "batch_pay",
+    "payment_reissue",
+    "payment_cancel",
+    "bank_result_apply",
+    # season
+    "batch_reverify",
+    "heating_topup",
+]

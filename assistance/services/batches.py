@@ -1,0 +1,177 @@
+"""Batches (发放批次): create one, build its recipient list in the background, cancel a draft, and the
+background bookkeeping (last error, resuming a batch whose worker was lost).
+
+The build's two tunables, the chunk insert and the ANALYZE threshold, are read from the package
+(`assistance.services._insert_chunk`, `assistance.services.BULK_ANALYZE_ROWS`) when a build runs, so
+the package is the one place to swap them (tests make a chunk fail or lower the threshold there).
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import idnumber
+from portal.models import Region, code_range
+from portal.permissions import CIVIL_STAFF, Role, require
+from portal.queue import enqueue, publish
+from portal.services import audit
+
+from .. import services as package
+from ..audit_actions import AuditAction
+from ..models import Batch, Payment, Scheme
+from .build_sql import build_bounds, build_chunk_size
+
+
+def _ranges_nest(a: str, b: str) -> bool:
+    alo, ahi = code_range(a)
+    blo, bhi = code_range(b)
+    return (alo <= blo and bhi <= ahi) or (blo <= alo and ahi <= bhi)
+
+
+@transaction.atomic
+def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
+                 built_on: dt.date | None = None) -> Batch:
+    """A batch in `building`; the recipient list is built by the task `assistance.build_batch`."""
+    require(actor, roles={Role.CASEWORKER}, region=region)
+    if not Region.objects.filter(code=region).exists():
+        raise ValidationError({"region": [_("未知的行政区划代码。")]})
+    if not _ranges_nest(scheme.region_id, region):
+        raise ValidationError({"region": [_("批次区域必须在救助项目的实施区域之内。")]})
+    batch = Batch.objects.create(
+        scheme=scheme, region_id=region, period=period or "once", built_on=built_on or timezone.localdate(),
+        created_by=actor, channel=getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated"),
+    )
+    audit(actor=actor, action=AuditAction.BATCH_CREATE, obj=batch, region_code=region,
+          after={"scheme": scheme.pk, "status": batch.status, "period": batch.period})
+    enqueue("assistance.build_batch", batch.pk)
+    return batch
+
+
+def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
+    """Build (or resume building) a batch's recipient list, chunk by chunk.
+
+    Each chunk (a range of person ids, or household ids for household schemes) is inserted and the
+    batch's cursor advanced in ONE transaction, so a crash loses at most the chunk in flight and a
+    re-run continues from the cursor. `max_chunks` stops early (tests simulate a crash with it).
+    Ends with the batch in `draft` with its totals. A batch no longer `building` is left alone.
+    """
+    batch = Batch.objects.select_related("scheme").get(pk=batch_id)
+    if batch.status != Batch.Status.BUILDING:
+        return batch
+    if not batch.build_hi:
+        lo, hi = build_bounds(batch)
+        Batch.objects.filter(pk=batch.pk, build_hi=0).update(build_lo=lo, build_hi=hi, build_cursor=max(lo - 1, 0))
+        batch.refresh_from_db()
+    size = build_chunk_size()
+    chunks = 0
+    while batch.build_cursor < batch.build_hi:
+        if max_chunks is not None and chunks >= max_chunks:
+            return batch
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    locked = Batch.objects.select_for_update().select_related("scheme").get(pk=batch.pk)
+                    if locked.status != Batch.Status.BUILDING:
+                        return locked
+                    key_lo = locked.build_cursor + 1
+                    key_hi = min(locked.build_cursor + size, locked.build_hi)
+                    package._insert_chunk(locked, key_lo, key_hi)
+                    span = max(locked.build_hi - locked.build_lo + 1, 1)
+                    progress = min(99, int((key_hi - locked.build_lo + 1) * 100 / span))
+                    Batch.objects.filter(pk=locked.pk).update(build_cursor=key_hi, progress=progress,
+                                                              heartbeat_at=timezone.now())
+                break
+            except IntegrityError:
+                # a concurrent batch of the same scheme took some of these recipients first
+                if attempt == 2:
+                    raise
+        batch = locked
+        batch.build_cursor, batch.progress = key_hi, progress
+        chunks += 1
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != Batch.Status.BUILDING:
+            return locked
+        totals = Payment.objects.filter(batch=locked).exclude(status=Payment.Status.CANCELLED).aggregate(
+            n=Count("id"), total=Sum("amount"))
+        locked.recipient_count = totals["n"] or 0
+        locked.total_amount = totals["total"] or 0
+        locked.status = Batch.Status.DRAFT
+        locked.progress = 100
+        locked.error = ""
+        locked.save(update_fields=["recipient_count", "total_amount", "status", "progress", "error"])
+        audit(actor=None, action=AuditAction.BATCH_BUILT, obj=locked, region_code=locked.region_id,
+              before={"status": Batch.Status.BUILDING},
+              after={"status": locked.status, "recipient_count": locked.recipient_count,
+                     "total_amount": locked.total_amount})
+    package._analyze_after_bulk(Payment, locked.recipient_count, threshold=package.BULK_ANALYZE_ROWS)
+    return locked
+
+
+@transaction.atomic
+def batch_cancel(*, batch: Batch, actor, reason: str = "") -> Batch:
+    """Cancel a draft batch: its payments are cancelled, so their recipients may go into another batch."""
+    require(actor, roles=CIVIL_STAFF, region=batch.region_id)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.DRAFT:
+        raise ValidationError(_("只有待审批的批次可以取消。"))
+    Payment.objects.filter(batch=batch).update(status=Payment.Status.CANCELLED, reason=reason[:255] or _("批次已取消"),
+                                               updated_at=timezone.now())
+    batch.status = Batch.Status.CANCELLED
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    audit(actor=actor, action=AuditAction.BATCH_CANCEL, obj=batch, region_code=batch.region_id,
+          before={"status": Batch.Status.DRAFT}, after={"status": batch.status}, note=reason)
+    return batch
+
+
+def batch_note_error(*, batch_id: int, error: Exception) -> None:
+    """Keep the last background error on the batch for the detail page (ID numbers scrubbed).
+    The batch keeps its status: re-running the task (admin action "继续生成/发放") resumes it."""
+    text = idnumber.scrub(f"{type(error).__name__}: {error}")[:2000]
+    try:
+        Batch.objects.filter(pk=batch_id).update(error=text)
+    except Exception:  # the database itself may be what failed
+        pass
+
+
+def _resume_task(status: str) -> str | None:
+    """The task that carries a batch on from `status` (None: nothing runs in the background)."""
+    if status == Batch.Status.BUILDING:
+        return "assistance.build_batch"
+    if status in (Batch.Status.APPROVED, Batch.Status.PAYING):
+        return "assistance.pay_batch"
+    return None
+
+
+def batch_resume(*, batch: Batch, actor) -> None:
+    """Send a batch's task again now (the admin action "继续生成/发放"): a build resumes from its cursor,
+    a payout touches only still-pending payments, so an extra run changes nothing twice."""
+    require(actor, roles=CIVIL_STAFF, region=batch.region_id)
+    task = _resume_task(Batch.objects.values_list("status", flat=True).get(pk=batch.pk))
+    if task is None:
+        raise ValidationError(_("该批次无需恢复。"))
+    if not publish(task, batch.pk):
+        raise ValidationError(_("消息队列暂时不可用，批次将由定时恢复任务继续。"))
+
+
+def batch_resume_stalled(*, stale_after: dt.timedelta = dt.timedelta(minutes=5)) -> list[int]:
+    """Send the task again for every batch whose worker was lost (killed, restarted, or the broker
+    was down when it was queued): building, approved or paying, and no chunk done for `stale_after`.
+    Safe to run any time: builds resume from their cursor, payouts only touch still-pending payments."""
+    cutoff = timezone.now() - stale_after
+    stalled = Batch.objects.filter(
+        status__in=[Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING]
+    ).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+    resumed = []
+    for batch_id, status in stalled.values_list("id", "status"):
+        task = _resume_task(status)
+        Batch.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
+        if publish(task, batch_id):
+            resumed.append(batch_id)
+    return resumed
