@@ -9,34 +9,36 @@ household__bank_account and returns [(payment_id, outcome, reference, message)] 
                                           (default "": nothing fails)
   ASSISTANCE_SIMULATED_FAILURE_RATE      0..1, a deterministic share of payments that fail (default 0)
   ASSISTANCE_SIMULATED_LATENCY_MS        a bank's answer time per submitted chunk (default 0)
-- BankFileChannel: writes the disbursement CSV a bank takes (var/media/assistance/bank/…) and reports
-  "sent"; `read_bank_result` parses the bank's result file for `services.bank_result_apply`.
+- BankFileChannel: the bank's file exchange (ASSISTANCE_BANK_DIR: outbox/, inbox/; ASSISTANCE_BANK_URL:
+  the bank's status query). Deferred: see `assistance.services.bank`.
 
-The reference sent to a bank is `<batch>-<payment>-<attempt>`: a bank that de-duplicates on it never
-pays one attempt twice even if a worker dies between sending and recording.
+The reference sent to a bank is `<batch>-<payment>-<attempt>`; each is handed over once, ever (a
+re-issue is a new attempt), and the bank pays a reference at most once.
 """
 
-import csv
 import hashlib
-import io
+import json
+import secrets
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from banksim import files as bank_files
 from portal.money import yuan_str
 from portal.tabular import csv_writer
 
 BANK_FILE_HEADER = ["明细编号", "户名", "身份证号码", "银行账号", "金额（元）", "参考号"]
-RESULT_PAID = {"paid", "成功", "success", "ok", "1"}
-RESULT_FAILED = {"failed", "失败", "fail", "error", "0"}
 
 
 class PaymentChannel:
     name = "base"
+    deferred = False  # True: payments are handed over now and their results come back later
 
     def submit(self, *, batch, rows: list[dict]) -> list[tuple[int, str, str, str]]:
         raise NotImplementedError
@@ -92,47 +94,73 @@ def write_bank_file(batch, rows, stream) -> int:
 
 
 class BankFileChannel(PaymentChannel):
-    name = "bank_file"
+    """The bank's batch disbursement (代发) file exchange (the format is `banksim`'s, shared by both sides).
 
-    def directory(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / "assistance" / "bank"
+    Deferred: a chunk is recorded as `sent` with its references first, then its file is delivered to the
+    outbox under a name used once, ever; results come back as files in the inbox (fetched by a task) or
+    through the bank's status query. The exchange folder lies outside the public media folder."""
+
+    name = "bank_file"
+    deferred = True
+
+    def root(self) -> Path:
+        return Path(settings.ASSISTANCE_BANK_DIR)
+
+    def outbox(self) -> Path:
+        return self.root() / "outbox"
+
+    def inbox(self) -> Path:
+        return self.root() / "inbox"
+
+    def uploads(self) -> Path:
+        return self.root() / "uploads"
+
+    @staticmethod
+    def file_name(batch_id: int, first_payment_id: int) -> str:
+        """Unique forever: the batch, the chunk's first payment and a random tail (a resend is a new name)."""
+        return f"DF{batch_id:08d}-{first_payment_id:012d}-{secrets.token_hex(4)}"
+
+    @staticmethod
+    def render(name: str, rows: list[dict]) -> bytes:
+        """rows: reference, account, holder, amount_fen. ValueError when the bank would refuse a row."""
+        return bank_files.render_disbursement(name, rows)
+
+    @staticmethod
+    def account_problem(account: str) -> str | None:
+        if not bank_files.ACCOUNT_RE.fullmatch(account or ""):
+            return _("收款账号缺失或格式不正确（应为6至32位数字）")
+        return None
+
+    def deliver(self, name: str, data: bytes) -> bool:
+        """Put the file into the outbox once. True when it is there now with this content (written now or
+        earlier); a different file under the name is an error, never overwritten."""
+        target = self.outbox() / f"{name}.csv"
+        if target.exists():
+            if hashlib.sha256(target.read_bytes()).hexdigest() != hashlib.sha256(data).hexdigest():
+                raise RuntimeError(f"{target.name} exists with other content; bank files are never overwritten")
+            return True
+        self.outbox().mkdir(parents=True, exist_ok=True)
+        bank_files.atomic_write_bytes(target, data)
+        return True
+
+    def results(self) -> list[Path]:
+        folder = self.inbox()
+        return sorted(folder.glob(f"*{bank_files.RESULT_SUFFIX}")) if folder.exists() else []
+
+    def query(self, reference: str) -> dict | None:
+        """The bank's answer for one reference: a dict (status paid/failed, amount, account …), or None
+        when the bank has never received it. Raises OSError when the bank cannot be reached."""
+        url = f"{settings.ASSISTANCE_BANK_URL.rstrip('/')}/payments/{urllib.parse.quote(reference)}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - the configured bank only
+                return json.loads(resp.read().decode())
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise OSError(f"bank status query answered {exc.code}") from exc
 
     def submit(self, *, batch, rows):
-        folder = self.directory()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"batch-{batch.pk}-{rows[0]['id']}-{rows[-1]['id']}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            write_bank_file(batch, rows, fh)
-        return [(row["id"], "sent", _reference(batch, row), path.name) for row in rows]
-
-
-def read_bank_result(data: bytes | str) -> list[tuple[int, str, str, str]]:
-    """Parse a bank result CSV: 明细编号, 结果 (成功/失败 or paid/failed), 参考号?, 说明?"""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text))
-    out, errors = [], []
-    for lineno, rec in enumerate(reader, start=1):
-        if not rec or not "".join(rec).strip():
-            continue
-        if lineno == 1 and not rec[0].strip().isdigit():
-            continue  # header
-        if len(rec) < 2 or not rec[0].strip().isdigit():
-            errors.append(_("第%(n)d行：格式错误。") % {"n": lineno})
-            continue
-        result = rec[1].strip().lower()
-        if result in RESULT_PAID:
-            outcome = "paid"
-        elif result in RESULT_FAILED:
-            outcome = "failed"
-        else:
-            errors.append(_("第%(n)d行：无法识别的结果“%(r)s”。") % {"n": lineno, "r": rec[1]})
-            continue
-        ref = rec[2].strip() if len(rec) > 2 else ""
-        msg = rec[3].strip() if len(rec) > 3 else ""
-        out.append((int(rec[0]), outcome, ref, msg or (_("银行退回") if outcome == "failed" else "")))
-    if errors:
-        raise ValidationError(errors)
-    return out
+        raise NotImplementedError("the bank channel is deferred: the payout records and delivers files")
 
 
 CHANNELS = {SimulatedChannel.name: SimulatedChannel, BankFileChannel.name: BankFileChannel}

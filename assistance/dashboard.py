@@ -4,10 +4,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.charts import bar
+from portal.roles import Role
 from portal.scoping import can_see_model
 
 from . import selectors
 from .models import Batch, Household
+from .services.bank import unbalanced_batches
 
 
 def widgets(user) -> list[dict]:
@@ -22,6 +24,16 @@ def widgets(user) -> list[dict]:
         {"title": _("待审批批次"), "value": str(drafts), "url": reverse("assistance:batch-list"),
          "hint": _("制单人以外的审批人员审批")},
     ]
+    if user.has_role(Role.APPROVER):
+        unbalanced = list(unbalanced_batches(selectors.batch_list(user)).values_list("id", flat=True)[:10])
+        if unbalanced:
+            out.append({"title": _("对账不平的批次"), "value": " ".join(f"#{i}" for i in unbalanced),
+                        "url": reverse("assistance:batch-detail", args=[unbalanced[0]]),
+                        "hint": _("本系统与银行的发放数据不一致，请核查")})
+        changes = selectors.account_changes_pending(user).count()
+        if changes:
+            out.append({"title": _("待复核的账号变更"), "value": str(changes),
+                        "url": reverse("assistance:account-changes"), "hint": _("须由申请人以外的审批人员复核")})
     progress = selectors.deadline_progress(user)[:8]
     if progress:
         labels = [p["scheme"].name for p in progress]

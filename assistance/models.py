@@ -303,6 +303,7 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发放")
+        SENT = "sent", _("已报盘待回盘")
         PAID = "paid", _("已发放")
         FAILED = "failed", _("发放失败")
         CANCELLED = "cancelled", _("已取消")
@@ -322,6 +323,9 @@ class Payment(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
     id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # the payee's account as it was when the batch was built: what the approver approves is what is paid;
+    # it changes only through a re-issue approved by someone other than the batch's maker
+    bank_account = models.CharField(_("收款账号"), max_length=32, blank=True, db_default="")
     amount = models.BigIntegerField(_("金额（分）"))
     category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -361,6 +365,10 @@ class Payment(models.Model):
     @property
     def masked_id(self) -> str:
         return idnumber.mask(self.id_number)
+
+    @property
+    def masked_bank_account(self) -> str:
+        return mask_account(self.bank_account)
 
 
 class PaymentTally(models.Model):
@@ -402,6 +410,11 @@ class PaymentAttempt(models.Model):
     reference = models.CharField(_("流水号"), max_length=64, blank=True)
     message = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"))
+    # what was handed to the bank under `reference` (sent rows): a result must match both
+    amount = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
+    account = models.CharField(_("账号"), max_length=32, blank=True, db_default="")
+    file = models.ForeignKey("BankFile", verbose_name=_("银行文件"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
 
     scope = Scope(region="payment__region_id", roles=CIVIL_STAFF)
 
@@ -409,6 +422,133 @@ class PaymentAttempt(models.Model):
         verbose_name = _("发放记录")
         verbose_name_plural = _("发放记录")
         ordering = ["id"]
+        constraints = [
+            # a reference is handed to a bank once, ever: a re-issue gets a new attempt number
+            models.UniqueConstraint(fields=["reference"], condition=Q(outcome="sent"),
+                                    name="payment_attempt_sent_reference_once"),
+        ]
+        indexes = [models.Index(fields=["reference"], name="payment_attempt_ref_idx")]
 
     def __str__(self):
         return f"{self.channel} {self.outcome} {self.reference}"
+
+
+class BankFile(models.Model):
+    """A file exchanged with the bank: a disbursement file the portal wrote to the outbox, or a result file
+    the bank wrote to the inbox. Names are unique forever and the content's SHA-256 is kept, so nothing is
+    overwritten or applied twice; the files live in the exchange folder outside the public media folder."""
+
+    class Kind(models.TextChoices):
+        DISBURSEMENT = "disbursement", _("代发文件")
+        RESULT = "result", _("回盘文件")
+
+    class Status(models.TextChoices):
+        WRITING = "writing", _("待投递")  # recorded, the file not yet in the outbox
+        SENT = "sent", _("已投递银行")
+        ANSWERED = "answered", _("已回盘")
+        APPLIED = "applied", _("已入账")
+        DUPLICATE = "duplicate", _("重复回盘（未改变任何数据）")
+        REFUSED = "refused", _("已拒绝（未入账）")
+
+    name = models.CharField(_("文件名"), max_length=128, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="bank_files")
+    sha256 = models.CharField(_("内容摘要"), max_length=64)
+    rows = models.IntegerField(_("笔数"), default=0)
+    total = models.BigIntegerField(_("金额（分）"), default=0)
+    # a result file's header: the bank's own figures for the file it answers
+    bank_paid_count = models.IntegerField(_("银行成功笔数"), null=True, blank=True)
+    bank_paid_total = models.BigIntegerField(_("银行成功金额（分）"), null=True, blank=True)
+    bank_failed_count = models.IntegerField(_("银行失败笔数"), null=True, blank=True)
+    bank_failed_total = models.BigIntegerField(_("银行失败金额（分）"), null=True, blank=True)
+    answers = models.CharField(_("对应代发文件"), max_length=128, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
+    errors = models.TextField(_("问题"), blank=True)
+    source = models.CharField(_("来源"), max_length=16, default="exchange")  # exchange | upload | query
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("入账时间"), null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    scope = Scope(region="batch__region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("银行文件")
+        verbose_name_plural = _("银行文件")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rows__gte=0) & Q(total__gte=0), name="bank_file_numbers_nonneg"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Reconciliation(models.Model):
+    """One check of a batch against the bank's own figures: sent, paid, failed and unanswered, count and
+    amount, in the portal and as the bank reported them. The newest row per batch is what pages show."""
+
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="reconciliations")
+    at = models.DateTimeField(_("核对时间"))
+    balanced = models.BooleanField(_("是否平衡"))
+    portal = models.JSONField(_("本系统"))
+    bank = models.JSONField(_("银行"))
+    problems = models.JSONField(_("差异"), default=list)
+
+    scope = Scope(region="batch__region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("对账记录")
+        verbose_name_plural = _("对账记录")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["batch", "-id"], name="reconciliation_batch_idx")]
+
+    def __str__(self):
+        return f"#{self.batch_id} {self.at:%Y-%m-%d %H:%M} {'平' if self.balanced else '不平'}"
+
+
+class AccountChange(models.Model):
+    """A household's bank account changed while it has unpaid payments: a second person must approve it
+    before it takes effect (and approved payments keep their account until a re-issue)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待复核")
+        APPROVED = "approved", _("已生效")
+        REJECTED = "rejected", _("已驳回")
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="account_changes")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    old_account = models.CharField(_("原账号"), max_length=32, blank=True)
+    new_account = models.CharField(_("新账号"), max_length=32)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("复核人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("账号变更")
+        verbose_name_plural = _("账号变更")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(status="pending"),
+                                    name="account_change_one_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.masked_old} → {self.masked_new} ({self.get_status_display()})"
+
+    @property
+    def masked_old(self) -> str:
+        return mask_account(self.old_account)
+
+    @property
+    def masked_new(self) -> str:
+        return mask_account(self.new_account)

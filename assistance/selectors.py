@@ -13,6 +13,8 @@ from portal.scoping import can_see_model, restrict
 
 from .filters import region_bounds
 from .models import (
+    AccountChange,
+    BankFile,
     Batch,
     Campaign,
     Category,
@@ -22,6 +24,7 @@ from .models import (
     Member,
     Payment,
     PaymentTally,
+    Reconciliation,
     Scheme,
 )
 
@@ -230,3 +233,17 @@ def duplicate_hints(persons) -> dict[int, list]:
         if matches:
             out[p.pk] = matches
     return out
+
+
+def account_changes_pending(user):
+    """Account changes waiting for a second person, in the user's scope."""
+    return restrict(AccountChange.objects.filter(status=AccountChange.Status.PENDING), user) \
+        .select_related("household", "requested_by").order_by("id")
+
+
+def batch_bank_view(user, batch) -> dict:
+    """The bank side of a batch page: its newest reconciliation and its exchanged files."""
+    return {
+        "reconciliation": restrict(Reconciliation.objects.filter(batch=batch), user).first(),
+        "bank_files": list(restrict(BankFile.objects.filter(batch=batch), user).order_by("-id")[:50]),
+    }

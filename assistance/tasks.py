@@ -39,3 +39,21 @@ def heating_topup(month: str | None = None) -> list[int]:
 @shared_task(name="assistance.resume_stalled_batches", acks_late=True)
 def resume_stalled_batches(stale_after_seconds: int = 300) -> list[int]:
     return services.batch_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
+
+
+@shared_task(name="assistance.fetch_bank_results", acks_late=True)
+def fetch_bank_results() -> list[str]:
+    """Every minute: apply the result files the bank has written to the inbox."""
+    return [f"{f.name}:{f.status}" for f in services.bank_results_fetch()]
+
+
+@shared_task(name="assistance.query_bank", acks_late=True)
+def query_bank() -> dict:
+    """Every 10 minutes: ask the bank about payments it has not answered for a while."""
+    return services.bank_query_unanswered()
+
+
+@shared_task(name="assistance.reconcile_batches", acks_late=True)
+def reconcile_batches() -> list[int]:
+    """Nightly: every recent bank batch against the bank's figures; the ids that do not balance."""
+    return services.batches_reconcile()

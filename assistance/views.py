@@ -10,7 +10,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from portal.scoping import restrict
 from portal.web import form_errors, role_required
 
 from . import roster, selectors, services
-from .channels import read_bank_result, write_bank_file
+from .channels import write_bank_file
 from .filters import HouseholdFilter
 from .forms import (
     BankResultForm,
@@ -262,7 +262,25 @@ def batch_detail(request, pk):
         ctx["by_district"] = selectors.batch_totals_by_district(batch)
         ctx["by_category"] = selectors.batch_totals_by_category(batch)
     ctx["result_form"] = BankResultForm() if batch.status == Batch.Status.PAYING else None
+    ctx.update(selectors.batch_bank_view(request.user, batch))
     return render(request, "assistance/batch_detail.html", ctx)
+
+
+@staff_page
+def account_changes(request):
+    """Account changes waiting for a second person (approvers decide; the service says who may)."""
+    if request.method == "POST":
+        change = get_object_or_404(selectors.account_changes_pending(request.user), pk=request.POST.get("change"))
+        try:
+            services.account_change_decide(change=change, approve=request.POST.get("decision") == "approve",
+                                           actor=request.user, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("账号变更已复核。"))
+        return redirect("assistance:account-changes")
+    page = page_of(request, selectors.account_changes_pending(request.user), PAGE_SIZE)
+    return render(request, "assistance/account_changes.html", {"page": page})
 
 
 @staff_page
@@ -354,13 +372,17 @@ def batch_bank_result(request, pk):
     if not form.is_valid():
         messages.error(request, _("请选择银行回盘文件。"))
         return redirect("assistance:batch-detail", pk=pk)
+    upload = form.cleaned_data["file"]
     try:
-        rows = read_bank_result(form.cleaned_data["file"].read())
-        paid, failed = services.bank_result_apply(batch=batch, rows=rows, actor=request.user)
+        record = services.bank_result_upload(batch=batch, data=upload.read(), filename=upload.name,
+                                             actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("回盘已导入：成功 %(p)d 笔，失败 %(f)d 笔。") % {"p": paid, "f": failed})
+        if record.status == record.Status.REFUSED:
+            messages.error(request, _("回盘文件被拒绝，未入账：%(e)s") % {"e": record.errors})
+        else:
+            messages.success(request, _("回盘文件 %(n)s：%(s)s。") % {"n": record.name, "s": record.get_status_display()})
     return redirect("assistance:batch-detail", pk=pk)
 
 

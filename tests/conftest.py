@@ -71,6 +71,7 @@ DATA_MIGRATIONS = [
     ("medical_pooling", "0006_task_names"),
     ("assistance", "0003_heating_reverification_schedule"),
     ("assistance", "0005_resume_stalled_schedule"),
+    ("assistance", "0010_bank_backfill_and_schedules"),
     ("casework", "0002_nightly_discovery_schedule"),
 ]
 

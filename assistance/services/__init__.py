@@ -4,7 +4,9 @@ including the actor, who passes `portal.permissions.require` before anything cha
     registry   households, members, enrolments
     schemes    schemes (and their campaigns)
     batches    batch create / build / cancel / resume, and the background bookkeeping
-    payout     approve (maker-checker), pay, results, re-issue and cancel a payment, bank result files
+    payout     approve (maker-checker), pay, re-issue and cancel a payment
+    bank       hand-over to the bank, its answers (result files, status query), reconciliation
+    outcomes   recording outcomes set-based, closing a paid batch
     season     heating re-verification and monthly top-ups
     build_sql  the raw SQL the bulk steps run (not services)
 
@@ -14,6 +16,15 @@ services, which `tests/assistance/test_write_gate.py` walks.
 """
 
 from . import build_sql
+from .bank import (
+    bank_query_unanswered,
+    bank_result_file_apply,
+    bank_result_upload,
+    bank_results_fetch,
+    batch_reconcile,
+    batches_reconcile,
+    deliver_pending,
+)
 from .batches import (
     batch_build,
     batch_cancel,
@@ -24,7 +35,6 @@ from .batches import (
 )
 from .build_sql import build_chunk_size as build_chunk_size
 from .payout import (
-    bank_result_apply,
     batch_approve,
     batch_pay,
     payment_cancel,
@@ -32,6 +42,7 @@ from .payout import (
 )
 from .payout import pay_chunk_size as pay_chunk_size
 from .registry import (
+    account_change_decide,
     enrolment_create,
     enrolment_record,
     household_create,
@@ -53,6 +64,7 @@ __all__ = [
     # registry
     "household_create",
     "household_update",
+    "account_change_decide",
     "member_add",
     "member_move",
     "member_move_by_id_number",
@@ -72,7 +84,14 @@ __all__ = [
     "batch_pay",
     "payment_reissue",
     "payment_cancel",
-    "bank_result_apply",
+    # bank
+    "bank_result_upload",
+    "bank_result_file_apply",
+    "bank_results_fetch",
+    "bank_query_unanswered",
+    "batch_reconcile",
+    "batches_reconcile",
+    "deliver_pending",
     # season
     "batch_reverify",
     "heating_topup",

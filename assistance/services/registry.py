@@ -15,7 +15,19 @@ from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
 
 from ..audit_actions import AuditAction
-from ..models import Area, Category, Enrolment, Household, Member, mask_account
+from ..models import (
+    AccountChange,
+    Area,
+    Batch,
+    Category,
+    Enrolment,
+    Household,
+    Member,
+    Payment,
+    mask_account,
+)
+
+UNPAID = [Payment.Status.PENDING, Payment.Status.SENT, Payment.Status.FAILED]
 
 
 def _member_person(*, name: str, id_number: str, field: str = "members") -> Person:
@@ -93,11 +105,48 @@ def household_update(*, household: Household, area: str, address: str, bank_acco
         raise ValidationError({"bank_account": [_("银行账号只能包含数字。")]})
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = {"area": household.area, "address": household.address, "bank_account": mask_account(household.bank_account)}
+    change_account = bank_account != household.bank_account
+    if change_account and Payment.objects.filter(household=household, status__in=UNPAID).exists():
+        # money is on its way to the old account: a second person confirms the new one (account_change_decide)
+        if AccountChange.objects.filter(household=household, status=AccountChange.Status.PENDING).exists():
+            raise ValidationError({"bank_account": [_("该家庭已有待复核的账号变更，请等待复核后再改。")]})
+        change = AccountChange.objects.create(household=household, region_id=household.region_id,
+                                              old_account=household.bank_account, new_account=bank_account,
+                                              requested_by=actor)
+        audit(actor=actor, action=AuditAction.ACCOUNT_CHANGE_REQUEST, obj=change, region_code=household.region_id,
+              before={"bank_account": mask_account(change.old_account)},
+              after={"bank_account": mask_account(bank_account), "status": change.status})
+        change_account, bank_account = False, household.bank_account
     household.area, household.address, household.bank_account = area, address.strip(), bank_account
     household.save(update_fields=["area", "address", "bank_account", "updated_at"])
     audit(actor=actor, action=AuditAction.HOUSEHOLD_UPDATE, obj=household, region_code=household.region_id,
           before=before, after={"area": area, "address": household.address, "bank_account": mask_account(bank_account)})
     return household
+
+
+@transaction.atomic
+def account_change_decide(*, change: AccountChange, approve: bool, actor, note: str = "") -> AccountChange:
+    """A second person (an approver, not who asked) confirms or rejects a household's new account. On
+    approval the household's account changes, and so do the payments of batches not yet approved; an
+    approved payment keeps the account its approver saw until a re-issue."""
+    require(actor, roles={Role.APPROVER}, region=change.region_id, message=_("只有审批人员可以复核账号变更。"))
+    require(actor, not_user=change.requested_by_id, message=_("账号变更须由申请人以外的审批人员复核。"))
+    change = AccountChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != AccountChange.Status.PENDING:
+        raise ValidationError(_("该账号变更已处理。"))
+    change.status = AccountChange.Status.APPROVED if approve else AccountChange.Status.REJECTED
+    change.decided_by, change.decided_at, change.note = actor, timezone.now(), (note or "")[:255]
+    change.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    if approve:
+        Household.objects.filter(pk=change.household_id).update(bank_account=change.new_account,
+                                                                updated_at=timezone.now())
+        Payment.objects.filter(household_id=change.household_id, status=Payment.Status.PENDING,
+                               batch__status__in=[Batch.Status.BUILDING, Batch.Status.DRAFT]) \
+            .update(bank_account=change.new_account, updated_at=timezone.now())
+    audit(actor=actor, action=AuditAction.ACCOUNT_CHANGE_DECIDE, obj=change, region_code=change.region_id,
+          before={"status": AccountChange.Status.PENDING},
+          after={"status": change.status, "bank_account": mask_account(change.new_account)}, note=note)
+    return change
 
 
 @transaction.atomic

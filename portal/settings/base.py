@@ -146,6 +146,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("PORTAL_MEDIA_ROOT", VAR_DIR / "media"))
+
+# The bank's file exchange (outbox/, inbox/), outside MEDIA_ROOT, and its status query: see
+# assistance/channels.py. `python -m banksim serve --root var/bank --http 127.0.0.1:8765` plays the bank.
+ASSISTANCE_BANK_DIR = Path(os.environ.get("PORTAL_BANK_DIR", VAR_DIR / "bank"))
+ASSISTANCE_BANK_URL = os.environ.get("PORTAL_BANK_URL", "http://127.0.0.1:8765")
+# a payment handed over longer ago than this, with no result yet, is asked about by reference
+ASSISTANCE_BANK_QUERY_AFTER = int(os.environ.get("PORTAL_BANK_QUERY_AFTER", "1800"))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -50,7 +50,7 @@ def test_tally_follows_a_batch_from_build_to_payout_reissue_and_cancel(caseworke
 
     settings.ASSISTANCE_SIMULATED_FAILURE_SUFFIXES = ""
     failed = Payment.objects.get(batch=batch, status="failed")
-    services.payment_reissue(payment=failed, actor=caseworker)  # failed → pending (→ paid by its task)
+    services.payment_reissue(payment=failed, actor=approver)  # failed → pending (→ paid by its task)
     services.batch_pay(batch_id=batch.pk)
     assert _tally() == _grouped()
     assert {k[3] for k in _tally()} == {"paid"}

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from assistance import services
-from assistance.models import Batch, Payment
+from assistance.models import AccountChange, Batch, Payment
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import UserFactory
@@ -75,6 +75,21 @@ def _paying_batch(right):
     return SimpleNamespace(batch=batch, payment=Payment.objects.get(batch=batch))
 
 
+def _made_by_another(right, status=Payment.Status.PENDING):
+    """A payment of a batch made by a caseworker, for `right` (an approver) to re-issue or cancel."""
+    maker = UserFactory(role=Role.CASEWORKER, region_id="610100")
+    payment = _payment(maker, status)
+    return payment
+
+
+def _account_change(right):
+    maker = UserFactory(role=Role.CASEWORKER, region_id="610100")
+    payment = _payment(maker)
+    services.household_update(household=payment.household, area="urban", address="门禁路1号",
+                              bank_account="6222020200000099999", actor=maker)
+    return AccountChange.objects.get(household=payment.household)
+
+
 def _members():
     return [{"name": "新户主", "id_number": f.new_id(), "relation": "head"}]
 
@@ -129,17 +144,28 @@ CASES = {
         world=_draft_for_approval, right_role=AP, wrong_role=CW),
     "payment_reissue": Case(
         call=lambda actor, w: services.payment_reissue(payment=w, actor=actor),
-        world=_failed_payment, right_role=CW, wrong_role=OFFICER),
+        world=lambda right: _made_by_another(right, Payment.Status.FAILED), right_role=AP, wrong_role=CW),
     "payment_cancel": Case(
         call=lambda actor, w: services.payment_cancel(payment=w, actor=actor, reason="门禁"),
-        world=_payment, right_role=CW, wrong_role=OFFICER),
-    "bank_result_apply": Case(
-        call=lambda actor, w: services.bank_result_apply(batch=w.batch, rows=[(w.payment.pk, "paid", "R1", "")],
-                                                         actor=actor),
-        world=_paying_batch, right_role=CW, wrong_role=OFFICER),
+        world=_made_by_another, right_role=AP, wrong_role=CW),
+    "bank_result_upload": Case(
+        call=lambda actor, w: services.bank_result_upload(batch=w.batch, data=b"H,x,0,0,0.00,0,0.00\n",
+                                                          filename="x.result.csv", actor=actor),
+        world=lambda right: _paying_batch(UserFactory(role=Role.CASEWORKER, region_id="610100")),
+        right_role=AP, wrong_role=CW),
+    "account_change_decide": Case(
+        call=lambda actor, w: services.account_change_decide(change=w, approve=True, actor=actor),
+        world=_account_change, right_role=AP, wrong_role=CW),
 }
 
 EXEMPT = {
+    "bank_result_file_apply": "the exchange's step (assistance.fetch_bank_results) with no actor; a file handed "
+                              "over by a person goes through bank_result_upload, which gates",
+    "bank_results_fetch": "the beat job assistance.fetch_bank_results: system work, no actor",
+    "bank_query_unanswered": "the beat job assistance.query_bank: system work, no actor",
+    "batch_reconcile": "a step of the nightly reconciliation: takes an id, has no actor, writes only its record",
+    "batches_reconcile": "the beat job assistance.reconcile_batches: system work, no actor",
+    "deliver_pending": "a step of the payout task: takes an id, has no actor",
     "enrolment_record": "the unchecked insert behind enrolment_create and casework's application_confirm, "
                         "which pass the gate first",
     "batch_build": "a task's step (assistance.build_batch): takes an id, has no actor",
