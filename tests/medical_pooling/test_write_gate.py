@@ -2,7 +2,6 @@
 (for a citizen's or an institution's service: another insured person, another institution) with
 PermissionDenied before it writes anything; the API answers such a refusal with 403."""
 
-import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -14,7 +13,16 @@ from portal.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.write_gate import Case, check_walk, run_case
 
-from .factories import citizen_user, code_for, institution_user, insured, officer, pending_relation, recent, relation
+from .factories import (
+    citizen_user,
+    code_for,
+    institution_user,
+    insured,
+    officer,
+    pending_relation,
+    recent,
+    relation,
+)
 
 pytestmark = pytest.mark.django_db
 
