@@ -468,11 +468,12 @@ THREADS, SPEND_RELATIONS, SPEND_FEN = 16, 4, 1000
 
 
 def _fresh_relations(actor, count, quota):
-    """New active relations between employees without one, each with `quota` (services.relation_create)."""
+    """New active relations between employees without one, each with `quota` (services.relation_create, then
+    services.relation_accept by the officer at the counter: a request reserves nothing until accepted)."""
     from django.db.models import Exists, OuterRef, Q
 
     from medical_pooling.models import Account, Insured, Relation
-    from medical_pooling.services import relation_create
+    from medical_pooling.services import relation_accept, relation_create
 
     taken = set(Relation.objects.values_list("pooler_id", flat=True)) | set(
         Relation.objects.values_list("beneficiary_id", flat=True))
@@ -489,6 +490,7 @@ def _fresh_relations(actor, count, quota):
                .select_related("person").order_by("-id").first())
         rel = relation_create(actor=actor, pooler=acc.insured, beneficiary_id_number=ben.person.id_number,
                               beneficiary_name=ben.person.name, kinship="spouse", quota=quota)
+        rel = relation_accept(actor=actor, relation=rel)
         taken |= {acc.insured_id, ben.pk}
         out.append(Relation.objects.select_related("beneficiary__person").get(pk=rel.pk))
     if len(out) < count:
@@ -512,7 +514,8 @@ def _check_relations(relations):
 
 
 def spends_concurrent(scale):
-    """16 client threads POST /api/v1/pooling/spends/ (10.00 yuan each, an Idempotency-Key each) on 4
+    """16 client threads POST /api/v1/pooling/spends/ (10.00 yuan each, an Idempotency-Key each, each with its
+    own one-time payment code the beneficiary minted beforehand through services.payment_code_issue) on 4
     relations whose quota admits 80% of the attempts, through gunicorn with 4 workers, vs a raw psycopg2
     row-lock loop (lock account, lock relation, check, insert spend, update relation and account, insert
     ledger row) with the same threads, attempts and quotas on 4 other fresh relations."""
@@ -533,11 +536,23 @@ def spends_concurrent(scale):
     http_rels = _fresh_relations(officer, SPEND_RELATIONS, quota)
     raw_rels = _fresh_relations(officer, SPEND_RELATIONS, quota)
     occurred = timezone.now().isoformat()
+    from medical_pooling.services import payment_code_issue
+
+    # every attempt carries its own code, minted beforehand by the relation's beneficiary (valid for an hour
+    # here, so minting does not eat into the 5-minute default while the load runs)
+    settings.POOLING_PAYMENT_CODE_TTL = 3600
+    beneficiaries = {rel.pk: _user(f"bench_beneficiary_{rel.beneficiary_id}", Role.INSURED, None,
+                                   person=rel.beneficiary.person) for rel in http_rels}
+    codes = [[payment_code_issue(actor=beneficiaries[http_rels[(t + i) % SPEND_RELATIONS].pk],
+                                 relation=http_rels[(t + i) % SPEND_RELATIONS])[0] for i in range(per_thread)]
+             for t in range(THREADS)]
+    del settings.POOLING_PAYMENT_CODE_TTL
+    # the 20% over-quota attempts are refusals on purpose: the server must not rate-limit the bench
+    os.environ["POOLING_SPEND_REFUSAL_LIMIT"] = str(attempts + 1)
 
     def post(t, i):
-        rel = http_rels[(t + i) % SPEND_RELATIONS]
-        body = json.dumps({"relation": rel.pk, "beneficiary_id_number": rel.beneficiary.person.id_number,
-                           "category": "medical", "amount": f"{SPEND_FEN / 100:.2f}", "occurred_at": occurred})
+        body = json.dumps({"payment_code": codes[t][i], "category": "medical", "amount": f"{SPEND_FEN / 100:.2f}",
+                           "occurred_at": occurred})
         c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         c.request("POST", "/api/v1/pooling/spends/", body=body, headers={
             "Content-Type": "application/json", "Authorization": f"Token {token}", "Idempotency-Key": uuid.uuid4().hex})
@@ -572,8 +587,9 @@ def spends_concurrent(scale):
             if status != "active" or used + SPEND_FEN > q:
                 return 400
             cur.execute("INSERT INTO medical_pooling_spend (relation_id, institution_id, beneficiary_id, category, amount,"
-                        " occurred_at, payer_region, payee_region, created_at) VALUES (%s, %s, %s, 'medical', %s, now(),"
-                        " '000000', '000000', now()) RETURNING id", [rel_id, inst.pk, ben, SPEND_FEN])
+                        " occurred_at, payer_region, payee_region, clearing_month, created_at) VALUES (%s, %s, %s,"
+                        " 'medical', %s, now(), '000000', '000000', to_char(now() AT TIME ZONE 'Asia/Shanghai',"
+                        " 'YYYY-MM'), now()) RETURNING id", [rel_id, inst.pk, ben, SPEND_FEN])
             spend_id = cur.fetchone()[0]
             cur.execute("UPDATE medical_pooling_relation SET used = used + %s WHERE id = %s", [SPEND_FEN, rel_id])
             cur.execute("UPDATE medical_pooling_account SET balance = balance - %s, reserved = reserved - %s,"

@@ -8,12 +8,14 @@ from portal.admin_tools import ReadOnlyAdmin, run_action
 from . import selectors, services
 from .models import (
     Account,
+    ClearingMonth,
     FraudAlert,
     FraudRule,
     Institution,
     Insured,
     InsuredStatusChange,
     LedgerEntry,
+    PaymentCode,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -80,12 +82,12 @@ class RelationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kinship"]
     list_select_related = ["pooler__person", "beneficiary__person"]
     readonly_fields = ["pooler", "beneficiary", "kinship", "quota", "used", "status", "created_at", "created_by",
-                       "dissolved_at", "dissolved_by", "reason"]
+                       "accepted_at", "accepted_by", "dissolved_at", "dissolved_by", "reason"]
     actions = ["dissolve"]
 
     @admin.action(description=_("解除所选共济关系（释放未使用额度）"))
     def dissolve(self, request, queryset):
-        run_action(self, request, queryset.filter(status=Relation.Status.ACTIVE),
+        run_action(self, request, queryset.filter(status__in=services.OPEN_RELATION),
                    lambda relation: services.relation_dissolve(actor=request.user, relation=relation,
                                                                reason=_("管理员解除")),
                    _("已解除 %(n)d 个共济关系。"))
@@ -93,8 +95,8 @@ class RelationAdmin(ReadOnlyAdmin):
 
 @admin.register(Spend)
 class SpendAdmin(ReadOnlyAdmin):
-    list_display = ["id", "occurred_at", "institution", "beneficiary", "category", "amount", "payer_region",
-                    "payee_region"]
+    list_display = ["id", "occurred_at", "institution", "beneficiary", "category", "amount", "clearing_month",
+                    "payer_region", "payee_region", "refund_of"]
     list_filter = ["category", "occurred_at"]
     list_select_related = ["institution", "beneficiary__person"]
     show_full_result_count = False  # (a date hierarchy would scan every spend for its years)
@@ -103,6 +105,21 @@ class SpendAdmin(ReadOnlyAdmin):
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdmin):
     list_display = ["month", "status", "run_at", "spend_count", "spend_amount", "line_count", "line_amount"]
+
+
+@admin.register(ClearingMonth)
+class ClearingMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "status", "closed_at"]
+    list_filter = ["status"]
+
+
+@admin.register(PaymentCode)
+class PaymentCodeAdmin(ReadOnlyAdmin):
+    """Only the keyed hash is stored: nothing here can be used to pay."""
+
+    list_display = ["id", "relation", "created_at", "expires_at", "used_at", "spend"]
+    exclude = ["digest"]
+    show_full_result_count = False
 
 
 @admin.register(SettlementLine)

@@ -1,5 +1,7 @@
-"""Demo data: a worker in Xi'an pooling with a parent in Bozhou, hospital spends in Bozhou last month,
-that month cleared; plus ~100 insured people across several pooling regions. All through the services."""
+"""Demo data: a worker in Xi'an pooling with a parent in Bozhou (requested by the worker, accepted by the
+parent), hospital spends in Bozhou last month through the parent's payment codes, that month cleared; plus
+~100 insured people across several pooling regions, their relations accepted at the counter. All through
+the services (codes for people without a login are minted directly: they have no session to show one)."""
 
 import datetime as dt
 import random
@@ -45,6 +47,14 @@ def seed(stdout):
     worker_user = User.objects.filter(person=worker.person).first() or officer
     rel = services.relation_create(actor=worker_user, pooler=worker, beneficiary_id_number=BOZHOU_PARENT_ID,
                                    beneficiary_name=BOZHOU_PARENT_NAME, kinship="parent", quota=300000)
+    parent_user = User.objects.filter(person__id_number=BOZHOU_PARENT_ID).first()
+    rel = services.relation_accept(actor=parent_user or officer, relation=rel)
+
+    def code(relation):
+        if parent_user is not None and relation.beneficiary.person_id == parent_user.person_id:
+            return services.payment_code_issue(actor=parent_user, relation=relation)[0]
+        return services._payment_code_new(relation)[0]
+
     hospital = services.institution_ensure(code=BOZHOU_HOSPITAL, name="亳州市人民医院")
     pharmacy = services.institution_ensure(code=BOZHOU_PHARMACY, name="亳州市华佗大药房")
     # each spend recorded by the institution's own login where there is one (an institution records only
@@ -53,8 +63,8 @@ def seed(stdout):
         role=Role.INSTITUTION, institution_code__in=[BOZHOU_HOSPITAL, BOZHOU_PHARMACY])}
     for day, hour, amount, category, place in [(3, 9, 38650, "medical", hospital), (12, 15, 12480, "medical", hospital),
                                                (21, 10, 5620, "pharmacy", pharmacy)]:
-        services.spend_create(actor=recorders.get(place.code, officer), institution=place, relation_id=rel.pk,
-                              beneficiary_id_number=BOZHOU_PARENT_ID, category=category, amount=amount,
+        services.spend_create(actor=recorders.get(place.code, officer), institution=place, payment_code=code(rel),
+                              category=category, amount=amount,
                               occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
 
     institutions = {
@@ -83,13 +93,13 @@ def seed(stdout):
                                             beneficiary_id_number=beneficiary.person.id_number,
                                             beneficiary_name=beneficiary.person.name,
                                             kinship=KINSHIPS[i % len(KINSHIPS)], quota=rnd.randint(100, 500) * 100)
+        relation = services.relation_accept(actor=officer, relation=relation)  # consent at the counter
         for _k in range(rnd.randint(0, 3)):
             amount = rnd.randint(10, 3000) * 10
             if amount > relation.quota - relation.used:
                 break
             services.spend_create(actor=officer, institution=institutions[beneficiary.region_id],
-                                  relation_id=relation.pk, beneficiary_id_number=beneficiary.person.id_number,
-                                  category=rnd.choice(["medical", "pharmacy", "premium"]), amount=amount,
+                                  payment_code=code(relation), category=rnd.choice(["medical", "pharmacy", "premium"]), amount=amount,
                                   occurred_at=start + dt.timedelta(days=rnd.randint(0, 27), hours=rnd.randint(8, 20)))
             relation.refresh_from_db()
             spends += 1
@@ -97,10 +107,10 @@ def seed(stdout):
     suspect, relative = employees[40], people[0]
     odd = services.relation_create(actor=officer, pooler=suspect, beneficiary_id_number=relative.person.id_number,
                                    beneficiary_name=relative.person.name, kinship="sibling", quota=100000)
+    odd = services.relation_accept(actor=officer, relation=odd)
     far = institutions["440100"] if relative.region_id[:2] != "44" and suspect.region_id[:2] != "44" else institutions["210100"]
     for day in (5, 6, 7):
-        services.spend_create(actor=officer, institution=far, relation_id=odd.pk,
-                              beneficiary_id_number=relative.person.id_number, category="pharmacy", amount=20000,
+        services.spend_create(actor=officer, institution=far, payment_code=code(odd), category="pharmacy", amount=20000,
                               occurred_at=start + dt.timedelta(days=day, hours=11))
         spends += 1
     fraud_scan(since=start)

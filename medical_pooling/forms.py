@@ -49,8 +49,10 @@ class DissolveForm(forms.Form):
 
 
 class SpendForm(forms.Form):
-    relation = forms.IntegerField(label=_("共济关系编号"), min_value=1)
-    beneficiary_id_number = IdNumberFormField(label=_("就医（购药）人身份证号码"))
+    payment_code = forms.CharField(
+        label=_("付款码"), max_length=64,
+        help_text=_("请参保人出示「共济付款码」，扫码或输入 18 位数字。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
     category = forms.ChoiceField(label=_("支付类别"), choices=Spend.Category.choices)
     amount = YuanField(label=_("金额（元）"))
     occurred_at = forms.DateTimeField(label=_("发生时间"),

@@ -150,6 +150,7 @@ class Relation(models.Model):
     """共济关系: the pooler lets the beneficiary spend up to `quota` of the pooler's account."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("待对方确认")
         ACTIVE = "active", _("生效")
         DISSOLVED = "dissolved", _("已解除")
 
@@ -159,10 +160,13 @@ class Relation(models.Model):
     kinship = models.CharField(_("亲属关系"), max_length=16, choices=Kinship.choices)
     quota = models.BigIntegerField(_("共济额度（分）"))
     used = models.BigIntegerField(_("已使用（分）"), default=0)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("建立时间"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    accepted_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("确认人"))
     dissolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     dissolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("解除人"))
@@ -177,8 +181,9 @@ class Relation(models.Model):
         verbose_name_plural = _("共济关系")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["pooler", "beneficiary"], condition=Q(status="active"),
-                                    name="mp_relation_one_active_per_pair"),
+            # one pending-or-active relation per pair (a request waiting for consent counts)
+            models.UniqueConstraint(fields=["pooler", "beneficiary"], condition=Q(status__in=["pending", "active"]),
+                                    name="mp_relation_one_open_per_pair"),
             models.CheckConstraint(condition=Q(used__gte=0), name="mp_relation_used_gte_0"),
             models.CheckConstraint(condition=Q(used__lte=F("quota")), name="mp_relation_used_lte_quota"),
             models.CheckConstraint(condition=~Q(pooler=F("beneficiary")), name="mp_relation_no_self"),
@@ -195,9 +200,69 @@ class Relation(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class PaymentCode(models.Model):
+    """A one-time payment code (付款码) the beneficiary shows a designated institution. Only a keyed hash of
+    the code is stored (HMAC-SHA256 with SECRET_KEY): the code itself is shown once and never kept."""
+
+    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), on_delete=models.PROTECT,
+                                 related_name="payment_codes")
+    digest = models.CharField(_("付款码摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    spend = models.OneToOneField("Spend", verbose_name=_("共济支付"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="payment_code")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region=("relation__pooler__region", "relation__beneficiary__region"),
+                  person=("relation__beneficiary__person",),
+                  roles=frozenset({Role.INSURANCE_OFFICER, Role.INSURED}))
+
+    class Meta:
+        verbose_name = _("共济付款码")
+        verbose_name_plural = _("共济付款码")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(spend__isnull=False),
+                                   name="mp_payment_code_used_has_spend"),
+        ]
+
+    def __str__(self):
+        return f"{_('共济付款码')} #{self.pk}"
+
+
+class ClearingMonth(models.Model):
+    """The clearing state of one month (按月全额清算). Spends book into a month holding a FOR SHARE lock on its
+    row; the settlement run holds FOR UPDATE on it while it clears, and closes it on success. A closed month
+    never takes another spend: a late one books into the first month still open after it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未清算")
+        CLEARING = "clearing", _("清算中")
+        CLOSED = "closed", _("已清算")
+
+    month = models.CharField(_("清算月份"), max_length=7, unique=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("关账时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("清算月份")
+        verbose_name_plural = _("清算月份")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month} {self.get_status_display()}"
+
 
 class Spend(models.Model):
-    """A pooled payment recorded by a designated institution for the beneficiary."""
+    """A pooled payment recorded by a designated institution for the beneficiary. A refund of a spend is a
+    second row (`refund_of`, negative amount) booked into a clearing month that is still open."""
 
     class Category(models.TextChoices):
         MEDICAL = "medical", _("定点医疗机构个人负担费用")
@@ -213,6 +278,9 @@ class Spend(models.Model):
     occurred_at = models.DateTimeField(_("发生时间"))
     payer_region = models.CharField(_("支付方统筹地区"), max_length=6)
     payee_region = models.CharField(_("收款方统筹地区"), max_length=6)
+    clearing_month = models.CharField(_("清算月份"), max_length=7, db_index=True)
+    refund_of = models.OneToOneField("self", verbose_name=_("退款对应支付"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="refund_row")
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -226,7 +294,10 @@ class Spend(models.Model):
         verbose_name = _("共济支付")
         verbose_name_plural = _("共济支付")
         ordering = ["-occurred_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="mp_spend_amount_gt_0")]
+        constraints = [
+            models.CheckConstraint(condition=Q(refund_of__isnull=True, amount__gt=0)
+                                   | Q(refund_of__isnull=False, amount__lt=0), name="mp_spend_amount_sign"),
+        ]
         indexes = [
             models.Index(fields=["occurred_at"], name="mp_spend_occurred"),
             models.Index(fields=["payer_region", "payee_region", "occurred_at"], name="mp_spend_pair_time"),
@@ -334,7 +405,8 @@ class SettlementLine(models.Model):
         ordering = ["month", "payer_region", "payee_region"]
         constraints = [
             models.UniqueConstraint(fields=["month", "payer_region", "payee_region"], name="mp_settlement_line_uniq"),
-            models.CheckConstraint(condition=Q(amount__gte=0) & Q(count__gte=0), name="mp_settlement_line_gte_0"),
+            # a month's refunds of spends cleared earlier may outweigh its spends for a pair: amount may be < 0
+            models.CheckConstraint(condition=Q(count__gte=0), name="mp_settlement_line_count_gte_0"),
         ]
 
     def __str__(self):

@@ -9,7 +9,8 @@ services would write, without the per-row audit events:
   balance, a RESERVE ledger row, and 16 spends in the previous (ended) month at the hospital of their own
   county (60%) or elsewhere (40%: 70% of those at their provincial capital's hospital, the rest at one of
   six national centres — so a month has a few thousand region pairs, as real cross-region care does), each with its POOLED_SPEND ledger row (amount = reserved_delta =
-  -spend). Account balance/reserved and relation.used are the final sums, so for every account
+  -spend), each in clearing month = the month of its occurred_at (all in `spend_month()`, which is open: the
+  generator runs before any clearing). Account balance/reserved and relation.used are the final sums, so for every account
   balance == SUM(ledger.amount) and reserved == SUM(ledger.reserved_delta), and balance_after /
   reserved_after are the running sums in ledger id order.
 Institutions: a hospital in every county and a pharmacy in every third.
@@ -109,14 +110,14 @@ def generate(ctx, stdout) -> str:
             # spends: 16 per relation; amount in [q/32, q/16) so 16 of them never exceed the quota
             cur.execute(
                 f"INSERT INTO {sp} (id, relation_id, institution_id, beneficiary_id, category, amount, occurred_at,"
-                f" payer_region, payee_region, created_at, created_by_id)"
+                f" payer_region, payee_region, clearing_month, created_at, created_by_id)"
                 f" SELECT {sp_off} + (r.id - {rel_off} - 1) * {SPENDS_PER_RELATION} + g.j + 1, r.id,"
                 f" COALESCE(own.id, hub.id, nat.id), r.beneficiary_id,"
                 f" CASE WHEN {h('r.id * 16 + g.j', 24, s, 10)} < 6 THEN 'medical'"
                 f" WHEN {h('r.id * 16 + g.j', 24, s, 10)} < 9 THEN 'pharmacy' ELSE 'premium' END,"
                 f" r.quota / 32 + {h('r.id * 16 + g.j', 25, s, 1000000)} * (r.quota / 32) / 1000000 + 1,"
                 f" TIMESTAMPTZ %s + ({h('r.id * 16 + g.j', 26, s, seconds)} || ' seconds')::interval,"
-                f" pi.region_id, COALESCE(icr.parent_id, icr.code), TIMESTAMPTZ %s, NULL"
+                f" pi.region_id, COALESCE(icr.parent_id, icr.code), %s, TIMESTAMPTZ %s, NULL"
                 f" FROM {rel} r JOIN {ins} pi ON pi.id = r.pooler_id JOIN portal_person pp ON pp.id = pi.person_id"
                 f" CROSS JOIN generate_series(0, {SPENDS_PER_RELATION - 1}) AS g(j)"
                 f" LEFT JOIN pop_inst own ON {h('r.id * 16 + g.j', 27, s, 10)} < 6"
@@ -126,7 +127,7 @@ def generate(ctx, stdout) -> str:
                 f" LEFT JOIN pop_nat nat ON nat.idx = {h('r.id * 16 + g.j', 28, s, n_nat)}"
                 f" JOIN portal_region icr ON icr.code = COALESCE(own.region_id, hub.region_id, nat.region_id)"
                 f" WHERE r.id BETWEEN %s AND %s ORDER BY 1",
-                [month_start, month_start, rel_off + lo - first + 1, rel_off + hi - first + 1])
+                [month_start, month, month_start, rel_off + lo - first + 1, rel_off + hi - first + 1])
             cur.execute(
                 f"UPDATE {rel} r SET used = x.used FROM (SELECT relation_id, SUM(amount) AS used FROM {sp}"
                 f" WHERE relation_id BETWEEN %s AND %s GROUP BY relation_id) x WHERE r.id = x.relation_id",

@@ -6,6 +6,7 @@ from portal.scoping import restrict
 
 from .models import (
     Account,
+    ClearingMonth,
     FraudAlert,
     Institution,
     Insured,
@@ -43,14 +44,15 @@ def relations_of(insured: Insured) -> tuple[list[Relation], list[Relation]]:
 def spend_list(user) -> QuerySet:
     refunded = LedgerEntry.objects.filter(spend=OuterRef("pk"), kind=LedgerEntry.Kind.REFUND)
     return restrict(
-        Spend.objects.select_related("institution", "beneficiary__person", "relation__pooler__person")
+        Spend.objects.filter(refund_of__isnull=True)  # a refund shows as `refunded` on its spend
+        .select_related("institution", "beneficiary__person", "relation__pooler__person")
         .annotate(is_refunded=Exists(refunded)), user
     ).order_by("-occurred_at", "-id")
 
 
 def spends_of(insured: Insured) -> QuerySet:
     """Every use of this person's money (relations they fund) and every spend made for them."""
-    return (Spend.objects.filter(Q(relation__pooler=insured) | Q(beneficiary=insured))
+    return (Spend.objects.filter(Q(relation__pooler=insured) | Q(beneficiary=insured), refund_of__isnull=True)
             .select_related("institution", "institution__region", "beneficiary__person", "relation__pooler__person")
             .order_by("-occurred_at", "-id"))
 
@@ -73,6 +75,21 @@ def settlement_lines(user, month: str | None = None) -> QuerySet:
 def settlement_run_get(month: str) -> SettlementRun | None:
     """The month's run record (nationwide bookkeeping, no region: callers check the officer role)."""
     return SettlementRun.objects.filter(month=month).first()
+
+
+def clearing_months(user) -> QuerySet:
+    """Each month's clearing status (nationwide bookkeeping: callers check the officer role)."""
+    return ClearingMonth.objects.order_by("-month")
+
+
+def pending_for(insured: Insured) -> list[Relation]:
+    """Requests waiting for this person's consent: as beneficiary, and as the guardian of a minor."""
+    from .services import GUARDIAN_KINSHIPS, is_minor
+
+    qs = Relation.objects.select_related("pooler__person", "beneficiary__person").filter(status=Relation.Status.PENDING)
+    mine = list(qs.filter(beneficiary=insured))
+    mine += [r for r in qs.filter(pooler=insured, kinship__in=GUARDIAN_KINSHIPS) if is_minor(r.beneficiary)]
+    return mine
 
 
 def settlement_months() -> list[str]:

@@ -1,20 +1,34 @@
 """Every write of medical_pooling: one transaction each, audited, with row locks on money.
 
-Locking order (to stay deadlock-free): personal Account rows first, in pk order, then Relation rows.
+Locking order (to stay deadlock-free): a PaymentCode row (spend_create only), then personal Account rows
+in pk order, then Relation rows, then the ClearingMonth row a spend books into (FOR SHARE), and last the
+audit chain's advisory lock. The settlement run locks only its ClearingMonth row (FOR UPDATE) and then the
+audit chain, so it never waits for anything a spend holds while the spend waits for it.
+
+A relation is a request (`pending`) until the beneficiary accepts it (双方自愿): only then is the quota
+reserved. An institution charges a relation only with a one-time payment code the beneficiary shows;
+every refusal that could tell an institution something about a relation is one generic message.
 The wallet (个人医保钱包) is opened automatically the first time an employee pools (or explicitly
 with `wallet_open`); a resident-insured person has no account and can only be a beneficiary.
 """
 
 import datetime as dt
+import hashlib
+import hmac
+import os
 import re
+import secrets
 import zoneinfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import idnumber
 from portal.jobs import job_create
 from portal.models import Region
 from portal.money import yuan_str
@@ -26,11 +40,13 @@ from portal.services import audit, person_get_or_create, person_name_matches
 from .audit_actions import AuditAction
 from .models import (
     Account,
+    ClearingMonth,
     Institution,
     Insured,
     InsuredStatusChange,
     Kinship,
     LedgerEntry,
+    PaymentCode,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -45,6 +61,8 @@ __all__ = [
     "institution_ensure",
     "insured_create",
     "insured_set_status",
+    "payment_code_issue",
+    "relation_accept",
     "relation_create",
     "relation_dissolve",
     "relation_set_quota",
@@ -56,9 +74,44 @@ __all__ = [
 ]
 
 OFFICER = frozenset({Role.INSURANCE_OFFICER})
+OPEN_RELATION = (Relation.Status.PENDING, Relation.Status.ACTIVE)
 BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-FUTURE_SKEW = dt.timedelta(minutes=10)
+FUTURE_SKEW = dt.timedelta(minutes=5)  # clock skew allowed between an institution's till and the portal
+
+
+# The numbers (docs/pooling.md); each can be set in Django settings.
+def payment_code_ttl() -> int:
+    """Seconds a payment code stays good (like a 医保电子凭证 dynamic code): 300."""
+    return int(getattr(settings, "POOLING_PAYMENT_CODE_TTL", 300))
+
+
+def claim_window_days(payer_region: str) -> int:
+    """How far back a spend may be dated, by the paying pooling region. One national default for now (90
+    days, `POOLING_CLAIM_WINDOW_DAYS`); per-region rules belong here."""
+    return int(getattr(settings, "POOLING_CLAIM_WINDOW_DAYS", 90))
+
+
+def spend_refusal_limit() -> tuple[int, int]:
+    """(refusals, seconds): after this many refused spends from one institution within the window, its
+    further attempts are answered 429 until the window ends. 20 in 600 s (settings, else the environment:
+    a load test that refuses on purpose raises it)."""
+    return (int(getattr(settings, "POOLING_SPEND_REFUSAL_LIMIT", os.environ.get("POOLING_SPEND_REFUSAL_LIMIT", 20))),
+            int(getattr(settings, "POOLING_SPEND_REFUSAL_WINDOW", os.environ.get("POOLING_SPEND_REFUSAL_WINDOW", 600))))
+
+
+PAYMENT_CODE_DIGITS = 18
+# One answer for every refusal an institution could learn something from: no/invalid/expired/used code,
+# relation not active, beneficiary mismatch, over the remaining quota.
+SPEND_REFUSED = "付款码无效或已失效，或共济额度不足，请让参保人重新出示付款码。"
+
+
+class SpendThrottled(Exception):
+    """Too many refused spends from one institution: the API answers 429, the page shows the message."""
+
+    def __init__(self, wait: int):
+        self.wait = wait
+        super().__init__(_("拒绝次数过多，请 %(minutes)s 分钟后再试。") % {"minutes": max(1, (wait + 59) // 60)})
 
 
 # ---------------------------------------------------------------- helpers
@@ -181,9 +234,10 @@ def wallet_open(*, actor, insured: Insured) -> Insured:
 
 
 def _dissolve_locked(relation: Relation, *, account: Account | None, actor, reason: str) -> Relation:
-    """Dissolve a locked active relation and release its unused quota on the locked account."""
+    """Dissolve a locked pending or active relation; an active one releases its unused quota on the locked
+    account (a pending one reserved nothing: a refusal or withdrawal)."""
     before = _relation_snapshot(relation)
-    unused = relation.quota - relation.used
+    unused = relation.quota - relation.used if relation.is_active else 0
     relation.status = Relation.Status.DISSOLVED
     relation.dissolved_at = timezone.now()
     relation.dissolved_by = actor if getattr(actor, "pk", None) else None
@@ -207,7 +261,7 @@ def insured_set_status(*, actor, insured: Insured, status: str, reason: str = ""
     # Lock: the accounts that fund this person's relations (own first in pk order), then the row.
     pooler_ids = {insured.pk}
     if status == Insured.Status.DECEASED:
-        pooler_ids |= set(Relation.objects.filter(beneficiary=insured, status=Relation.Status.ACTIVE)
+        pooler_ids |= set(Relation.objects.filter(beneficiary=insured, status__in=OPEN_RELATION)
                           .values_list("pooler_id", flat=True))
     accounts = _lock_accounts(pooler_ids)
     insured = Insured.objects.select_for_update().get(pk=insured.pk)
@@ -226,7 +280,7 @@ def insured_set_status(*, actor, insured: Insured, status: str, reason: str = ""
             ending |= Q(beneficiary=insured)
         label = insured.get_status_display()
         for relation in (Relation.objects.select_for_update(no_key=True, of=("self",))
-                         .filter(ending, status=Relation.Status.ACTIVE)
+                         .filter(ending, status__in=OPEN_RELATION)
                          .select_related("pooler").order_by("pk")):
             _dissolve_locked(relation, account=accounts.get(relation.pooler_id), actor=actor,
                              reason=_("参保状态变更为「%(status)s」，共济关系自动解除") % {"status": label})
@@ -245,8 +299,10 @@ def _pooler_for(actor) -> Insured:
 @transaction.atomic
 def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str, kinship: str,
                     quota: int, pooler: Insured | None = None) -> Relation:
-    """The pooler (共济人) sets up a relation with a relative; without `pooler`, the pooler is the actor.
-    An insurance officer may name a pooler of their region (counter service, the demo's seed)."""
+    """The pooler (共济人) asks to set up a relation with a relative; without `pooler`, the pooler is the
+    actor. An insurance officer may name a pooler of their region (counter service, the demo's seed). The
+    relation is `pending` and reserves nothing until the beneficiary accepts it (`relation_accept`); the
+    quota must fit what is available now and is checked again then."""
     message = _("您无权为他人建立共济关系。")
     require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
     if pooler is None:
@@ -272,8 +328,8 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     if not beneficiary.is_active:
         raise ValidationError({"beneficiary_id_number": [_("被共济人当前不在参保缴费状态（%(status)s）。")
                                                          % {"status": beneficiary.get_status_display()}]})
-    if Relation.objects.filter(pooler=pooler, beneficiary=beneficiary, status=Relation.Status.ACTIVE).exists():
-        raise ValidationError({"beneficiary_id_number": [_("您与该亲属已有生效的共济关系，请直接调整额度。")]})
+    if Relation.objects.filter(pooler=pooler, beneficiary=beneficiary, status__in=OPEN_RELATION).exists():
+        raise ValidationError({"beneficiary_id_number": [_("您与该亲属已有生效或待确认的共济关系，请直接调整额度。")]})
     if quota > account.available:
         raise ValidationError({"quota": [_("共济额度不能超过个人账户可用余额（%(available)s 元）。")
                                          % {"available": yuan_str(account.available)}]})
@@ -283,9 +339,7 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
         audit(actor=actor, action=AuditAction.WALLET_OPEN, obj=pooler, region_code=pooler.region_id,
               before={"wallet_opened": False}, after={"wallet_opened": True}, note="first pooling")
     relation = Relation.objects.create(pooler=pooler, beneficiary=beneficiary, kinship=kinship, quota=quota,
-                                       created_by=actor)
-    _ledger(account, kind=LedgerEntry.Kind.RESERVE, reserved_delta=quota, relation=relation,
-            note=_("建立共济关系，占用额度"))
+                                       status=Relation.Status.PENDING, created_by=actor)
     audit(actor=actor, action=AuditAction.RELATION_CREATE, obj=relation, region_code=pooler.region_id,
           after={**_relation_snapshot(relation), "kinship": kinship, "beneficiary": beneficiary.pk})
     return relation
@@ -311,10 +365,18 @@ def relation_set_quota(*, actor, relation: Relation, quota: int) -> Relation:
             pk=relation.pk, pooler__person_id=actor.person_id).exists():
         raise PermissionDenied(message)
     relation, account = _lock_relation_with_account(relation.pk)
-    if not relation.is_active:
+    if relation.status == Relation.Status.DISSOLVED:
         raise ValidationError({"detail": _("共济关系已解除，不能调整额度。")})
     if quota <= 0:
         raise ValidationError({"quota": [_("共济额度必须大于零；如需停止共济请解除关系。")]})
+    if relation.is_pending:  # nothing reserved yet: the new quota is checked when it is accepted
+        if quota != relation.quota:
+            before = _relation_snapshot(relation)
+            relation.quota = quota
+            relation.save(update_fields=["quota"])
+            audit(actor=actor, action=AuditAction.RELATION_QUOTA_CHANGE, obj=relation,
+                  region_code=relation.pooler.region_id, before=before, after=_relation_snapshot(relation))
+        return relation
     if quota < relation.used:
         raise ValidationError({"quota": [_("共济额度不能低于已使用的金额（%(used)s 元）。")
                                          % {"used": yuan_str(relation.used)}]})
@@ -343,9 +405,103 @@ def relation_dissolve(*, actor, relation: Relation, reason: str = "") -> Relatio
             pk=relation.pk).exists():
         raise PermissionDenied(message)
     relation, account = _lock_relation_with_account(relation.pk)
-    if not relation.is_active:
+    if relation.status == Relation.Status.DISSOLVED:
         raise ValidationError({"detail": _("共济关系已解除。")})
-    return _dissolve_locked(relation, account=account, actor=actor, reason=reason or _("本人申请解除"))
+    default = _("本人申请解除") if relation.is_active else _("未确认，已撤回或拒绝")
+    return _dissolve_locked(relation, account=account, actor=actor, reason=reason or default)
+
+
+GUARDIAN_KINSHIPS = (Kinship.CHILD, Kinship.GRANDCHILD)  # the pooler is the beneficiary's parent/grandparent
+
+
+def is_minor(insured: Insured, today: dt.date | None = None) -> bool:
+    """Under 18 by the birth date in the ID number."""
+    born = idnumber.birth_date(insured.person.id_number)
+    today = today or timezone.localdate()
+    return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18
+
+
+def may_accept(user, relation: Relation) -> bool:
+    """The beneficiary; for a minor beneficiary, the pooler when the pooler is their parent or grandparent
+    (a guardian consents for the child); an insurance officer of the beneficiary's region at the counter
+    (on the beneficiary's written consent); admins."""
+    if user.is_portal_admin:
+        return True
+    if user.role == Role.INSURED and user.person_id:
+        if user.person_id == relation.beneficiary.person_id:
+            return True
+        return (user.person_id == relation.pooler.person_id and relation.kinship in GUARDIAN_KINSHIPS
+                and is_minor(relation.beneficiary))
+    return False
+
+
+@transaction.atomic
+def relation_accept(*, actor, relation: Relation) -> Relation:
+    """The beneficiary (or a minor's guardian) agrees: the relation becomes active and the quota is
+    reserved from the pooler's account now (400 if it no longer fits what is available)."""
+    message = _("只有被共济人（未成年人由其监护人）可以确认共济关系。")
+    require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
+    relation = Relation.objects.select_related("pooler__person", "beneficiary__person").get(pk=relation.pk)
+    if actor.role == Role.INSURANCE_OFFICER and not actor.is_portal_admin:
+        require(actor, region=relation.beneficiary.region_id, message=message)
+    elif not may_accept(actor, relation):
+        raise PermissionDenied(message)
+    relation, account = _lock_relation_with_account(relation.pk, "beneficiary")
+    if not relation.is_pending:
+        raise ValidationError({"detail": _("该共济关系不在待确认状态。")})
+    pooler = relation.pooler
+    if pooler.scheme != Insured.Scheme.EMPLOYEE or not pooler.is_active or account is None:
+        raise ValidationError({"detail": _("共济人当前不能提供共济额度。")})
+    if not relation.beneficiary.is_active:
+        raise ValidationError({"detail": _("被共济人当前不在参保缴费状态。")})
+    if relation.quota > account.available:
+        raise ValidationError({"quota": [_("共济人的可用余额已不足以提供该额度，请共济人调整额度后再确认。")]})
+    before = _relation_snapshot(relation)
+    relation.status = Relation.Status.ACTIVE
+    relation.accepted_at = timezone.now()
+    relation.accepted_by = actor if getattr(actor, "pk", None) else None
+    relation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    _ledger(account, kind=LedgerEntry.Kind.RESERVE, reserved_delta=relation.quota, relation=relation,
+            note=_("确认共济关系，占用额度"))
+    audit(actor=actor, action=AuditAction.RELATION_ACCEPT, obj=relation, region_code=pooler.region_id,
+          before=before, after=_relation_snapshot(relation))
+    return relation
+
+
+# ---------------------------------------------------------------- payment codes
+
+def payment_code_digest(code: str) -> str:
+    """The keyed hash a code is stored and looked up by (HMAC-SHA256 with SECRET_KEY)."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"pooling-payment-code:{code}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _payment_code_new(relation: Relation, *, actor=None, now: dt.datetime | None = None) -> tuple[str, PaymentCode]:
+    """Mint a code for an active relation (no gate: `payment_code_issue` is the gate; the demo seed)."""
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10 ** PAYMENT_CODE_DIGITS):0{PAYMENT_CODE_DIGITS}d}"
+    row = PaymentCode.objects.create(relation=relation, digest=payment_code_digest(code), created_at=now,
+                                     expires_at=now + dt.timedelta(seconds=payment_code_ttl()),
+                                     created_by=actor if getattr(actor, "pk", None) else None)
+    return code, row
+
+
+@transaction.atomic
+def payment_code_issue(*, actor, relation: Relation, now: dt.datetime | None = None) -> tuple[str, PaymentCode]:
+    """The beneficiary of an active relation gets a one-time code to show a hospital or pharmacy. Only its
+    keyed hash is kept; the code itself is returned once."""
+    message = _("只有被共济人本人可以出示付款码。")
+    require(actor, roles={Role.INSURED}, message=message)
+    if not actor.is_portal_admin and not Relation.objects.filter(
+            pk=relation.pk, beneficiary__person_id=actor.person_id).exists():
+        raise PermissionDenied(message)
+    relation = Relation.objects.select_related("beneficiary").get(pk=relation.pk)
+    if not relation.is_active or not relation.beneficiary.is_active:
+        raise ValidationError({"relation": [_("共济关系未生效，不能出示付款码。")]})
+    code, row = _payment_code_new(relation, actor=actor, now=now)
+    audit(actor=actor, action=AuditAction.PAYMENT_CODE_ISSUE, obj=row, region_code=relation.beneficiary.region_id,
+          after={"relation": relation.pk, "expires_at": row.expires_at.isoformat()})
+    return code, row
 
 
 # ---------------------------------------------------------------- institutions and spending
@@ -375,12 +531,74 @@ def institution_ensure(*, code: str, name: str = "", actor=None) -> Institution:
     return institution
 
 
-@transaction.atomic
-def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, category: str, amount: int,
-                 occurred_at: dt.datetime, institution: Institution | None = None) -> Spend:
-    """A designated institution records a spend for itself (`institution` left out or its own); an
-    insurance officer may record one for an institution of their region."""
-    require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记共济支付。"))
+def _refusal_key(institution: Institution) -> str:
+    return f"mp:spend-refusals:{institution.code}"
+
+
+def _throttle_check(institution: Institution) -> None:
+    limit, window = spend_refusal_limit()
+    if (cache.get(_refusal_key(institution)) or 0) >= limit:
+        raise SpendThrottled(window)
+
+
+def _refused(institution: Institution) -> ValidationError:
+    """Count a refusal against the institution (a fixed window from its first refusal) and give the one
+    generic answer. The cache is outside the transaction, so the count survives the rollback."""
+    _limit, window = spend_refusal_limit()
+    key = _refusal_key(institution)
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, timeout=window)
+    return ValidationError({"payment_code": [_(SPEND_REFUSED)]})
+
+
+def spend_refusals_reset(institution_code: str) -> None:
+    """Forget an institution's refusals (an officer who has checked the till; tests)."""
+    cache.delete(f"mp:spend-refusals:{institution_code}")
+
+
+def month_of(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment, BEIJING)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + (mon == 12):04d}-{1 if mon == 12 else mon + 1:02d}"
+
+
+def _month_status_locked(month: str, *, share: bool) -> str:
+    """The month's clearing status, its row created if missing and locked: FOR SHARE by a spend booking into
+    it (many at once), FOR UPDATE by the settlement run (alone, waits for those spends to commit)."""
+    ClearingMonth.objects.bulk_create([ClearingMonth(month=month)], ignore_conflicts=True)
+    table = ClearingMonth._meta.db_table
+    lock = (" FOR SHARE" if share else " FOR UPDATE") if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT status FROM {table} WHERE month = %s{lock}", [month])
+        return cur.fetchone()[0]
+
+
+def _book_month(moment: dt.datetime) -> str:
+    """The clearing month a spend (or refund) at `moment` books into: the month of `moment` in Beijing time
+    while it is open, otherwise the first open month after it. Holds FOR SHARE on that month's row until
+    commit, so the month cannot be cleared under the booking: the spend is in that run or in a later one."""
+    month = month_of(moment)
+    for _i in range(1200):
+        if _month_status_locked(month, share=True) == ClearingMonth.Status.OPEN:
+            return month
+        month = next_month(month)
+    raise ValidationError({"detail": _("没有可入账的清算月份。")})  # pragma: no cover - 100 years closed
+
+
+def clearing_month_status(month: str) -> str:
+    """open / clearing / closed (a month nobody has booked into is open)."""
+    return ClearingMonth.objects.filter(month=month).values_list("status", flat=True).first() or \
+        ClearingMonth.Status.OPEN
+
+
+def _spend_institution(actor, institution: Institution | None) -> Institution:
     if institution is None:
         institution = Institution.objects.filter(code=actor.institution_code).first()
         if institution is None:
@@ -392,50 +610,81 @@ def spend_create(*, actor, relation_id: int, beneficiary_id_number: str, categor
             raise PermissionDenied(_("只能以本机构名义登记共济支付。"))
     else:
         require(actor, region=institution.region_id, message=_("该定点医药机构不在您的管辖范围内。"))
+    return institution
+
+
+@transaction.atomic
+def spend_create(*, actor, payment_code: str, category: str, amount: int, occurred_at: dt.datetime,
+                 relation_id: int | None = None, beneficiary_id_number: str | None = None,
+                 institution: Institution | None = None, now: dt.datetime | None = None) -> Spend:
+    """A designated institution charges the relation named by the beneficiary's one-time payment code
+    (`institution` left out or its own; an insurance officer may record one for an institution of their
+    region). `relation_id` / `beneficiary_id_number`, when sent, must match the code. Every refusal about
+    the code, the relation, the beneficiary or the quota is the same generic message and counts towards
+    the institution's refusal limit (then `SpendThrottled`)."""
+    require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记共济支付。"))
+    institution = _spend_institution(actor, institution)
+    _throttle_check(institution)
+    now = now or timezone.now()
     if category not in Spend.Category.values:
         raise ValidationError({"category": [_("支付类别无效。")]})
     if amount <= 0:
         raise ValidationError({"amount": [_("金额必须大于零。")]})
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at, BEIJING)
-    if occurred_at > timezone.now() + FUTURE_SKEW:
+    if occurred_at > now + FUTURE_SKEW:
         raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
-    try:
-        relation, account = _lock_relation_with_account(relation_id, "beneficiary__person")
-    except Relation.DoesNotExist:
-        raise ValidationError({"relation": [_("共济关系不存在。")]}) from None
+    code = re.sub(r"\s", "", payment_code or "")
+    if not re.fullmatch(rf"\d{{{PAYMENT_CODE_DIGITS}}}", code):
+        raise _refused(institution)
+    # the code row first (it names the relation), then the account and the relation
+    row = (PaymentCode.objects.select_for_update(no_key=True).filter(digest=payment_code_digest(code)).first())
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise _refused(institution)
+    if relation_id is not None and relation_id != row.relation_id:
+        raise _refused(institution)
+    relation, account = _lock_relation_with_account(row.relation_id, "beneficiary__person")
     beneficiary = relation.beneficiary
-    if beneficiary.person.id_number != (beneficiary_id_number or "").strip().upper():
-        raise ValidationError({"beneficiary_id_number": [_("就医（购药）人与共济关系的被共济人不一致。")]})
-    if not relation.is_active:
-        raise ValidationError({"relation": [_("共济关系已解除，不能使用共济额度。")]})
-    if amount > relation.quota - relation.used:
-        raise ValidationError({"amount": [_("金额超过剩余共济额度（%(remaining)s 元）。")
-                                          % {"remaining": yuan_str(relation.quota - relation.used)}]})
+    if beneficiary_id_number and beneficiary.person.id_number != beneficiary_id_number.strip().upper():
+        raise _refused(institution)
+    if not relation.is_active or amount > relation.quota - relation.used:
+        raise _refused(institution)
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
+    window = claim_window_days(payer_region)
+    if occurred_at < now - dt.timedelta(days=window):
+        raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记共济支付。")
+                                               % {"days": window}]})
     spend = Spend.objects.create(
         relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
-        occurred_at=occurred_at, payer_region=payer_region, payee_region=payee_region, created_by=actor,
+        occurred_at=occurred_at, payer_region=payer_region, payee_region=payee_region,
+        clearing_month=_book_month(occurred_at), created_by=actor,
     )
+    row.used_at, row.spend = now, spend
+    row.save(update_fields=["used_at", "spend"])
     before = _relation_snapshot(relation)
     relation.used += amount
     relation.save(update_fields=["used"])
     _ledger(account, kind=LedgerEntry.Kind.POOLED_SPEND, amount=-amount, reserved_delta=-amount,
             relation=relation, spend=spend, note=institution.name)
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=spend.payer_region,
-          before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code})
+          before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
+                                "clearing_month": spend.clearing_month})
     enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
 @transaction.atomic
 def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
-    """Reverse a spend in full: a new ledger row (never an edit). The quota comes back while the
-    relation is active; after dissolution the money simply returns to the balance."""
+    """Reverse a spend in full: a new ledger row and a new negative spend row (never an edit). The quota
+    comes back while the relation is active; after dissolution the money simply returns to the balance.
+    The negative row clears with the spend's month while that is open, else in the first open month from
+    now (a closed month's statements never change)."""
     message = _("只有记录该笔支付的定点机构可以退款。")
     require(actor, roles={Role.INSTITUTION}, message=message)
     if not actor.is_portal_admin and actor.institution_code != spend.institution.code:
         raise PermissionDenied(message)
+    if spend.refund_of_id is not None:
+        raise ValidationError({"detail": _("退款记录不能再退款。")})
     relation, account = _lock_relation_with_account(spend.relation_id)
     if LedgerEntry.objects.filter(spend=spend, kind=LedgerEntry.Kind.REFUND).exists():
         raise ValidationError({"detail": _("该笔支付已退款。")})
@@ -448,8 +697,18 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     else:
         entry = _ledger(account, kind=LedgerEntry.Kind.REFUND, amount=spend.amount, relation=relation, spend=spend,
                         note=reason or _("退款"))
+    now = timezone.now()
+    if _month_status_locked(spend.clearing_month, share=True) == ClearingMonth.Status.OPEN:
+        month = spend.clearing_month
+    else:
+        month = _book_month(max(now, spend.occurred_at))
+    Spend.objects.create(
+        relation=relation, institution=spend.institution, beneficiary_id=spend.beneficiary_id,
+        category=spend.category, amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
+        payee_region=spend.payee_region, clearing_month=month, refund_of=spend, created_by=actor,
+    )
     audit(actor=actor, action=AuditAction.SPEND_REFUND, obj=spend, region_code=spend.payer_region,
-          before=before, after={**_relation_snapshot(relation), "refunded": spend.amount})
+          before=before, after={**_relation_snapshot(relation), "refunded": spend.amount, "clearing_month": month})
     return entry
 
 
@@ -482,9 +741,9 @@ def previous_month(now: dt.datetime | None = None) -> str:
     return f"{last.year:04d}-{last.month:02d}"
 
 
-def _cross_region_spends(start, end):
-    return (Spend.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-            .exclude(payer_region=F("payee_region")))
+def _cross_region_spends(month: str):
+    """The spend rows (refund rows included, negative) a month's run clears: by clearing_month."""
+    return Spend.objects.filter(clearing_month=month).exclude(payer_region=F("payee_region"))
 
 
 TMP = "mp_settlement_pairs"
@@ -493,22 +752,30 @@ TMP = "mp_settlement_pairs"
 @transaction.atomic
 def settlement_run(*, month: str, actor=None) -> SettlementRun:
     """The clearing task's step (no gate of its own: `settlement_enqueue` is the gate; the monthly beat
-    run has no actor). Clear a closed month: one statement per (payer, payee) pair of different pooling regions.
+    run has no actor). Clear an ended month: one statement per (payer, payee) pair of different pooling
+    regions, over the spends whose `clearing_month` is that month.
+
+    Closing: the run locks the month's ClearingMonth row FOR UPDATE. Every spend booking into the month
+    holds FOR SHARE on that row until it commits, so once the run has the lock no booking into the month
+    is in flight, and any that comes later waits, then finds the month closed and books into the next open
+    one: each spend is in exactly one run. A month whose run succeeded is closed; running it again returns
+    its run as it is (its statements never change).
 
     Set-based: one `GROUP BY` over the month's spends into a temporary table (PostgreSQL runs it with
     parallel workers, which a plain `INSERT … SELECT` cannot use), then the month's statements are
     brought to exactly that result — delete pairs that vanished, update pairs that changed, insert new
-    pairs — so a second run gives the same statements and rewrites nothing that is already right.
-    Finally reconciled: the statements' totals must equal the month's cross-region spends. Those are
-    counted in the same pass that groups them (spends up to the highest id when the run starts), plus
-    any spend of the month recorded since (ids above it, found through the primary key), which makes
-    the run a mismatch to be run again instead of silently leaving it out. One read of the month's
-    spends, not two."""
-    start, end = settlement_check_month(month)
+    pairs. Finally reconciled: the statements' totals must equal the month's cross-region spends, counted
+    in the same pass, plus any found with an id above the highest id the run started from (there can be
+    none while the lock holds; if there were, the run is a mismatch, the month stays open and is run again)."""
+    settlement_check_month(month)
+    status = _month_status_locked(month, share=False)
     run, _created = SettlementRun.objects.get_or_create(month=month)
     run = SettlementRun.objects.select_for_update().get(pk=run.pk)
+    if status == ClearingMonth.Status.CLOSED:
+        return run
+    ClearingMonth.objects.filter(month=month).update(status=ClearingMonth.Status.CLEARING)
     last_id = Spend.objects.aggregate(m=Max("id"))["m"] or 0  # the primary key's last entry: no scan
-    grouped = (_cross_region_spends(start, end).filter(pk__lte=last_id).order_by()
+    grouped = (_cross_region_spends(month).filter(pk__lte=last_id).order_by()
                .values("payer_region", "payee_region").annotate(n=Count("id"), s=Sum("amount")))
     select_sql, params = grouped.query.sql_with_params()
     lines = SettlementLine._meta.db_table
@@ -534,7 +801,7 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
         cur.execute(f"INSERT INTO {lines} (month, payer_region, payee_region, count, amount) "
                     f"SELECT %s, t.payer_region, t.payee_region, t.n, t.s FROM {TMP} t", [month])
         cur.execute(f"DROP TABLE {TMP}")
-    late = _cross_region_spends(start, end).filter(pk__gt=last_id).aggregate(n=Count("id"), s=Sum("amount"))
+    late = _cross_region_spends(month).filter(pk__gt=last_id).aggregate(n=Count("id"), s=Sum("amount"))
     totals = SettlementLine.objects.filter(month=month).aggregate(n=Sum("count"), s=Sum("amount"))
     run.spend_count = int(grouped_n) + (late["n"] or 0)
     run.spend_amount = int(grouped_s) + (late["s"] or 0)
@@ -543,6 +810,10 @@ def settlement_run(*, month: str, actor=None) -> SettlementRun:
     run.run_at = timezone.now()
     run.run_by = actor if getattr(actor, "pk", None) else None
     run.save()
+    if run.status == SettlementRun.Status.DONE:
+        ClearingMonth.objects.filter(month=month).update(status=ClearingMonth.Status.CLOSED, closed_at=run.run_at)
+    else:
+        ClearingMonth.objects.filter(month=month).update(status=ClearingMonth.Status.OPEN)
     audit(actor=actor, action=AuditAction.SETTLEMENT_RUN, obj=run,
           after={"month": month, "status": run.status, "count": run.line_count, "amount": run.line_amount})
     return run

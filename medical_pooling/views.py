@@ -4,6 +4,7 @@
 service's answer (PermissionDenied: 403), reads are scoped by the selectors.
 """
 
+import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +33,7 @@ def me(request):
     if insured is not None:
         ctx["account"] = selectors.account_of(insured)
         ctx["relations_out"], ctx["relations_in"] = selectors.relations_of(insured)
+        ctx["to_accept"] = {r.pk for r in selectors.pending_for(insured)}
         ctx["spends"] = Paginator(selectors.spends_of(insured), 20).get_page(request.GET.get("page"))
     return render(request, "medical_pooling/me.html", ctx)
 
@@ -45,7 +47,7 @@ def relation_add(request):
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            messages.success(request, _("共济关系已建立，额度已从可用余额中占用。"))
+            messages.success(request, _("共济申请已发出，等待对方确认；确认后额度才从可用余额中占用。"))
             return redirect("medical_pooling:me")
     return render(request, "medical_pooling/relation_form.html", {"form": form})
 
@@ -82,6 +84,38 @@ def relation_dissolve(request, pk):
     return redirect("medical_pooling:me")
 
 
+@role_required(Role.INSURED)
+@require_POST
+def relation_accept(request, pk):
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    try:
+        services.relation_accept(actor=request.user, relation=relation)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已确认共济关系，额度已生效。"))
+    return redirect("medical_pooling:me")
+
+
+@role_required(Role.INSURED)
+@require_POST
+def payment_code(request, pk):
+    """出示付款码: a fresh one-time code, big, as a QR code (SVG made here, no outside service) with a
+    countdown. POST only, never cached: each visit mints a new code."""
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    try:
+        code, row = services.payment_code_issue(actor=request.user, relation=relation)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("medical_pooling:me")
+    qr = segno.make(code, error="m").svg_inline(scale=6, border=2, title=_("共济付款码"))
+    response = render(request, "medical_pooling/payment_code.html", {
+        "relation": relation, "code": code, "code_groups": [code[i:i + 6] for i in range(0, len(code), 6)],
+        "expires_at": row.expires_at, "ttl": services.payment_code_ttl(), "qr": qr})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # ---------------------------------------------------------------- institutions
 
 @role_required(Role.INSTITUTION)
@@ -89,10 +123,11 @@ def spend(request):
     form = forms.SpendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.spend_create(actor=request.user, relation_id=form.cleaned_data["relation"],
-                                  beneficiary_id_number=form.cleaned_data["beneficiary_id_number"],
+            services.spend_create(actor=request.user, payment_code=form.cleaned_data["payment_code"],
                                   category=form.cleaned_data["category"], amount=form.cleaned_data["amount"],
                                   occurred_at=form.cleaned_data["occurred_at"])
+        except services.SpendThrottled as exc:
+            form.add_error(None, str(exc))
         except ValidationError as exc:
             form_errors(form, exc)
         else:
@@ -173,6 +208,7 @@ def settlements(request):
         line.payer_name, line.payee_name = names.get(line.payer_region, ""), names.get(line.payee_region, "")
     return render(request, "medical_pooling/settlements.html", {
         "form": form, "month": month, "lines": lines, "run": selectors.settlement_run_get(month),
+        "month_status": services.clearing_month_status(month) if month else "",
         "total_count": sum(x.count for x in lines), "total_amount": sum(x.amount for x in lines),
         "may_run": may_run, "months": selectors.settlement_months(),
     })

@@ -85,7 +85,7 @@ class RelationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Relation
         fields = ["id", "status", "quota", "used", "remaining", "kinship", "pooler_name", "beneficiary_name",
-                  "pooler_region", "beneficiary_region", "created_at", "dissolved_at"]
+                  "pooler_region", "beneficiary_region", "created_at", "accepted_at", "dissolved_at"]
 
     def get_pooler_name(self, obj) -> str:
         return _masked_name(obj.pooler.person.name)
@@ -124,9 +124,23 @@ class MeSerializer(serializers.Serializer):
     relations_in = RelationSerializer(many=True)
 
 
-class SpendCreateSerializer(serializers.Serializer):
+class PaymentCodeRequestSerializer(serializers.Serializer):
     relation = serializers.IntegerField(min_value=1)
-    beneficiary_id_number = IdNumberField()
+
+
+class PaymentCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="一次性付款码（18 位数字），只显示这一次")
+    expires_at = serializers.DateTimeField()
+    relation = serializers.IntegerField()
+
+
+class SpendCreateSerializer(serializers.Serializer):
+    payment_code = serializers.CharField(
+        max_length=64, help_text="参保人出示的一次性付款码",
+        error_messages={"required": "请输入参保人出示的付款码。", "blank": "请输入参保人出示的付款码。"})
+    # optional; when sent they must match the code (a mismatch is the same generic refusal)
+    relation = serializers.IntegerField(min_value=1, required=False)
+    beneficiary_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
     category = choice(Spend.Category.choices)
     amount = MoneyField()
     occurred_at = serializers.DateTimeField()
@@ -144,7 +158,8 @@ class SpendSerializer(serializers.ModelSerializer):
     class Meta:
         model = Spend
         fields = ["id", "relation", "institution", "institution_name", "beneficiary_name", "category", "amount",
-                  "occurred_at", "payer_region", "payee_region", "remaining", "refunded", "created_at"]
+                  "occurred_at", "clearing_month", "payer_region", "payee_region", "remaining", "refunded",
+                  "created_at"]
 
     def get_beneficiary_name(self, obj) -> str:
         return _masked_name(obj.beneficiary.person.name)
@@ -154,7 +169,12 @@ class SpendSerializer(serializers.ModelSerializer):
             return obj.is_refunded
         return obj.ledger.filter(kind="refund").exists()
 
-    def get_remaining(self, obj) -> str:
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_remaining(self, obj) -> str | None:
+        # the remaining quota is the two parties' and the officers' business: null for an institution
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "role", None) == "institution":
+            return None
         return yuan_str(obj.relation.remaining)
 
 
@@ -170,7 +190,22 @@ class SettlementRunResponseSerializer(serializers.Serializer):
 
 class SettlementLineSerializer(serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
+    month_status = serializers.SerializerMethodField(help_text="open 未清算 / clearing 清算中 / closed 已清算")
 
     class Meta:
         model = SettlementLine
-        fields = ["month", "payer_region", "payee_region", "count", "amount"]
+        fields = ["month", "payer_region", "payee_region", "count", "amount", "month_status"]
+
+    def get_month_status(self, obj) -> str:
+        statuses = self.context.setdefault("month_statuses", {})
+        if obj.month not in statuses:
+            from ..services import clearing_month_status
+
+            statuses[obj.month] = clearing_month_status(obj.month)
+        return statuses[obj.month]
+
+
+class ClearingMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    status = serializers.CharField(help_text="open 未清算 / clearing 清算中 / closed 已清算")
+    closed_at = serializers.DateTimeField(allow_null=True)

@@ -9,9 +9,12 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="pooling-me"),
     path("relations/", views.RelationListCreateView.as_view(), name="pooling-relations"),
     path("relations/<int:pk>/", views.RelationDetailView.as_view(), name="pooling-relation"),
+    path("relations/<int:pk>/accept/", views.RelationAcceptView.as_view(), name="pooling-relation-accept"),
+    path("me/payment-codes/", views.PaymentCodeView.as_view(), name="pooling-payment-codes"),
     path("relations/<int:pk>/dissolve/", views.RelationDissolveView.as_view(), name="pooling-relation-dissolve"),
     path("spends/", views.SpendListCreateView.as_view(), name="pooling-spends"),
     path("spends/<int:pk>/refund/", views.SpendRefundView.as_view(), name="pooling-spend-refund"),
     path("settlements/run/", views.SettlementRunView.as_view(), name="pooling-settlement-run"),
+    path("settlements/months/", views.ClearingMonthListView.as_view(), name="pooling-clearing-months"),
     path("settlements/", views.SettlementListView.as_view(), name="pooling-settlements"),
 ]

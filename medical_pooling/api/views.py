@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -163,6 +163,37 @@ class RelationDissolveView(APIView):
         return Response(_relation_answer(relation))
 
 
+class RelationAcceptView(APIView):
+    """The beneficiary (a guardian for a minor) agrees: the relation becomes active, the quota reserved."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(request=None, responses={200: s.RelationSerializer})
+    @idempotent
+    def post(self, request, pk):
+        relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+        relation = services.relation_accept(actor=request.user, relation=relation)
+        return Response(_relation_answer(relation))
+
+
+class PaymentCodeView(APIView):
+    """The beneficiary of an active relation gets a one-time payment code (shown once)."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(request=s.PaymentCodeRequestSerializer, responses={201: s.PaymentCodeSerializer})
+    def post(self, request):
+        data = s.PaymentCodeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        relation = get_object_or_404(selectors.relation_list(request.user), pk=data.validated_data["relation"])
+        code, row = services.payment_code_issue(actor=request.user, relation=relation)
+        response = Response(s.PaymentCodeSerializer({"code": code, "expires_at": row.expires_at,
+                                                     "relation": relation.pk}).data,
+                            status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class SpendListCreateView(generics.ListCreateAPIView):
     """Pooled spends this user may see (GET); a designated institution records one (POST)."""
 
@@ -183,11 +214,15 @@ class SpendListCreateView(generics.ListCreateAPIView):
         data = s.SpendCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        spend = services.spend_create(actor=request.user, relation_id=v["relation"],
-                                      beneficiary_id_number=v["beneficiary_id_number"], category=v["category"],
-                                      amount=v["amount"], occurred_at=v["occurred_at"])
+        try:
+            spend = services.spend_create(actor=request.user, payment_code=v["payment_code"],
+                                          relation_id=v.get("relation"),
+                                          beneficiary_id_number=v.get("beneficiary_id_number") or None,
+                                          category=v["category"], amount=v["amount"], occurred_at=v["occurred_at"])
+        except services.SpendThrottled as exc:
+            raise exceptions.Throttled(wait=exc.wait, detail=str(exc)) from None
         spend.is_refunded = False  # just recorded by this institution: in its scope, nothing refunded yet
-        return Response(s.SpendSerializer(spend).data, status=status.HTTP_201_CREATED)
+        return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class SpendRefundView(APIView):
@@ -202,7 +237,8 @@ class SpendRefundView(APIView):
         data = s.RelationDissolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.spend_refund(actor=request.user, spend=spend, reason=data.validated_data.get("reason", ""))
-        return Response(s.SpendSerializer(selectors.spend_list(request.user).get(pk=pk)).data)
+        return Response(s.SpendSerializer(selectors.spend_list(request.user).get(pk=pk),
+                                          context={"request": request}).data)
 
 
 class SettlementRunView(APIView):
@@ -240,3 +276,14 @@ class SettlementListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.settlement_lines(self.request.user, self.request.query_params.get("month"))
+
+
+class ClearingMonthListView(generics.ListAPIView):
+    """Each month's clearing status (open / clearing / closed), newest first."""
+
+    permission_classes = [Officer]
+    serializer_class = s.ClearingMonthSerializer
+    queryset = SettlementLine.objects.none()
+
+    def get_queryset(self):
+        return selectors.clearing_months(self.request.user)

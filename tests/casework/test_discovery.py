@@ -36,8 +36,8 @@ def _signals(caseworker, approver, today):
     mp_services.wallet_open(actor=off, insured=pooler)
     rel = mpf.relation(pooler, beneficiary, quota=1_000_000, kinship="child")
     inst = mp_services.institution_ensure(code="H61011200001", name="未央区医院")
-    mp_services.spend_create(actor=off, relation_id=rel.pk, beneficiary_id_number=beneficiary.person.id_number,
-                             category="medical", amount=600_000, occurred_at=timezone.now(), institution=inst)
+    mp_services.spend_create(actor=off, payment_code=mpf.code_for(rel), category="medical", amount=600_000,
+                             occurred_at=timezone.now(), institution=inst)
     return rows, alone_rows, sick_rows
 
 

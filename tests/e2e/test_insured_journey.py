@@ -1,5 +1,7 @@
-"""Journey 3: an insured worker on a phone (390×844) sees the balance, adds a parent with a quota,
-sees the available amount drop, dissolves the relation after a confirmation and sees it return."""
+"""Journey 3: an insured worker on a phone (390×844) sees the balance, asks to pool with a parent (the
+request waits: nothing reserved), the parent accepts on their own phone and shows a payment code (big
+digits and a QR code, counting down), the worker sees the available amount drop, dissolves the relation
+after a confirmation and sees it return."""
 
 import pytest
 
@@ -39,7 +41,35 @@ def test_insured_worker_adds_and_dissolves_a_parent_on_a_phone(make_page, celery
     shot("add-parent")
     page.get_by_role("button", name="建立共济关系").click()
     page.wait_for_url("**/pooling/")
-    assert "共济关系已建立" in page.locator(".alert-success").inner_text()
+    assert "等待对方确认" in page.locator(".alert-success").inner_text()
+    assert card_value(page, "共济占用") == "¥0.00"  # a request reserves nothing
+    assert "等待对方确认" in page.locator(".card", has_text=parent.person.name).inner_text()
+    shot("request-pending")
+
+    # the parent, on their own phone, accepts and shows a payment code
+    UserFactory(role=Role.INSURED, region_id=None, person=parent.person, username="e2e_parent",
+                first_name=parent.person.name)
+    ppage, pshot = make_page(viewport=(390, 844), mobile=True)
+    login(ppage, "e2e_parent")
+    goto(ppage, "/pooling/", "我的医保共济")
+    request = ppage.locator(".card", has_text=worker.person.name)
+    assert "申请为您提供共济额度" in request.inner_text()
+    request.get_by_role("button", name="同意共济").click()
+    ppage.wait_for_url("**/pooling/")
+    assert "已确认共济关系" in ppage.locator(".alert-success").inner_text()
+    ppage.locator(".card", has_text=worker.person.name).get_by_role("button", name="出示付款码").click()
+    ppage.wait_for_selector("#payment-code")
+    code = ppage.locator("#payment-code").get_attribute("data-code")
+    assert code and len(code) == 18 and code.isdigit()
+    assert ppage.locator("#payment-code").inner_text().replace(" ", "").replace("\n", "") == code
+    assert ppage.locator(".mp-qr svg").is_visible()
+    first = int(ppage.locator(".mp-seconds").inner_text())
+    ppage.wait_for_timeout(1500)  # (wait_for_function evaluates a string: the CSP allows no eval)
+    assert int(ppage.locator(".mp-seconds").inner_text()) < first
+    assert ppage.evaluate("document.documentElement.scrollWidth") <= 390
+    pshot("payment-code")
+
+    page.reload()
     assert card_value(page, "共济占用") == "¥1,200.00"
     assert card_value(page, "可用余额") == "¥3,800.00"
     relation = page.locator(".card", has_text=parent.person.name)

@@ -1,6 +1,20 @@
 import pytest
+from django.core.cache import cache
 
 from .factories import assert_ledger_invariant
+
+
+@pytest.fixture(autouse=True)
+def _fresh_refusal_counters():
+    """Institutions' refused-spend counters live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def historic_dates(settings):
+    """For tests about fixed past months (2025-12, 2026-01 …): a claim window wide enough to book them."""
+    settings.POOLING_CLAIM_WINDOW_DAYS = 36500
 
 
 @pytest.fixture(autouse=True)

@@ -37,10 +37,43 @@ def institution_user(code="H34160200001", name="亳州市人民医院") -> User:
     return UserFactory(role=Role.INSTITUTION, region_id=None, institution_code=code, username=f"inst{next(_seq)}")
 
 
-def relation(pooler: Insured, beneficiary: Insured, quota: int, kinship="parent") -> Relation:
-    user = User.objects.filter(person=pooler.person).first() or citizen_user(pooler)
-    return services.relation_create(actor=user, beneficiary_id_number=beneficiary.person.id_number,
+def user_of(ins: Insured) -> User:
+    return User.objects.filter(person=ins.person).first() or citizen_user(ins)
+
+
+def pending_relation(pooler: Insured, beneficiary: Insured, quota: int, kinship="parent") -> Relation:
+    """A request the pooler has made, waiting for the beneficiary's consent."""
+    return services.relation_create(actor=user_of(pooler), beneficiary_id_number=beneficiary.person.id_number,
                                     beneficiary_name=beneficiary.person.name, kinship=kinship, quota=quota)
+
+
+def relation(pooler: Insured, beneficiary: Insured, quota: int, kinship="parent") -> Relation:
+    """An active relation: requested by the pooler and accepted by the beneficiary."""
+    rel = pending_relation(pooler, beneficiary, quota, kinship=kinship)
+    return services.relation_accept(actor=user_of(beneficiary), relation=rel)
+
+
+def code_for(rel: Relation, **kwargs) -> str:
+    """A fresh one-time payment code, minted by the beneficiary."""
+    code, _row = services.payment_code_issue(actor=user_of(rel.beneficiary), relation=rel, **kwargs)
+    return code
+
+
+def spend(inst_user: User, rel: Relation, amount: int, at, category="medical", **kwargs):
+    """The beneficiary shows a fresh code and the institution charges it."""
+    return services.spend_create(actor=inst_user, payment_code=code_for(rel), category=category, amount=amount,
+                                 occurred_at=at, **kwargs)
+
+
+def recent(days_ago: int = 1, hour: int = 10):
+    """A moment `days_ago` days before now, at `hour` Beijing time (inside the claim window)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    bj = dt.timezone(dt.timedelta(hours=8))
+    return (timezone.now().astimezone(bj) - dt.timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0,
+                                                                                 microsecond=0)
 
 
 def assert_ledger_invariant():

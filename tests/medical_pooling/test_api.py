@@ -3,10 +3,11 @@
 import pytest
 from django.core.management import call_command
 
+from medical_pooling import services
 from medical_pooling.models import Account, Institution, Insured, LedgerEntry, Relation, Spend
 from portal.models import AuditEvent, Role
 
-from .factories import citizen_user, institution_user, insured, officer, relation
+from .factories import citizen_user, code_for, institution_user, insured, officer, recent, relation
 
 pytestmark = pytest.mark.django_db
 
@@ -125,9 +126,15 @@ def test_create_relation_and_me(api, worker, parent, worker_user):
     assert r.status_code == 201, r.content
     body = r.json()
     assert {k: body[k] for k in ("status", "quota", "used", "remaining")} == {
-        "status": "active", "quota": "800.00", "used": "0.00", "remaining": "800.00"}
+        "status": "pending", "quota": "800.00", "used": "0.00", "remaining": "0.00"}
     worker.refresh_from_db()
     assert worker.wallet_opened  # opened automatically at first pooling
+    me = api(worker_user).get(f"{BASE}/me/").json()
+    assert (me["reserved"], me["available"]) == ("0.00", "8600.00")  # a request reserves nothing
+    assert me["relations_out"][0]["status"] == "pending"
+    r = api(citizen_user(parent)).post(f"{BASE}/relations/{body['id']}/accept/")
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "active" and r.json()["remaining"] == "800.00"
     me = api(worker_user).get(f"{BASE}/me/").json()
     assert (me["balance"], me["reserved"], me["available"]) == ("8600.00", "800.00", "7800.00")
     assert [x["id"] for x in me["relations_out"]] == [body["id"]] and me["relations_in"] == []
@@ -193,9 +200,8 @@ def test_quota_raise_lower(api, worker, parent, worker_user, hospital):
     assert r.status_code == 200 and r.json()["quota"] == "1000.00"
     r = api(worker_user).patch(url, {"quota": "8600.01"}, format="json")
     assert r.status_code == 400 and "quota" in r.json()
-    api(hospital).post(f"{BASE}/spends/", {"relation": rel.pk, "beneficiary_id_number": parent.person.id_number,
-                                           "category": "medical", "amount": "300.00",
-                                           "occurred_at": "2026-01-15T10:00:00+08:00"}, format="json")
+    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, "300.00"), format="json")
+    assert r.status_code == 201, r.content
     r = api(worker_user).patch(url, {"quota": "299.99"}, format="json")
     assert r.status_code == 400 and "quota" in r.json()
     r = api(worker_user).patch(url, {"quota": "300.00"}, format="json")
@@ -233,14 +239,15 @@ def test_dissolve_by_either_party_returns_quota(api, worker, parent, worker_user
 
 # ---------------------------------------------------------------- spends
 
-def _spend(rel, ben, amount="100.00", at="2026-01-15T10:00:00+08:00", category="medical"):
-    return {"relation": rel.pk, "beneficiary_id_number": ben.person.id_number, "category": category,
-            "amount": amount, "occurred_at": at}
+def _spend(rel, amount="100.00", at=None, category="medical", code=None):
+    """A spend body with a fresh payment code the beneficiary has shown (or `code`)."""
+    return {"payment_code": code or code_for(rel), "category": category, "amount": amount,
+            "occurred_at": at or recent().isoformat()}
 
 
 def test_spend_moves_money(api, worker, parent, hospital):
     rel = relation(worker, parent, 80000)
-    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "123.45"), format="json")
+    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, "123.45"), format="json")
     assert r.status_code == 201, r.content
     assert r.json()["amount"] == "123.45" and r.json()["payer_region"] == "610100"
     assert r.json()["payee_region"] == "341600"
@@ -254,31 +261,36 @@ def test_spend_moves_money(api, worker, parent, hospital):
 
 def test_spend_denied(api, worker, parent, hospital, worker_user):
     rel = relation(worker, parent, 80000)
-    assert api(worker_user).post(f"{BASE}/spends/", _spend(rel, parent), format="json").status_code == 403
-    assert api(officer()).post(f"{BASE}/spends/", _spend(rel, parent), format="json").status_code == 403
-    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "800.01"), format="json")
-    assert r.status_code == 400 and "amount" in r.json()
-    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, worker), format="json")
-    assert r.status_code == 400 and "beneficiary_id_number" in r.json()
-    r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel, parent), "relation": 999999}, format="json")
-    assert r.status_code == 400
-    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, at="2099-01-01T00:00:00+08:00"), format="json")
-    assert r.status_code == 400
+    assert api(worker_user).post(f"{BASE}/spends/", _spend(rel), format="json").status_code == 403
+    assert api(officer()).post(f"{BASE}/spends/", _spend(rel), format="json").status_code == 403
+    refused = services.SPEND_REFUSED
+    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, "800.01"), format="json")
+    assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
+    r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel), "beneficiary_id_number": worker.person.id_number},
+                           format="json")
+    assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
+    r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel), "relation": 999999}, format="json")
+    assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
+    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, at="2099-01-01T00:00:00+08:00"), format="json")
+    assert r.status_code == 400 and "occurred_at" in r.json()
+    code = code_for(rel)
     api(worker_user).post(f"{BASE}/relations/{rel.pk}/dissolve/")
-    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent), format="json")
-    assert r.status_code == 400 and "relation" in r.json()
+    r = api(hospital).post(f"{BASE}/spends/", _spend(rel, code=code), format="json")
+    assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
     assert not Spend.objects.exists()
 
 
 def test_spend_idempotency(api, worker, parent, hospital):
     rel = relation(worker, parent, 80000)
     client = api(hospital)
-    first = client.post(f"{BASE}/spends/", _spend(rel, parent), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    again = client.post(f"{BASE}/spends/", _spend(rel, parent), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    body = _spend(rel)
+    first = client.post(f"{BASE}/spends/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    # the replay carries the same (now used) code: it answers from the record, no fresh code needed
+    again = client.post(f"{BASE}/spends/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
-    assert first.json() == again.json()
+    assert first.json() == again.json() and again["Idempotent-Replayed"] == "true"
     assert Spend.objects.count() == 1
-    other = client.post(f"{BASE}/spends/", _spend(rel, parent, "5.00"), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = client.post(f"{BASE}/spends/", {**body, "amount": "5.00"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert other.status_code == 409
     assert Spend.objects.count() == 1
     rel.refresh_from_db()
@@ -287,7 +299,7 @@ def test_spend_idempotency(api, worker, parent, hospital):
 
 def test_spend_out_of_scope_lists(api, worker, parent, hospital):
     rel = relation(worker, parent, 80000)
-    api(hospital).post(f"{BASE}/spends/", _spend(rel, parent), format="json")
+    api(hospital).post(f"{BASE}/spends/", _spend(rel), format="json")
     pharmacy = institution_user("P61010200001", "西安大药房")
     assert api(pharmacy).get(f"{BASE}/spends/").json()["count"] == 0
     assert api(hospital).get(f"{BASE}/spends/").json()["count"] == 1
@@ -315,18 +327,20 @@ def test_create_portal_user_institution_creates_institution():
 
 def test_refund_is_a_new_ledger_row(api, worker, parent, hospital, worker_user):
     rel = relation(worker, parent, 80000)
-    spend = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "300.00"), format="json").json()
+    spend = api(hospital).post(f"{BASE}/spends/", _spend(rel, "300.00"), format="json").json()
     other = institution_user("P34160200001", "药房")
     assert api(other).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 404
     assert api(worker_user).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 403
     r = api(hospital).post(f"{BASE}/spends/{spend['id']}/refund/", {"reason": "退费"}, format="json")
-    assert r.status_code == 200 and r.json()["refunded"] is True and r.json()["remaining"] == "800.00"
+    assert r.status_code == 200 and r.json()["refunded"] is True
+    assert r.json()["remaining"] is None  # the remaining quota is not the institution's business
+    assert api(citizen_user(parent)).get(f"{BASE}/relations/{rel.pk}/").json()["remaining"] == "800.00"
     assert api(hospital).post(f"{BASE}/spends/{spend['id']}/refund/").status_code == 400
     kinds = list(LedgerEntry.objects.filter(account=worker.account).order_by("id").values_list("kind", "amount"))
     assert kinds == [("contribution", 860000), ("reserve", 0), ("pooled_spend", -30000), ("refund", 30000)]
     assert Spend.objects.get(pk=spend["id"]).amount == 30000  # the spend itself is never edited
     # after dissolution a refund returns the money to the balance only
-    spend2 = api(hospital).post(f"{BASE}/spends/", _spend(rel, parent, "100.00"), format="json").json()
+    spend2 = api(hospital).post(f"{BASE}/spends/", _spend(rel, "100.00"), format="json").json()
     api(worker_user).post(f"{BASE}/relations/{rel.pk}/dissolve/")
     assert api(hospital).post(f"{BASE}/spends/{spend2['id']}/refund/").status_code == 200
     worker.account.refresh_from_db()

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from medical_pooling import services
 from medical_pooling.models import Relation, Spend
 
-from .factories import institution_user, insured, relation
+from .factories import code_for, institution_user, insured, relation
 
 
 @pytest.mark.django_db(transaction=True)
@@ -21,15 +21,16 @@ def test_fifty_concurrent_spends_never_overspend():
     parent = insured(scheme="resident", region="341600", person_region="341602")
     rel = relation(worker, parent, 100_000)            # 1,000.00 yuan
     hospital = institution_user()
-    at = dt.datetime(2026, 1, 15, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    at = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(days=1)
+    codes = [code_for(rel) for _ in range(50)]  # each cashier holds its own code
     ok, refused, errors = [], [], []
     barrier = threading.Barrier(50)
 
     def spend(i):
         try:
             barrier.wait(timeout=30)
-            services.spend_create(actor=hospital, relation_id=rel.pk, beneficiary_id_number=parent.person.id_number,
-                                  category="medical", amount=3_000 + i, occurred_at=at)
+            services.spend_create(actor=hospital, payment_code=codes[i], category="medical", amount=3_000 + i,
+                                  occurred_at=at)
             ok.append(3_000 + i)
         except ValidationError:
             refused.append(i)

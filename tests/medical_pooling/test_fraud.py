@@ -6,18 +6,16 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from medical_pooling import services
 from medical_pooling.fraud import fraud_scan
 from medical_pooling.models import FraudAlert, FraudRule
 
-from .factories import institution_user, insured, officer, relation
+from .factories import institution_user, insured, officer, relation, spend
 
 pytestmark = pytest.mark.django_db
 
 
 def _spend(inst, rel, amount, at=None):
-    return services.spend_create(actor=inst, relation_id=rel.pk, beneficiary_id_number=rel.beneficiary.person.id_number,
-                                 category="medical", amount=amount, occurred_at=at or timezone.now())
+    return spend(inst, rel, amount, at or timezone.now())
 
 
 def test_rules_are_seeded_as_data():

@@ -8,9 +8,9 @@ from django.test import Client
 from medical_pooling import services
 from medical_pooling.models import Insured, Relation, SettlementLine, Spend
 
-from .factories import citizen_user, institution_user, insured, officer, relation
+from .factories import citizen_user, code_for, institution_user, insured, officer, relation, spend
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("historic_dates")]
 
 
 def client_for(user):
@@ -30,9 +30,7 @@ def test_me_page_shows_cards_relations_and_spends(pair):
     worker, parent = pair
     rel = relation(worker, parent, 80000)
     hospital = institution_user()
-    services.spend_create(actor=hospital, relation_id=rel.pk, beneficiary_id_number=parent.person.id_number,
-                          category="medical", amount=12000,
-                          occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    spend(hospital, rel, 12000, dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     html = client_for(citizen_user(worker)).get("/pooling/").content.decode()
     assert "¥8,480.00" in html and "¥680.00" in html and "¥7,800.00" in html
     assert parent.person.name in html and "亳州市人民医院" in html and "2026年1月5日" in html
@@ -56,10 +54,20 @@ def test_add_change_dissolve_through_forms(pair):
                                            "quota": "500"})
     assert r.status_code == 302
     rel = Relation.objects.get()
-    assert rel.quota == 50000
-    c.post(f"/pooling/relations/{rel.pk}/quota/", {"quota": "700.00"})
+    assert rel.quota == 50000 and rel.status == "pending"
+    assert "等待对方确认" in c.get("/pooling/").content.decode()
+    c.post(f"/pooling/relations/{rel.pk}/quota/", {"quota": "700.00"})  # a pending request: just the quota
     rel.refresh_from_db()
-    assert rel.quota == 70000
+    worker.account.refresh_from_db()
+    assert rel.quota == 70000 and worker.account.reserved == 0
+    # the beneficiary sees the request with an accept button, and accepts it
+    p = client_for(citizen_user(parent))
+    html = p.get("/pooling/").content.decode()
+    assert f"/pooling/relations/{rel.pk}/accept/" in html and "同意共济" in html
+    assert p.post(f"/pooling/relations/{rel.pk}/accept/").status_code == 302
+    rel.refresh_from_db()
+    worker.account.refresh_from_db()
+    assert rel.status == "active" and worker.account.reserved == 70000
     # a stranger cannot touch it
     stranger = client_for(citizen_user(insured(balance=1)))
     assert stranger.post(f"/pooling/relations/{rel.pk}/dissolve/").status_code == 404
@@ -79,15 +87,41 @@ def test_institution_spend_form(pair):
     worker, parent = pair
     rel = relation(worker, parent, 80000)
     c = client_for(institution_user())
-    assert c.get("/pooling/spend/").status_code == 200
-    body = {"relation": rel.pk, "beneficiary_id_number": parent.person.id_number, "category": "pharmacy",
-            "amount": "900.00", "occurred_at": "2026-01-05T09:00"}
+    html = c.get("/pooling/spend/").content.decode()
+    assert 'name="payment_code"' in html and 'name="relation"' not in html and 'name="beneficiary_id_number"' not in html
+    body = {"payment_code": code_for(rel), "category": "pharmacy", "amount": "900.00",
+            "occurred_at": "2026-01-05T09:00"}
     r = c.post("/pooling/spend/", body)
-    assert r.status_code == 200 and "剩余共济额度" in r.content.decode() and not Spend.objects.exists()
-    r = c.post("/pooling/spend/", {**body, "amount": "88.00"})
+    html = r.content.decode()
+    assert r.status_code == 200 and services.SPEND_REFUSED in html and "800" not in html.split("</form>")[0]
+    assert not Spend.objects.exists()
+    r = c.post("/pooling/spend/", {**body, "amount": "88.00"})  # the refused attempt left the code unused
     assert r.status_code == 302
     spend = Spend.objects.get()
     assert spend.amount == 8800 and spend.occurred_at == dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+    r = c.post("/pooling/spend/", {**body, "amount": "1.00"})  # used
+    assert r.status_code == 200 and services.SPEND_REFUSED in r.content.decode()
+
+
+def test_payment_code_page_shows_code_qr_and_countdown(pair):
+    worker, parent = pair
+    rel = relation(worker, parent, 80000)
+    p = client_for(citizen_user(parent))
+    html = p.get("/pooling/").content.decode()
+    assert "出示付款码" in html and f"/pooling/relations/{rel.pk}/payment-code/" in html
+    assert p.get(f"/pooling/relations/{rel.pk}/payment-code/").status_code == 405  # each code is a POST
+    r = p.post(f"/pooling/relations/{rel.pk}/payment-code/")
+    html = r.content.decode()
+    assert r.status_code == 200 and r["Cache-Control"] == "no-store"
+    assert "<svg" in html and "payment_code.js" in html and 'data-ttl="300"' in html
+    code = html.split('data-code="')[1][:18]
+    assert code.isdigit()
+    from medical_pooling.models import PaymentCode
+
+    assert PaymentCode.objects.filter(digest=services.payment_code_digest(code)).exists()
+    assert code not in "".join(PaymentCode.objects.values_list("digest", flat=True))  # only the hash is kept
+    # the pooler cannot show the beneficiary's code
+    assert client_for(citizen_user(worker)).post(f"/pooling/relations/{rel.pk}/payment-code/").status_code == 403
 
 
 def test_officer_insured_list_create_and_status(pair):
@@ -118,9 +152,7 @@ def test_officer_insured_list_create_and_status(pair):
 def test_settlement_page_runs_and_lists(pair, django_capture_on_commit_callbacks):
     worker, parent = pair
     rel = relation(worker, parent, 80000)
-    services.spend_create(actor=institution_user(), relation_id=rel.pk, beneficiary_id_number=parent.person.id_number,
-                          category="medical", amount=5000,
-                          occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    spend(institution_user(), rel, 5000, dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     c = client_for(officer())
     with django_capture_on_commit_callbacks(execute=True):
         r = c.post("/pooling/settlements/", {"month": "2026-01"})
@@ -216,9 +248,7 @@ def test_lists_use_a_fixed_number_of_queries(django_assert_max_num_queries, api)
     hospital = institution_user()
     for _ in range(12):
         rel = relation(worker, insured(scheme="resident", region="341600", person_region="341602"), 1000)
-        services.spend_create(actor=hospital, relation_id=rel.pk, beneficiary_id_number=rel.beneficiary.person.id_number,
-                              category="medical", amount=100,
-                              occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+        spend(hospital, rel, 100, dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     off = officer()
     c = client_for(off)
     with django_assert_max_num_queries(12):

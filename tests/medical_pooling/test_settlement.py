@@ -10,16 +10,15 @@ from medical_pooling.models import SettlementLine, SettlementRun, Spend
 from portal.models import Job
 
 from .factories import institution_user, insured, officer, relation
+from .factories import spend as _factory_spend
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("historic_dates")]
 BASE = "/api/v1/pooling"
 BJ = dt.timezone(dt.timedelta(hours=8))
 
 
 def _spend(inst_user, rel, amount, at):
-    return services.spend_create(actor=inst_user, relation_id=rel.pk,
-                                 beneficiary_id_number=rel.beneficiary.person.id_number,
-                                 category="medical", amount=amount, occurred_at=at)
+    return _factory_spend(inst_user, rel, amount, at)
 
 
 @pytest.fixture
@@ -60,12 +59,13 @@ def test_clearing_api_cross_region_only_and_repeatable(api, world, django_captur
     assert _lines("2026-01") == expected
     listed = api(off).get(f"{BASE}/settlements/?month=2026-01").json()
     assert listed == [
-        {"month": "2026-01", "payer_region": "120100", "payee_region": "341600", "count": 1, "amount": "3.00"},
-        {"month": "2026-01", "payer_region": "610100", "payee_region": "341600", "count": 4, "amount": "133.11"},
+        {"month": "2026-01", "payer_region": "120100", "payee_region": "341600", "count": 1, "amount": "3.00",
+         "month_status": "closed"},
+        {"month": "2026-01", "payer_region": "610100", "payee_region": "341600", "count": 4, "amount": "133.11",
+         "month_status": "closed"},
     ]
     # reconciled against the month's individual cross-region spends
-    start, end = services.month_bounds("2026-01")
-    month_sum = (Spend.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    month_sum = (Spend.objects.filter(clearing_month="2026-01")
                  .exclude(payer_region=F("payee_region")).aggregate(s=Sum("amount"))["s"])
     assert sum(x[3] for x in expected) == month_sum
     run = SettlementRun.objects.get(month="2026-01")
@@ -120,16 +120,16 @@ def test_monthly_beat_task_is_scheduled():
     assert str(task.crontab.timezone) == "Asia/Shanghai"
 
 
-def test_rerun_repairs_statements_exactly(world):
-    services.settlement_run(month="2026-01")
+def test_rerun_of_a_closed_month_changes_nothing(world):
+    """Once a month's run has succeeded the month is closed: running it again returns the run as it is and
+    does not recompute (its statements never change)."""
+    first = services.settlement_run(month="2026-01")
     expected = _lines("2026-01")
     SettlementLine.objects.filter(month="2026-01", payer_region="120100").update(amount=1, count=9)
-    SettlementLine.objects.filter(month="2026-01", payer_region="610100").delete()
-    SettlementLine.objects.create(month="2026-01", payer_region="999999", payee_region="888888", count=1, amount=1)
-    SettlementLine.objects.create(month="2025-11", payer_region="999999", payee_region="888888", count=1, amount=1)
-    run = services.settlement_run(month="2026-01")
-    assert _lines("2026-01") == expected and run.status == "done"
-    assert SettlementLine.objects.filter(month="2025-11").count() == 1  # other months untouched
+    again = services.settlement_run(month="2026-01")
+    assert again.pk == first.pk and again.run_at == first.run_at and again.status == "done"
+    assert _lines("2026-01") != expected  # not recomputed: nobody rewrites a closed month's statements
+    assert services.clearing_month_status("2026-01") == "closed"
 
 
 @pytest.mark.django_db
@@ -156,9 +156,9 @@ def test_clearing_requested_without_a_broker_runs_in_process():
     assert job.status == Job.Status.DONE and job.task == "medical_pooling.run_settlement"
 
 
-def test_a_spend_recorded_during_the_run_is_a_mismatch_not_lost(world):
-    """The run groups the spends up to the last id it saw; one recorded while it runs is still counted
-    on the spends' side, so the run says mismatch (and a second run takes it in)."""
+def test_a_spend_recorded_during_the_run_goes_to_the_next_month(world):
+    """A spend booked while its month is being cleared is not lost and not counted twice: the month is
+    `clearing` under the run's lock, so it books into the next open month."""
     from django.db import connection
 
     late = {}
@@ -170,9 +170,8 @@ def test_a_spend_recorded_during_the_run_is_a_mismatch_not_lost(world):
 
     with connection.execute_wrapper(record_a_spend_first):
         run = services.settlement_run(month="2026-01")
-    assert late["spend"].pk
-    assert run.status == SettlementRun.Status.MISMATCH
-    assert run.spend_amount == run.line_amount + 4200 and run.spend_count == run.line_count + 1
-    run = services.settlement_run(month="2026-01")
+    assert late["spend"].clearing_month == "2026-02"
     assert run.status == SettlementRun.Status.DONE and run.reconciled
-    assert ("610100", "341600", 5, 10000 + 2500 + 700 + 111 + 4200) in _lines("2026-01")
+    assert ("610100", "341600", 4, 10000 + 2500 + 700 + 111) in _lines("2026-01")
+    services.settlement_run(month="2026-02")
+    assert _lines("2026-02") == [("610100", "341600", 2, 222 + 4200)]

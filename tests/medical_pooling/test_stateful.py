@@ -14,7 +14,7 @@ from medical_pooling.models import Account, Relation
 
 from .factories import assert_ledger_invariant, citizen_user, institution_user, insured, officer
 
-AT = dt.datetime(2026, 1, 15, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+AT = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(days=1)
 amounts = st.integers(min_value=1, max_value=6_000)
 
 
@@ -35,7 +35,10 @@ class PoolingMachine(RuleBasedStateMachine):
 
     # --- helpers
     def reserved(self, pk):
-        return sum(r["quota"] - r["used"] for r in self.rels.values() if r["active"] and r["pooler"] == pk)
+        return sum(r["quota"] - r["used"] for r in self.rels.values() if r["state"] == "active" and r["pooler"] == pk)
+
+    def user_of(self, pk):
+        return next(u for i, u in self.people if i.pk == pk)
 
     def available(self, pk):
         return self.model[pk]["balance"] - self.reserved(pk)
@@ -54,7 +57,8 @@ class PoolingMachine(RuleBasedStateMachine):
     def create(self, p, b, quota):
         pooler, user = self.people[p]
         ben = self.people[b][0]
-        dup = any(r["active"] and r["pooler"] == pooler.pk and r["beneficiary"] == ben.pk for r in self.rels.values())
+        dup = any(r["state"] != "dissolved" and r["pooler"] == pooler.pk and r["beneficiary"] == ben.pk
+                  for r in self.rels.values())
         ben_active = self.model.get(ben.pk, {"active": True})["active"]
         expect = (p != b and not dup and self.model[pooler.pk]["active"] and ben_active
                   and quota <= self.available(pooler.pk))
@@ -65,7 +69,7 @@ class PoolingMachine(RuleBasedStateMachine):
                                                   beneficiary_name=ben.person.name, kinship="sibling", quota=quota)
         if self._try(go, expect):
             self.rels[out["rel"].pk] = {"pooler": pooler.pk, "beneficiary": ben.pk, "quota": quota, "used": 0,
-                                        "active": True}
+                                        "state": "pending"}
 
     def _pick(self, n):
         if not self.rels:
@@ -78,20 +82,32 @@ class PoolingMachine(RuleBasedStateMachine):
         pk, r = self._pick(n)
         if pk is None:
             return
-        user = next(u for i, u in self.people if i.pk == r["pooler"])
-        expect = r["active"] and quota >= r["used"] and quota - r["quota"] <= self.available(r["pooler"])
+        user = self.user_of(r["pooler"])
+        expect = r["state"] == "pending" or (
+            r["state"] == "active" and quota >= r["used"] and quota - r["quota"] <= self.available(r["pooler"]))
         if self._try(lambda: services.relation_set_quota(actor=user, relation=Relation(pk=pk), quota=quota), expect):
             r["quota"] = quota
+
+    @rule(n=st.integers(0, 50))
+    def accept(self, n):
+        pk, r = self._pick(n)
+        if pk is None:
+            return
+        ben_active = self.model.get(r["beneficiary"], {"active": True})["active"]
+        expect = r["state"] == "pending" and ben_active and r["quota"] <= self.available(r["pooler"])
+        user = self.user_of(r["beneficiary"])
+        if self._try(lambda: services.relation_accept(actor=user, relation=Relation(pk=pk)), expect):
+            r["state"] = "active"
 
     @rule(n=st.integers(0, 50), amount=amounts)
     def spend(self, n, amount):
         pk, r = self._pick(n)
         if pk is None:
             return
-        ben = next(i for i, _u in self.people if i.pk == r["beneficiary"])
-        expect = r["active"] and amount <= r["quota"] - r["used"]
-        if self._try(lambda: services.spend_create(actor=self.hospital, relation_id=pk,
-                                                   beneficiary_id_number=ben.person.id_number, category="pharmacy",
+        # a code minted directly (the beneficiary could not get one for a relation that is not active)
+        code, _row = services._payment_code_new(Relation.objects.get(pk=pk))
+        expect = r["state"] == "active" and amount <= r["quota"] - r["used"]
+        if self._try(lambda: services.spend_create(actor=self.hospital, payment_code=code, category="pharmacy",
                                                    amount=amount, occurred_at=AT), expect):
             r["used"] += amount
             self.model[r["pooler"]]["balance"] -= amount
@@ -102,9 +118,10 @@ class PoolingMachine(RuleBasedStateMachine):
         if pk is None:
             return
         who = r["beneficiary"] if by_beneficiary else r["pooler"]
-        user = next(u for i, u in self.people if i.pk == who)
-        if self._try(lambda: services.relation_dissolve(actor=user, relation=Relation(pk=pk)), r["active"]):
-            r["active"] = False
+        user = self.user_of(who)
+        if self._try(lambda: services.relation_dissolve(actor=user, relation=Relation(pk=pk)),
+                     r["state"] != "dissolved"):
+            r["state"] = "dissolved"
 
     @rule(p=st.integers(0, 2), status=st.sampled_from(["active", "transferred", "terminated"]))
     def set_status(self, p, status):
@@ -115,7 +132,7 @@ class PoolingMachine(RuleBasedStateMachine):
         if was_active and status != "active":
             for r in self.rels.values():
                 if r["pooler"] == ins.pk:
-                    r["active"] = False
+                    r["state"] = "dissolved"
 
     @invariant()
     def balances_match(self):
@@ -127,7 +144,7 @@ class PoolingMachine(RuleBasedStateMachine):
             assert account.reserved == self.reserved(pk)
         for pk, r in self.rels.items():
             rel = Relation.objects.get(pk=pk)
-            assert (rel.quota, rel.used, rel.is_active) == (r["quota"], r["used"], r["active"])
+            assert (rel.quota, rel.used, rel.status) == (r["quota"], r["used"], r["state"])
         assert_ledger_invariant()
 
 

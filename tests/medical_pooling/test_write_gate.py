@@ -2,7 +2,6 @@
 (for a citizen's or an institution's service: another insured person, another institution) with
 PermissionDenied before it writes anything; the API answers such a refusal with 403."""
 
-import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -14,7 +13,16 @@ from portal.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.write_gate import Case, check_walk, run_case
 
-from .factories import citizen_user, institution_user, insured, officer, relation
+from .factories import (
+    citizen_user,
+    code_for,
+    institution_user,
+    insured,
+    officer,
+    pending_relation,
+    recent,
+    relation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +54,33 @@ def _citizen_relation(right) -> Relation:
     return relation(w["pooler"], w["beneficiary"], 10_000)
 
 
+def _pending_in_xian(right) -> Relation:
+    """A request to a beneficiary insured in Xi'an (an officer there may record the consent at the counter)."""
+    pooler = insured(scheme="employee", region="610100", balance=100_000)
+    beneficiary = insured(scheme="resident", region="610100")
+    return pending_relation(pooler, beneficiary, 10_000)
+
+
+def _beneficiary_relation(right) -> Relation:
+    """`right` (an insured-role user) becomes the beneficiary of an active relation."""
+    w = _pair(right)
+    rel = relation(w["pooler"], w["beneficiary"], 10_000)
+    right.person = w["beneficiary"].person
+    right.save(update_fields=["person"])
+    return rel
+
+
 def _spendable(right) -> dict:
     w = _pair(right)
     w["relation"] = relation(w["pooler"], w["beneficiary"], 10_000)
     w["institution"] = services.institution_ensure(code=XIAN_HOSPITAL, name="未央区医院")
+    w["code"] = code_for(w["relation"])  # shown by the beneficiary beforehand (a refusal leaves it unused)
     return w
 
 
 def _spend_kwargs(w, **extra) -> dict:
-    return {"relation_id": w["relation"].pk, "beneficiary_id_number": w["beneficiary"].person.id_number,
-            "category": "medical", "amount": 100, "occurred_at": dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), **extra}
+    return {"payment_code": w["code"], "category": "medical", "amount": 100,
+            "occurred_at": recent(), **extra}
 
 
 def _recorded_spend(right) -> Spend:
@@ -102,6 +127,12 @@ CASES = {
     "relation_dissolve": Case(  # another insured person: test below
         call=lambda actor, rel: services.relation_dissolve(actor=actor, relation=rel),
         world=_citizen_relation, right_role=Role.INSURED, wrong_role=Role.INSURANCE_OFFICER, wrong_region=None),
+    "relation_accept": Case(  # an officer of the beneficiary's region at the counter; citizens: test below
+        call=lambda actor, rel: services.relation_accept(actor=actor, relation=rel),
+        world=_pending_in_xian, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSTITUTION),
+    "payment_code_issue": Case(  # another insured person: test below
+        call=lambda actor, rel: services.payment_code_issue(actor=actor, relation=rel),
+        world=_beneficiary_relation, right_role=Role.INSURED, wrong_role=Role.INSURANCE_OFFICER, wrong_region=None),
     "spend_create": Case(  # an officer for an institution of the region; another institution: test below
         call=lambda actor, w: services.spend_create(actor=actor, institution=w["institution"], **_spend_kwargs(w)),
         world=_spendable, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.CASEWORKER),
@@ -189,9 +220,17 @@ def test_a_citizen_acts_only_for_themself():
     _refused(lambda: services.relation_create(
         actor=stranger, pooler=w["pooler"], beneficiary_id_number=w["beneficiary"].person.id_number,
         beneficiary_name=w["beneficiary"].person.name, kinship="parent", quota=1000))
+    _refused(lambda: services.payment_code_issue(actor=stranger, relation=rel))
+    _refused(lambda: services.payment_code_issue(actor=citizen_user(w["pooler"]), relation=rel))
     rel.refresh_from_db()
     assert (rel.quota, rel.status) == (10_000, Relation.Status.ACTIVE)
     assert services.relation_dissolve(actor=beneficiary, relation=rel).status == Relation.Status.DISSOLVED
+    # a request: a stranger may not accept it, nor the pooler for an adult beneficiary
+    pending = pending_relation(w["pooler"], w["beneficiary"], 10_000)
+    _refused(lambda: services.relation_accept(actor=stranger, relation=pending))
+    _refused(lambda: services.relation_accept(actor=citizen_user(w["pooler"]), relation=pending))
+    pending.refresh_from_db()
+    assert pending.status == Relation.Status.PENDING
     assert services.wallet_open(actor=citizen_user(w["pooler"]), insured=w["pooler"]).wallet_opened
 
 
