@@ -8,9 +8,10 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+BANK_PORT ?= 8765
 PYTEST_ARGS ?=
 
-.PHONY: demo test install messages lint bench worker beat clean
+.PHONY: demo test install messages lint bench worker beat bank clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,11 +25,20 @@ install: $(STAMP)
 messages: install
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 
+# The demo pays through the bank simulator (its own process and ledger in var/bank) and runs the bank
+# exchange every 5 s beside the server; Ctrl-C stops all three.
+demo: export PORTAL_PAYMENT_CHANNEL = bank_file
 demo: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "门户地址 Portal: http://$(HOST):$(PORT)/   API 文档: http://$(HOST):$(PORT)/api/docs/"
+	@echo "门户地址 Portal: http://$(HOST):$(PORT)/   API 文档: http://$(HOST):$(PORT)/api/docs/   模拟银行: http://127.0.0.1:$(BANK_PORT)/ledger"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m banksim serve --root var/bank --http 127.0.0.1:$(BANK_PORT) & \
+	$(PY) manage.py bank_exchange --every 5 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+bank: install
+	$(PY) -m banksim serve --root var/bank --http 127.0.0.1:$(BANK_PORT)
 
 test: install messages
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -149,6 +149,8 @@ MEDIA_ROOT = Path(os.environ.get("PORTAL_MEDIA_ROOT", VAR_DIR / "media"))
 
 # The bank's file exchange (outbox/, inbox/), outside MEDIA_ROOT, and its status query: see
 # assistance/channels.py. `python -m banksim serve --root var/bank --http 127.0.0.1:8765` plays the bank.
+# how winter-relief batches pay: "simulated" (at once, in-process; unit tests) or "bank_file" (the bank)
+ASSISTANCE_PAYMENT_CHANNEL = os.environ.get("PORTAL_PAYMENT_CHANNEL", "simulated")
 ASSISTANCE_BANK_DIR = Path(os.environ.get("PORTAL_BANK_DIR", VAR_DIR / "bank"))
 ASSISTANCE_BANK_URL = os.environ.get("PORTAL_BANK_URL", "http://127.0.0.1:8765")
 # a payment handed over longer ago than this, with no result yet, is asked about by reference
