@@ -7,9 +7,10 @@ from django.db import migrations
 from portal import beat
 
 BACKFILL = """
-UPDATE assistance_payment p SET bank_account = h.bank_account
+UPDATE assistance_payment SET bank_account = h.bank_account
 FROM assistance_household h
-WHERE h.id = p.household_id AND p.status IN ('pending', 'failed') AND p.bank_account = ''
+WHERE h.id = assistance_payment.household_id AND assistance_payment.status IN ('pending', 'failed')
+  AND assistance_payment.bank_account = ''
 """
 
 
