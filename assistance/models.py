@@ -326,6 +326,7 @@ class Payment(models.Model):
     # the payee's account as it was when the batch was built: what the approver approves is what is paid;
     # it changes only through a re-issue approved by someone other than the batch's maker
     bank_account = models.CharField(_("收款账号"), max_length=32, blank=True, db_default="")
+    payee_name = models.CharField(_("账户户名"), max_length=64, blank=True, db_default="")  # the head's, at build
     amount = models.BigIntegerField(_("金额（分）"))
     category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -413,6 +414,7 @@ class PaymentAttempt(models.Model):
     # what was handed to the bank under `reference` (sent rows): a result must match both
     amount = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
     account = models.CharField(_("账号"), max_length=32, blank=True, db_default="")
+    holder = models.CharField(_("户名"), max_length=64, blank=True, db_default="")
     file = models.ForeignKey("BankFile", verbose_name=_("银行文件"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
 

@@ -56,7 +56,7 @@ def _test_pause(point: str) -> None:
 
 
 def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> BankFile | None:
-    """Step 1 for one chunk of pending payments (dicts: id, name, bank_account, amount, attempts), inside
+    """Step 1 for one chunk of pending payments (dicts: id, name, payee_name, bank_account, amount, attempts), inside
     the caller's transaction holding the batch row lock. A payment without a usable account fails at once
     (nothing is handed over for it). Returns the recorded file, or None when nothing was handed over."""
     now = timezone.now()
@@ -69,7 +69,7 @@ def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> B
     if not rows:
         return None
     file_rows = [{"reference": f"{batch.pk}-{r['id']}-{r['attempts'] + 1}", "account": r["bank_account"],
-                  "holder": r["name"], "amount_fen": r["amount"]} for r in rows]
+                  "holder": r["payee_name"] or r["name"], "amount_fen": r["amount"]} for r in rows]
     name = channel.file_name(batch.pk, rows[0]["id"])
     data = channel.render(name, file_rows)
     bank_file = BankFile.objects.create(
@@ -77,7 +77,8 @@ def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> B
         rows=len(rows), total=sum(r["amount"] for r in rows), status=BankFile.Status.WRITING)
     PaymentAttempt.objects.bulk_create([
         PaymentAttempt(payment_id=r["id"], channel=CHANNEL, outcome=PaymentAttempt.Outcome.SENT,
-                       reference=f["reference"], amount=r["amount"], account=r["bank_account"], file=bank_file,
+                       reference=f["reference"], amount=r["amount"], account=r["bank_account"],
+                       holder=f["holder"], file=bank_file,
                        message=name, at=now)
         for r, f in zip(rows, file_rows, strict=True)])
     moved = Payment.objects.filter(id__in=[r["id"] for r in rows], status=Payment.Status.PENDING).update(
@@ -91,7 +92,7 @@ def _file_rows(bank_file: BankFile) -> list[dict]:
     return [{"reference": ref, "account": account, "holder": holder, "amount_fen": amount}
             for ref, account, holder, amount in PaymentAttempt.objects.filter(
                 file=bank_file, outcome=PaymentAttempt.Outcome.SENT).order_by("id")
-            .values_list("reference", "account", "payment__name", "amount")]
+            .values_list("reference", "account", "holder", "amount")]
 
 
 def deliver(*, bank_file: BankFile, channel: BankFileChannel | None = None) -> BankFile:
@@ -229,7 +230,10 @@ def bank_results_fetch() -> list[BankFile]:
     channel = BankFileChannel()
     known = set(BankFile.objects.filter(kind=BankFile.Kind.RESULT, name__in=[p.name for p in channel.results()])
                 .values_list("name", flat=True))
-    return [bank_result_file_apply(path=p) for p in channel.results() if p.name not in known]
+    records = [bank_result_file_apply(path=p) for p in channel.results() if p.name not in known]
+    for batch_id in {r.batch_id for r in records if r.batch_id}:
+        batch_reconcile(batch_id=batch_id)  # the batch page shows where it stands against the bank now
+    return records
 
 
 def bank_result_upload(*, batch: Batch, data: bytes, filename: str, actor) -> BankFile:

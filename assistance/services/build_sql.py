@@ -86,12 +86,12 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     common_params = [rlo, rhi, day, *cats, Enrolment.Status.REVOKED, day, day]
     insert = (
         f"INSERT INTO {t['payment']} (batch_id, scheme_id, period, household_id, person_id, region_id, name,"
-        f" id_number, bank_account, amount, category, status, attempts, reason, created_at, updated_at)"
+        f" id_number, bank_account, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
     )
     if scheme.unit == Scheme.Unit.HOUSEHOLD:
         sql = (
             f"{insert} SELECT %s, %s, %s, h.id, NULL, h.region_id, COALESCE(hp.name, ''), COALESCE(hp.id_number, ''),"
-            f" h.bank_account, {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
+            f" h.bank_account, COALESCE(hp.name, ''), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
             f" FROM {t['household']} h"
             f" JOIN {t['member']} m ON m.household_id = h.id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
@@ -106,17 +106,18 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     else:
         sql = (
             f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
-            f" h.bank_account, {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
+            f" h.bank_account, COALESCE(hp.name, p.name), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
             f" FROM {t['member']} m"
             f" JOIN {t['household']} h ON h.id = m.household_id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
             f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
+            f" LEFT JOIN {t['person']} hp ON hp.id = h.head_id"
             f" WHERE m.person_id BETWEEN %s AND %s AND p.id BETWEEN %s AND %s AND e.person_id BETWEEN %s AND %s"
             f"{common_where}"
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
             f" AND x.person_id BETWEEN %s AND %s"
             f" AND x.person_id = m.person_id AND x.status <> %s)"
-            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, h.bank_account, p.name, p.id_number"
+            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, h.bank_account, hp.name, p.name, p.id_number"
         )
     # The key range is repeated on every table it bounds (member/person or household, and the
     # NOT EXISTS probe), so each chunk reads only its own slice — no full scans, no cost growing with

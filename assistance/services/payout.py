@@ -84,7 +84,7 @@ def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
             return Batch.objects.get(pk=batch_id)
         rows = list(
             Payment.objects.filter(batch_id=batch_id, status=Payment.Status.PENDING, id__gt=last_id)
-            .order_by("id").values("id", "name", "id_number", "amount", "attempts", "bank_account",
+            .order_by("id").values("id", "name", "id_number", "amount", "attempts", "bank_account", "payee_name",
                                    "household__bank_account")[:size]
         )
         if not rows:
@@ -129,10 +129,11 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     if payment.status != Payment.Status.FAILED:
         raise ValidationError(_("只有发放失败的明细可以重新发放。"))
     old_account = payment.bank_account
-    payment.bank_account = Household.objects.filter(pk=payment.household_id).values_list(
-        "bank_account", flat=True).get()
+    payment.bank_account, head_name = Household.objects.filter(pk=payment.household_id).values_list(
+        "bank_account", "head__name").get()
+    payment.payee_name = head_name or payment.payee_name
     payment.status = Payment.Status.PENDING
-    payment.save(update_fields=["status", "bank_account", "updated_at"])
+    payment.save(update_fields=["status", "bank_account", "payee_name", "updated_at"])
     PaymentAttempt.objects.create(payment=payment, channel=batch.channel, outcome=PaymentAttempt.Outcome.REISSUED,
                                   message=(note or "")[:255], at=timezone.now())
     batch.failed_count = max(0, batch.failed_count - 1)

@@ -233,3 +233,23 @@ def test_reconciliation_flags_a_batch_whose_books_differ(bank, caseworker, appro
     client.force_login(other_approver)
     assert f"#{batch.pk}" in client.get("/").content.decode()
     assert "paid" in Batch.objects.get(pk=batch.pk).reconciliations.first().problems
+
+
+def test_members_of_one_household_are_paid_to_its_account_under_the_holders_name(bank, caseworker, approver,
+                                                                                client):
+    f.household(caseworker, members=3, bank_account="6222020200000012345")
+    batch = f.built_batch(caseworker, f.scheme(caseworker, unit="person"))
+    head = Payment.objects.filter(batch=batch).order_by("id").first().household.head
+    assert set(Payment.objects.filter(batch=batch).values_list("payee_name", "bank_account")) == {
+        (head.name, "6222020200000012345")}
+    client.force_login(approver)
+    page = client.get(f"/assistance/batches/{batch.pk}/payments/").content.decode()
+    assert "*2345" in page and "6222020200000012345" not in page  # what the approver approves, masked
+    services.batch_approve(batch=batch, actor=approver)
+    services.batch_pay(batch_id=batch.pk)
+    batch = _settle(bank, batch)
+    assert batch.paid_count == 3  # the bank checks one holder name for the account: all three pass
+    _assert_books_agree(bank, batch)
+    assert ledger.paid_count_per_account(bank.root) == {"6222020200000012345": 3}
+    page = client.get(f"/assistance/batches/{batch.pk}/").content.decode()
+    assert "银行对账" in page

@@ -20,10 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         while True:
             applied = services.bank_results_fetch()
-            for record in applied:
+            for record in applied:  # each touched batch is reconciled by the fetch itself
                 self.stdout.write(f"{record.name}: {record.get_status_display()}")
-                if record.batch_id:
-                    services.batch_reconcile(batch_id=record.batch_id)
             try:
                 counts = services.bank_query_unanswered(older_than=opts["query_after"])
                 if counts["asked"]:
