@@ -126,9 +126,14 @@ class BankFileChannel(PaymentChannel):
         return bank_files.render_disbursement(name, rows)
 
     @staticmethod
-    def account_problem(account: str) -> str | None:
+    def row_problem(*, account: str, holder: str, amount: int) -> str | None:
+        """Why the bank would refuse this row (then it is not handed over), or None."""
         if not bank_files.ACCOUNT_RE.fullmatch(account or ""):
             return _("收款账号缺失或格式不正确（应为6至32位数字）")
+        if bank_files.holder_problem(holder) is not None:
+            return _("收款户名缺失或含有银行不接受的字符")
+        if not 0 < amount <= bank_files.MAX_FEN:
+            return _("发放金额须大于零")
         return None
 
     def deliver(self, name: str, data: bytes) -> bool:

@@ -57,15 +57,16 @@ def _test_pause(point: str) -> None:
 
 def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> BankFile | None:
     """Step 1 for one chunk of pending payments (dicts: id, name, payee_name, bank_account, amount, attempts), inside
-    the caller's transaction holding the batch row lock. A payment without a usable account fails at once
-    (nothing is handed over for it). Returns the recorded file, or None when nothing was handed over."""
+    the caller's transaction holding the batch row lock. A payment the bank would refuse (no usable account,
+    holder name or amount) fails at once with the reason: nothing is handed over for it. Returns the recorded file, or None when nothing was handed over."""
     now = timezone.now()
     bad = [(r["id"], PaymentAttempt.Outcome.FAILED, "", problem) for r in rows
-           if (problem := channel.account_problem(r["bank_account"]))]
+           if (problem := channel.row_problem(account=r["bank_account"], holder=r["payee_name"] or r["name"],
+                                              amount=r["amount"]))]
     if bad:
         apply_results(batch.pk, CHANNEL, bad)
     bad_ids = {b[0] for b in bad}
-    rows = [r for r in rows if r["id"] not in bad_ids and r["amount"] > 0]
+    rows = [r for r in rows if r["id"] not in bad_ids]
     if not rows:
         return None
     file_rows = [{"reference": f"{batch.pk}-{r['id']}-{r['attempts'] + 1}", "account": r["bank_account"],

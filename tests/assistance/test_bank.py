@@ -253,3 +253,16 @@ def test_members_of_one_household_are_paid_to_its_account_under_the_holders_name
     assert ledger.paid_count_per_account(bank.root) == {"6222020200000012345": 3}
     page = client.get(f"/assistance/batches/{batch.pk}/").content.decode()
     assert "银行对账" in page
+
+
+def test_a_payment_the_bank_would_refuse_fails_at_once_and_the_rest_are_paid(bank, caseworker, approver):
+    batch = _approved_batch(caseworker, approver, households=2)
+    Payment.objects.filter(batch=batch).order_by("id").filter(
+        pk=Payment.objects.filter(batch=batch).order_by("id").first().pk).update(bank_account="12-34")
+    services.batch_pay(batch_id=batch.pk)
+    batch = _settle(bank, batch)
+    bad = Payment.objects.filter(batch=batch).order_by("id").first()
+    assert bad.status == "failed" and "收款账号" in bad.reason
+    assert batch.status == "paid" and batch.paid_count == 1 and batch.failed_count == 1
+    assert not PaymentAttempt.objects.filter(payment=bad, outcome="sent").exists()  # never handed over
+    _assert_books_agree(bank, batch)
