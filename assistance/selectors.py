@@ -14,18 +14,24 @@ from portal.scoping import can_see_model, restrict
 from .filters import region_bounds
 from .models import (
     AccountChange,
+    Asset,
+    AssistanceRule,
     BankFile,
     Batch,
     Campaign,
     Category,
     Enrolment,
     Household,
+    HouseholdEnrolment,
     HouseholdTally,
+    IncomeItem,
+    MeansTest,
     Member,
     Payment,
     PaymentTally,
     Reconciliation,
     Scheme,
+    Standard,
 )
 
 
@@ -247,3 +253,45 @@ def batch_bank_view(user, batch) -> dict:
         "reconciliation": restrict(Reconciliation.objects.filter(batch=batch), user).first(),
         "bank_files": list(restrict(BankFile.objects.filter(batch=batch), user).order_by("-id")[:50]),
     }
+
+
+# --------------------------------------------------------------------------- monthly assistance
+
+
+def household_monthly_view(user, household: Household) -> dict:
+    """The monthly-assistance side of a household page: income, assets, means tests, household enrolments."""
+    return {
+        "income_items": list(restrict(IncomeItem.objects.filter(household=household), user)
+                             .select_related("member__person")),
+        "assets": list(restrict(Asset.objects.filter(household=household), user)),
+        "means_tests": list(restrict(MeansTest.objects.filter(household=household), user).order_by("-id")[:5]),
+        "household_enrolments": list(restrict(HouseholdEnrolment.objects.filter(household=household), user)
+                                     .order_by("-id")),
+    }
+
+
+def means_test_get(user, pk) -> MeansTest:
+    try:
+        return restrict(MeansTest.objects.all(), user).select_related("household", "region", "created_by").get(pk=pk)
+    except (MeansTest.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def household_enrolment_get(user, pk) -> HouseholdEnrolment:
+    try:
+        return restrict(HouseholdEnrolment.objects.all(), user).select_related("household").get(pk=pk)
+    except (HouseholdEnrolment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def standards_view(user) -> dict:
+    """Standards and rules of the user's region, the regions above it (which apply to it) and below it."""
+    def visible(model):
+        qs = restrict(model.objects.all(), user)
+        if can_see_model(user, model) and not user.is_portal_admin and user.region_id:
+            qs = qs | model.objects.filter(region_id__in=_ancestor_codes(user.region_id))
+        return qs.select_related("region")
+
+    return {"standards": list(visible(Standard).order_by("region_id", "kind", "area", "care_level",
+                                                          "-effective_from")[:500]),
+            "rules": list(visible(AssistanceRule).order_by("region_id", "-effective_from")[:200])}
