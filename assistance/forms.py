@@ -184,3 +184,9 @@ class HouseholdEnrolForm(forms.Form):
 class EnrolmentActionForm(forms.Form):
     on = forms.DateField(label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("原因"), max_length=255, required=False)
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("复核结论"), choices=[("confirm", _("维持原认定")), ("amount", _("重新核对并调整金额")),
+                                                          ("exit", _("启动退出（渐退）"))])
+    note = forms.CharField(label=_("复核意见"), max_length=255, required=False)

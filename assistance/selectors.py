@@ -295,3 +295,17 @@ def standards_view(user) -> dict:
     return {"standards": list(visible(Standard).order_by("region_id", "kind", "area", "care_level",
                                                           "-effective_from")[:500]),
             "rules": list(visible(AssistanceRule).order_by("region_id", "-effective_from")[:200])}
+
+
+def reviews_due(user, *, on: dt.date | None = None, within_days: int = 30) -> QuerySet:
+    """Household enrolments (not stopped) whose review is due by `on` + `within_days`, most overdue first."""
+    on = on or timezone.localdate()
+    return restrict(HouseholdEnrolment.objects.exclude(status=HouseholdEnrolment.Status.STOPPED)
+                    .filter(review_due__lte=on + dt.timedelta(days=within_days)), user) \
+        .select_related("household", "household__head", "region").order_by("review_due", "id")
+
+
+def reviews_overdue_count(user, *, on: dt.date | None = None) -> int:
+    on = on or timezone.localdate()
+    return restrict(HouseholdEnrolment.objects.exclude(status=HouseholdEnrolment.Status.STOPPED)
+                    .filter(review_due__lt=on), user).count()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -37,6 +38,7 @@ from .forms import (
     MeansTestForm,
     MemberAddForm,
     MemberFormSet,
+    ReviewForm,
     RosterImportForm,
     SchemeForm,
 )
@@ -519,3 +521,24 @@ def household_enrolment_action(request, pk, action):
             messages.success(request, str(done))
             return redirect("assistance:household-detail", pk=he.household_id)
     return render(request, "assistance/form.html", {"form": form, "title": title})
+
+
+@staff_page
+def review_queue(request):
+    page = page_of(request, selectors.reviews_due(request.user), PAGE_SIZE)
+    return render(request, "assistance/review_queue.html", {"page": page, "today": timezone.localdate()})
+
+
+@staff_page
+def review_complete(request, pk):
+    he = selectors.household_enrolment_get(request.user, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_complete(household_enrolment=he, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("复核已完成。"))
+            return redirect("assistance:review-queue")
+    return render(request, "assistance/form.html", {"form": form, "title": _("定期复核 · %(h)s") % {"h": he.household}})

@@ -45,6 +45,7 @@ from .household import (
     household_enrol,
     income_item_add,
     means_test_run,
+    review_complete,
 )
 from .payout import (
     batch_approve,
@@ -53,7 +54,7 @@ from .payout import (
     payment_reissue,
 )
 from .payout import pay_chunk_size as pay_chunk_size
-from .payroll import monthly_payroll, payroll_run
+from .payroll import monthly_payroll, monthly_scheme, payroll_run
 from .registry import (
     account_change_decide,
     enrolment_create,
@@ -118,7 +119,9 @@ __all__ = [
     "enrolment_suspend",
     "enrolment_resume",
     "enrolment_stop",
+    "review_complete",
     # the monthly payroll
     "payroll_run",
     "monthly_payroll",
+    "monthly_scheme",
 ]

@@ -373,21 +373,7 @@ def household_amounts_recompute(*, region: str, effective_from: dt.date, actor) 
             continue
         if all(shares.get(r.person_id) == r.monthly_amount for r in rows):
             continue
-        for row in rows:
-            new = shares.get(row.person_id, row.monthly_amount)
-            if new == row.monthly_amount:
-                continue
-            if row.start >= effective_from:
-                row.monthly_amount = new
-                row.save(update_fields=["monthly_amount"])
-            else:
-                old_end = row.end
-                row.end = effective_from - dt.timedelta(days=1)
-                row.save(update_fields=["end"])
-                Enrolment.objects.create(person_id=row.person_id, household_id=row.household_id,
-                                         region_id=row.region_id, category=row.category, monthly_amount=new,
-                                         start=effective_from, end=old_end, created_by=actor,
-                                         household_enrolment=he)
+        _apply_shares(rows, shares, effective_from=effective_from, actor=actor, he=he)
         before = he.monthly_amount
         he.monthly_amount = sum(shares.values())
         he.save(update_fields=["monthly_amount"])
@@ -395,3 +381,73 @@ def household_amounts_recompute(*, region: str, effective_from: dt.date, actor) 
               before={"monthly_amount": before}, after={"monthly_amount": he.monthly_amount, "from": effective_from})
         changed += 1
     return changed
+
+
+def _apply_shares(rows, shares: dict[int, int], *, effective_from: dt.date, actor, he) -> None:
+    """New per-member amounts from `effective_from`: rows starting on/after it change in place, earlier
+    rows end the day before and a new row starts on it (history kept, back-pay follows)."""
+    for row in rows:
+        new = shares.get(row.person_id, row.monthly_amount)
+        if new == row.monthly_amount:
+            continue
+        if row.start >= effective_from:
+            row.monthly_amount = new
+            row.save(update_fields=["monthly_amount"])
+        else:
+            old_end = row.end
+            row.end = effective_from - dt.timedelta(days=1)
+            row.save(update_fields=["end"])
+            Enrolment.objects.create(person_id=row.person_id, household_id=row.household_id,
+                                     region_id=row.region_id, category=row.category, monthly_amount=new,
+                                     start=effective_from, end=old_end, created_by=actor, household_enrolment=he)
+
+
+# --------------------------------------------------------------------------- periodic review
+
+
+class ReviewOutcome:
+    CONFIRM = "confirm"
+    AMOUNT = "amount"
+    EXIT = "exit"
+    CHOICES = [(CONFIRM, _("维持原认定")), (AMOUNT, _("重新核对并调整金额")), (EXIT, _("启动退出（渐退）"))]
+
+
+@transaction.atomic
+def review_complete(*, household_enrolment: HouseholdEnrolment, outcome: str, actor, on: dt.date | None = None,
+                    note: str = "") -> HouseholdEnrolment:
+    """定期复核 of a household enrolment: `confirm` keeps it; `amount` runs a fresh means test and applies
+    its amount from the first day of next month (an ineligible result starts the gradual exit, as any
+    means test does); `exit` starts the gradual exit now. The next review is due one cycle later (the
+    region's rule: shorter for households with a work-able member)."""
+    he = HouseholdEnrolment.objects.select_for_update().select_related("household").get(pk=household_enrolment.pk)
+    require(actor, roles={Role.CASEWORKER, Role.APPROVER}, region=he.region_id)
+    if outcome not in dict(ReviewOutcome.CHOICES):
+        raise ValidationError({"outcome": [_("复核结论无效。")]})
+    if he.status not in LIVE and he.status != HouseholdEnrolment.Status.SUSPENDED:
+        raise ValidationError(_("该认定已停发，无需复核。"))
+    on = on or timezone.localdate()
+    before = {"status": he.status, "monthly_amount": he.monthly_amount, "review_due": he.review_due}
+    test = None
+    if outcome == ReviewOutcome.AMOUNT:
+        test = means_test_run(household=he.household, actor=actor, on=on, category=he.category)
+        he.refresh_from_db()
+        if test.eligible and he.status == HouseholdEnrolment.Status.ACTIVE:
+            start = month_end(on) + dt.timedelta(days=1)
+            rows = list(Enrolment.objects.select_for_update().filter(household_enrolment=he)
+                        .exclude(status=Enrolment.Status.REVOKED).filter(Q(end__isnull=True) | Q(end__gte=start)))
+            shares = {int(k): v for k, v in test.inputs.get("per_member", {}).items()}
+            _apply_shares(rows, shares, effective_from=start, actor=actor, he=he)
+            he.monthly_amount, he.means_test = test.amount, test
+    elif outcome == ReviewOutcome.EXIT and he.status == HouseholdEnrolment.Status.ACTIVE:
+        rule = rule_in_force(region=he.region_id, on=on)
+        until = month_end(on, rule.exit_months if rule else 0)
+        _end_rows(he, last_day=until, status=None)
+        he.status, he.end = HouseholdEnrolment.Status.EXITING, until
+        he.note = _("复核：启动渐退，发放至 %(d)s") % {"d": until.isoformat()}
+    members = list(Member.objects.filter(household_id=he.household_id, left_on__isnull=True))
+    he.review_due = _review_due(he.household, on, members)
+    he.save(update_fields=["monthly_amount", "means_test", "status", "end", "note", "review_due"])
+    audit(actor=actor, action=AuditAction.REVIEW_COMPLETE, obj=he, region_code=he.region_id, before=before,
+          after={"outcome": outcome, "status": he.status, "monthly_amount": he.monthly_amount,
+                 "review_due": he.review_due, "means_test": test.pk if test else None}, note=note)
+    return he

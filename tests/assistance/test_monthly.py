@@ -329,3 +329,33 @@ def test_pages_income_means_test_enrol_and_standards(world, client):
     assert "西安市" in client.get("/assistance/standards/").content.decode()
     r = client.post(f"/assistance/households/{hh.pk}/enrol/", {"category": "dibao", "start": "2026-01-01"})
     assert r.status_code == 200 and "已有同类认定" in r.content.decode()
+
+
+# ---------------------------------------------------------------- periodic review
+
+def test_due_reviews_queue_outcomes_and_the_overdue_count(world, client):
+    hh, he = f.enrolled_household(world, members=1, start=f.START)  # review due 2026-01-01 (overdue)
+    _hh2, confirmed = f.enrolled_household(world, members=1, start=f.START)
+    Member.objects.filter(household=_hh2).update(work_able=True)
+    client.force_login(world)
+    page = client.get("/assistance/reviews/").content.decode()
+    assert page.count("逾期") >= 2
+    assert "逾期未复核的救助家庭" in client.get("/").content.decode()
+    r = client.post(f"/assistance/household-enrolments/{confirmed.pk}/review/", {"outcome": "confirm"})
+    assert r.status_code == 302
+    confirmed.refresh_from_db()
+    today = dt.date.today()
+    assert confirmed.review_due > today and (confirmed.review_due - today).days <= 6 * 31  # work-able: 6 months
+    services.income_item_add(household=hh, kind="wages", monthly_amount=30000, actor=world)  # 300: amount falls
+    r = client.post(f"/assistance/household-enrolments/{he.pk}/review/", {"outcome": "amount"})
+    assert r.status_code == 302
+    he.refresh_from_db()
+    assert he.monthly_amount == 50000 and he.status == "active"
+    assert Enrolment.objects.filter(household_enrolment=he, monthly_amount=50000).exists()
+    assert selectors_overdue(world) == 0
+
+
+def selectors_overdue(user):
+    from assistance import selectors
+
+    return selectors.reviews_overdue_count(user)

@@ -204,6 +204,9 @@ CASES = {
     "enrolment_stop": Case(
         call=lambda actor, w: services.enrolment_stop(household_enrolment=w, actor=actor, reason="门禁"),
         world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
+    "review_complete": Case(
+        call=lambda actor, w: services.review_complete(household_enrolment=w, outcome="confirm", actor=actor),
+        world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
     "account_change_decide": Case(
         call=lambda actor, w: services.account_change_decide(change=w, approve=True, actor=actor),
         world=_account_change, right_role=AP, wrong_role=CW),
@@ -226,6 +229,7 @@ EXEMPT = {
     "batch_resume_stalled": "the beat job assistance.resume_stalled_batches: system work, no actor",
     "payroll_run": "a step of the beat job assistance.monthly_payroll: the system is the batch's maker, no actor "
                    "(an approver then approves it through batch_approve, which gates)",
+    "monthly_scheme": "a step of payroll_run: makes the province's monthly scheme on first use, no actor",
     "monthly_payroll": "the beat job assistance.monthly_payroll: system work, no actor",
     "batch_note_error": "a task's bookkeeping: keeps the last error on the batch, no actor",
 }
