@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal import idnumber
 from portal.models import Person, Region
-from portal.scoping import can_see_model, restrict
+from portal.scoping import can_see_model, region_in_scope, restrict
 
 from .filters import region_bounds
 from .models import (
@@ -309,3 +309,19 @@ def reviews_overdue_count(user, *, on: dt.date | None = None) -> int:
     on = on or timezone.localdate()
     return restrict(HouseholdEnrolment.objects.exclude(status=HouseholdEnrolment.Status.STOPPED)
                     .filter(review_due__lt=on), user).count()
+
+
+def public_notice_list(user, region_code: str = "", *, days: int = 30):
+    """(region, household enrolments started in the last `days` days in it) for the 公示 list; the region
+    defaults to the user's own (404 outside their scope)."""
+    code = region_code or user.region_id or ""
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise Http404
+    lo, hi = region.code_range
+    since = timezone.localdate() - dt.timedelta(days=days)
+    qs = restrict(HouseholdEnrolment.objects.filter(region_id__gte=lo, region_id__lte=hi, created_at__date__gte=since)
+                  .exclude(status=HouseholdEnrolment.Status.STOPPED), user)
+    if not region_in_scope(user, code):
+        raise Http404
+    return region, list(qs.select_related("household__head", "region").order_by("region_id", "id")[:2000])

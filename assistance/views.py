@@ -6,10 +6,11 @@ lands on the form (`portal.web.form_errors`) or in a message.
 """
 
 import io
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from portal.permissions import CIVIL_STAFF, Role, allowed
 from portal.scoping import restrict
 from portal.web import form_errors, role_required
 
-from . import roster, selectors, services
+from . import documents, roster, selectors, services
 from .channels import write_bank_file
 from .filters import HouseholdFilter
 from .forms import (
@@ -542,3 +543,47 @@ def review_complete(request, pk):
             messages.success(request, _("复核已完成。"))
             return redirect("assistance:review-queue")
     return render(request, "assistance/form.html", {"form": form, "title": _("定期复核 · %(h)s") % {"h": he.household}})
+
+
+# --------------------------------------------------------------------------- printed documents
+
+
+def _document(request, doc, **extra):
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(documents.pdf_bytes(doc), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{doc.filename}.pdf"'
+        return response
+    return render(request, "assistance/document.html", {"doc": doc, **extra})
+
+
+@staff_page
+def approval_notice(request, pk):
+    return _document(request, documents.approval_notice(selectors.household_enrolment_get(request.user, pk)))
+
+
+@staff_page
+def rejection_notice(request, pk):
+    test = selectors.means_test_get(request.user, pk)
+    if test.eligible:
+        raise Http404
+    return _document(request, documents.rejection_notice(test))
+
+
+@staff_page
+def entitlement_sheet(request, pk):
+    household = selectors.household_get(request.user, pk)
+    month = request.GET.get("month", "")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        month = timezone.localdate().strftime("%Y-%m")
+    return _document(request, documents.entitlement_sheet(household, month), month=month)
+
+
+@staff_page
+def payroll_roster(request, pk):
+    return _document(request, documents.payroll_roster(selectors.batch_get(request.user, pk)))
+
+
+@staff_page
+def public_notice(request):
+    region, enrolments = selectors.public_notice_list(request.user, request.GET.get("region", ""))
+    return _document(request, documents.public_notice(region, enrolments))

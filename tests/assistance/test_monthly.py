@@ -359,3 +359,36 @@ def selectors_overdue(user):
     from assistance import selectors
 
     return selectors.reviews_overdue_count(user)
+
+
+# ---------------------------------------------------------------- printed documents
+
+def test_notices_sheets_roster_and_public_notice_as_pages_and_pdfs(world, approver, client, outsider):
+    from assistance.documents import mask_name
+
+    assert (mask_name("张三"), mask_name("张小三"), mask_name("欧阳小明")) == ("张*", "张*三", "欧**明")
+    hh, he = f.enrolled_household(world, members=2, wages=60000)
+    poor = f.household(world, members=1, enrol=False)
+    services.income_item_add(household=poor, kind="wages", monthly_amount=200000, actor=world)
+    refused = services.means_test_run(household=poor, actor=world, on=JAN)
+    batch = services.payroll_run(region="610100", month="2026-01", on=JAN)
+    client.force_login(world)
+    page = client.get(f"/assistance/household-enrolments/{he.pk}/approval-notice/").content.decode()
+    assert "审批确认通知书" in page and "¥1,000.00" in page and "西安市" in page
+    page = client.get(f"/assistance/means-tests/{refused.pk}/rejection-notice/").content.decode()
+    assert "不予认定告知书" in page and "60日内" in page and "6个月内" in page
+    page = client.get(f"/assistance/households/{hh.pk}/entitlement/?month=2026-01").content.decode()
+    assert "应发合计 ¥1,000.00" in page
+    page = client.get(f"/assistance/batches/{batch.pk}/roster/").content.decode()
+    assert "签字" in page and hh.head.id_number not in page
+    page = client.get("/assistance/public-notice/?region=610100").content.decode()
+    head = hh.head.name
+    assert mask_name(head) in page and head not in page and hh.head.id_number not in page
+    for url in (f"/assistance/household-enrolments/{he.pk}/approval-notice/",
+                f"/assistance/means-tests/{refused.pk}/rejection-notice/", f"/assistance/batches/{batch.pk}/roster/",
+                "/assistance/public-notice/"):
+        r = client.get(url + ("&" if "?" in url else "?") + "format=pdf")
+        assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    client.force_login(outsider)
+    assert client.get(f"/assistance/household-enrolments/{he.pk}/approval-notice/").status_code == 404
+    assert client.get("/assistance/public-notice/?region=610100").status_code == 404
