@@ -24,6 +24,10 @@ def widgets(user) -> list[dict]:
         {"title": _("待审批批次"), "value": str(drafts), "url": reverse("assistance:batch-list"),
          "hint": _("制单人以外的审批人员审批")},
     ]
+    overdue = selectors.reviews_overdue_count(user)
+    if overdue:
+        out.append({"title": _("逾期未复核的救助家庭"), "value": str(overdue), "url": reverse("assistance:review-queue"),
+                    "hint": _("按各地复核周期应复核而未复核")})
     if user.has_role(Role.APPROVER):
         unbalanced = list(unbalanced_batches(selectors.batch_list(user)).values_list("id", flat=True)[:10])
         if unbalanced:

@@ -149,8 +149,57 @@ def seed(stdout):
         draft = services.batch_create(scheme=tianjin, region="120000", actor=cw_tj)
     services.batch_build(batch_id=draft.pk)
     draft.refresh_from_db()
+    _monthly(stdout, cw, ap)
     stdout.write(
         f"  社会救助：4 个救助项目；西安增发批次 #{batch.pk} {batch.get_status_display()}"
         f"（{batch.paid_count} 人，{yuan_display(batch.paid_amount)}）；天津批次 #{draft.pk} "
         f"{Batch.Status(draft.status).label}（{draft.recipient_count} 人）"
     )
+
+
+def _monthly(stdout, cw, ap) -> None:
+    """Monthly assistance in Xi'an: Shaanxi's and Xi'an's standards (Xi'an's higher rate wins), Xi'an's
+    rule (pay day the 10th, 3 months of 渐退, yearly review, half-yearly with a work-able member), a
+    means-tested household enrolled from December 2025, one refused (its 不予认定告知书), and the payroll
+    of December 2025 and January 2026 made by the system, approved and paid."""
+    from .models import AssistanceRule, Standard
+
+    for region, urban, rural in (("610000", 72000, 52000), ("610100", 79000, 56000)):
+        for area, amount in (("urban", urban), ("rural", rural)):
+            Standard.objects.get_or_create(region_id=region, area=area, kind="dibao", care_level="",
+                                           effective_from=START, defaults={"amount": amount})
+            Standard.objects.get_or_create(region_id=region, area=area, kind="tekun_basic", care_level="",
+                                           effective_from=START, defaults={"amount": amount * 13 // 10})
+    for level, amount in (("self", 7900), ("partial", 23700), ("full", 47400)):
+        for area in ("urban", "rural"):
+            Standard.objects.get_or_create(region_id="610100", area=area, kind="tekun_care", care_level=level,
+                                           effective_from=START, defaults={"amount": amount})
+    AssistanceRule.objects.get_or_create(region_id="610100", effective_from=START, defaults={
+        "counted_income": ["wages", "pension", "business", "rent"], "deposit_limit_per_person": 2_400_000,
+        "housing_limit": 1, "vehicle_limit": 0, "minimum_per_person": 5000, "severe_disability_addition": 15000,
+        "exit_months": 3, "review_months": 12, "review_months_work_able": 6, "pay_day": 10})
+    rnd = random.Random(15)
+    used: set[str] = set()
+    people = _people(rnd, "610112", 4, used)
+    hh = services.household_create(region="610112", area=Area.URBAN, address="未央区凤城五路88号", actor=cw,
+                                   bank_account="6222020200000015015",
+                                   members=[{"name": n, "id_number": i, "relation": r} for (i, n, _b), r in
+                                            zip(people[:3], ["head", "spouse", "child"], strict=True)])
+    services.income_item_add(household=hh, kind="wages", monthly_amount=90000, note="户主务工", actor=cw)
+    services.income_item_add(household=hh, kind="transfers", monthly_amount=20000, note="亲属资助（不计入）",
+                             actor=cw)
+    services.asset_add(household=hh, kind="housing", quantity=1, value=0, note="自有住房一套", actor=cw)
+    test = services.means_test_run(household=hh, actor=cw, on=dt.date(2025, 11, 20))
+    he = services.household_enrol(household=hh, actor=ap, start=dt.date(2025, 12, 1), means_test=test)
+    other = services.household_create(region="610112", area=Area.URBAN, address="未央区凤城八路6号", actor=cw,
+                                      members=[{"name": people[3][1], "id_number": people[3][0], "relation": "head"}])
+    services.income_item_add(household=other, kind="wages", monthly_amount=260000, actor=cw)
+    refused = services.means_test_run(household=other, actor=cw, on=dt.date(2025, 11, 20))
+    paid = []
+    for month, day in (("2025-12", dt.date(2025, 12, 10)), ("2026-01", dt.date(2026, 1, 10))):
+        batch = services.payroll_run(region="610100", month=month, on=day)
+        services.batch_approve(batch=batch, actor=ap)
+        batch = services.batch_pay(batch_id=batch.pk)
+        paid.append(f"{month} #{batch.pk} {batch.paid_count} 人 {yuan_display(batch.paid_amount)}")
+    stdout.write(f"  月度救助：家庭 #{hh.pk} 核对后按户认定 {yuan_display(he.monthly_amount)}/月（核对 #{test.pk}），"
+                 f"不予认定核对 #{refused.pk}；月度发放 {'；'.join(paid)}")

@@ -141,3 +141,52 @@ class MemberAddForm(forms.Form):
     id_number = IdNumberFormField()
     relation = forms.ChoiceField(label=_("与户主关系"), choices=Member.Relation.choices)
     move = forms.BooleanField(label=_("该人员已在其他家庭：办理迁入（原家庭自动迁出）"), required=False)
+
+
+class IncomeItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("收入类型"), choices=[])
+    monthly_amount = MoneyFormField(label=_("月收入（元）"))
+    member = forms.ModelChoiceField(label=_("成员"), queryset=Member.objects.none(), required=False)
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, household, **kwargs):
+        from .models import IncomeItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = IncomeItem.Kind.choices
+        self.fields["member"].queryset = Member.objects.filter(household=household, left_on__isnull=True) \
+            .select_related("person")
+
+
+class AssetForm(forms.Form):
+    kind = forms.ChoiceField(label=_("财产类型"), choices=[])
+    quantity = forms.IntegerField(label=_("数量（套/辆）"), min_value=0, initial=1)
+    value = MoneyFormField(label=_("金额（元）"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Asset
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Asset.Kind.choices
+
+
+class MeansTestForm(forms.Form):
+    category = forms.ChoiceField(label=_("核对用于"), choices=[("dibao", _("城乡低保")), ("tekun", _("特困人员"))])
+    on = forms.DateField(label=_("核对基准日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class HouseholdEnrolForm(forms.Form):
+    category = forms.ChoiceField(label=_("救助类别"), choices=[("dibao", _("城乡低保")), ("tekun", _("特困人员"))])
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EnrolmentActionForm(forms.Form):
+    on = forms.DateField(label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("原因"), max_length=255, required=False)
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("复核结论"), choices=[("confirm", _("维持原认定")), ("amount", _("重新核对并调整金额")),
+                                                          ("exit", _("启动退出（渐退）"))])
+    note = forms.CharField(label=_("复核意见"), max_length=255, required=False)

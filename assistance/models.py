@@ -95,6 +95,11 @@ class Member(models.Model):
     relation = models.CharField(_("与户主关系"), max_length=8, choices=Relation.choices)
     joined_on = models.DateField(_("加入日期"))
     left_on = models.DateField(_("迁出日期"), null=True, blank=True)
+    # what the means test and the review cycle read (db_default: bulk loaders that name columns still work)
+    severe_disability = models.BooleanField(_("重度残疾"), default=False, db_default=False)
+    work_able = models.BooleanField(_("有劳动能力"), default=False, db_default=False)
+    care_level = models.CharField(_("生活自理能力"), max_length=8, blank=True, default="", db_default="",
+                                  choices=[("self", _("全自理")), ("partial", _("半护理")), ("full", _("全护理"))])
 
     scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
 
@@ -134,6 +139,11 @@ class Enrolment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # set when the row belongs to a household enrolment (its members enrolled together from a means test)
+    household_enrolment = models.ForeignKey(
+        "HouseholdEnrolment", verbose_name=_("家庭认定"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="person_rows",
+    )
 
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
@@ -172,6 +182,7 @@ class Scheme(models.Model):
         ONE_TIME = "one_time", _("一次性生活补贴")
         EXTRA_MONTH = "extra_month", _("增发一个月救助金")
         ADVANCE = "advance", _("提前发放")
+        MONTHLY = "monthly", _("月度救助金发放")
 
     class Unit(models.TextChoices):
         HOUSEHOLD = "household", _("按户")
@@ -194,6 +205,8 @@ class Scheme(models.Model):
     urban_amount = models.BigIntegerField(_("城市标准（分）"), default=0)
     rural_amount = models.BigIntegerField(_("农村标准（分）"), default=0)
     months = models.PositiveSmallIntegerField(_("月数"), default=1)
+    # advance: the first month paid ahead ("YYYY-MM"); with `months` it says which months a paid payment covers
+    first_month = models.CharField(_("提前发放起始月份"), max_length=7, blank=True, default="", db_default="")
     budget = models.BigIntegerField(_("预算（分）"), default=0)
     reserved = models.BigIntegerField(_("已冻结（分）"), default=0)
     paid = models.BigIntegerField(_("已发放（分）"), default=0)
@@ -219,6 +232,9 @@ class Scheme(models.Model):
                 name="scheme_money_nonneg",
             ),
             models.CheckConstraint(condition=Q(budget__gte=F("reserved") + F("paid")), name="scheme_within_budget"),
+            # the monthly payroll of a province is one scheme, so (scheme, month, person) is one key for all
+            # of its cities and counties: nobody is paid twice for one month whichever region's run finds them
+            models.UniqueConstraint(fields=["region"], condition=Q(kind="monthly"), name="scheme_one_monthly_per_region"),
         ]
 
     def __str__(self):
@@ -258,6 +274,8 @@ class Batch(models.Model):
         related_name="+",
     )
     topup_month = models.CharField(_("补发月份"), max_length=7, blank=True, db_index=True)
+    # the month of a monthly payroll batch ("YYYY-MM"): one live payroll batch per (scheme, region, month)
+    payroll_month = models.CharField(_("月度发放月份"), max_length=7, blank=True, default="", db_default="")
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -291,6 +309,11 @@ class Batch(models.Model):
                 & Q(paid_count__gte=0) & Q(failed_count__gte=0) & Q(progress__lte=100),
                 name="batch_numbers_nonneg",
             ),
+            models.UniqueConstraint(
+                fields=["scheme", "region", "payroll_month"],
+                condition=~Q(payroll_month="") & ~Q(status="cancelled"),
+                name="batch_one_payroll_per_region_month",
+            ),
         ]
 
     def __str__(self):
@@ -314,7 +337,8 @@ class Payment(models.Model):
                               db_index=False)
     scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="+",
                                db_index=False)
-    period = models.CharField(_("发放期"), max_length=7)
+    # "once", "YYYY-MM" (a monthly payroll line) or "YYYY-MM-bpMM" (back-pay of a month, computed in a run month)
+    period = models.CharField(_("发放期"), max_length=16)
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
@@ -554,3 +578,259 @@ class AccountChange(models.Model):
     @property
     def masked_new(self) -> str:
         return mask_account(self.new_account)
+
+
+# --------------------------------------------------------------------------- monthly assistance (issue 15)
+
+
+class CareLevel(models.TextChoices):
+    NONE = "", _("不适用")
+    SELF = "self", _("全自理")
+    PARTIAL = "partial", _("半护理")
+    FULL = "full", _("全护理")
+
+
+class StandardKind(models.TextChoices):
+    DIBAO = "dibao", _("低保标准")
+    TEKUN_BASIC = "tekun_basic", _("特困人员基本生活标准")
+    TEKUN_CARE = "tekun_care", _("特困人员照料护理标准")
+
+
+class Standard(models.Model):
+    """One rate of one region, per person per month, in force from `effective_from` to `effective_to`.
+
+    The rate for a household is looked up by `services.standards.standard_in_force`, which walks the
+    region tree from the province down to the county: each level found in force either replaces the one
+    above when higher (`combine = max`: the higher of the two) or adds to it (`top_up`: a city's top-up
+    on the provincial rate). Nobody is paid twice: the levels combine into one rate."""
+
+    class Combine(models.TextChoices):
+        MAX = "max", _("取较高者")
+        TOP_UP = "top_up", _("在上级标准上增加")
+
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    area = models.CharField(_("城乡类别"), max_length=8, choices=Area.choices)
+    kind = models.CharField(_("标准类别"), max_length=16, choices=StandardKind.choices)
+    care_level = models.CharField(_("自理能力"), max_length=8, choices=CareLevel.choices, blank=True, default="")
+    amount = models.BigIntegerField(_("每人每月（分）"))
+    combine = models.CharField(_("与上级标准的关系"), max_length=8, choices=Combine.choices, default=Combine.MAX)
+    effective_from = models.DateField(_("执行日期"))
+    effective_to = models.DateField(_("截止日期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("救助标准")
+        verbose_name_plural = _("救助标准")
+        ordering = ["region_id", "kind", "area", "care_level", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="standard_amount_nonneg"),
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                                   name="standard_period_ordered"),
+            models.UniqueConstraint(fields=["region", "area", "kind", "care_level", "effective_from"],
+                                    name="standard_one_per_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.get_kind_display()} {self.get_area_display()} {self.amount}"
+
+
+class AssistanceRule(models.Model):
+    """A region's rules for monthly assistance, as data: what the means test counts and allows, the
+    minimum and additions, the gradual exit, the review cycle and the pay day. The rule in force for a
+    household is the nearest one up the region tree (county → city → province), newest first."""
+
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    effective_from = models.DateField(_("执行日期"))
+    counted_income = models.JSONField(_("计入的收入类型"), default=list)
+    deposit_limit_per_person = models.BigIntegerField(_("人均存款上限（分）"), default=0)
+    housing_limit = models.PositiveSmallIntegerField(_("住房套数上限"), default=1)
+    vehicle_limit = models.PositiveSmallIntegerField(_("机动车数量上限"), default=0)
+    minimum_per_person = models.BigIntegerField(_("每人最低救助金额（分）"), default=0)
+    severe_disability_addition = models.BigIntegerField(_("重度残疾人每人加发（分）"), default=0)
+    exit_months = models.PositiveSmallIntegerField(_("渐退期（月）"), default=0)
+    review_months = models.PositiveSmallIntegerField(_("复核周期（月）"), default=12)
+    review_months_work_able = models.PositiveSmallIntegerField(_("有劳动能力家庭复核周期（月）"), default=6)
+    pay_day = models.PositiveSmallIntegerField(_("每月发放日"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("救助政策规则")
+        verbose_name_plural = _("救助政策规则")
+        ordering = ["region_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "effective_from"], name="assistance_rule_one_per_start"),
+            models.CheckConstraint(condition=Q(pay_day__isnull=True) | (Q(pay_day__gte=1) & Q(pay_day__lte=28)),
+                                   name="assistance_rule_pay_day_1_28"),
+            models.CheckConstraint(condition=Q(deposit_limit_per_person__gte=0) & Q(minimum_per_person__gte=0)
+                                   & Q(severe_disability_addition__gte=0), name="assistance_rule_money_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.effective_from}"
+
+
+class IncomeItem(models.Model):
+    class Kind(models.TextChoices):
+        WAGES = "wages", _("工资性收入")
+        PENSION = "pension", _("养老金")
+        BUSINESS = "business", _("经营净收入")
+        RENT = "rent", _("财产（租金）收入")
+        TRANSFERS = "transfers", _("转移性收入")
+        OTHER = "other", _("其他收入")
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="income_items")
+    member = models.ForeignKey(Member, verbose_name=_("成员"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    kind = models.CharField(_("收入类型"), max_length=16, choices=Kind.choices)
+    monthly_amount = models.BigIntegerField(_("月收入（分）"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("家庭收入")
+        verbose_name_plural = _("家庭收入")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_item_nonneg")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.monthly_amount}"
+
+
+class Asset(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("存款及有价证券")
+        HOUSING = "housing", _("住房")
+        VEHICLE = "vehicle", _("机动车辆")
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="assets")
+    kind = models.CharField(_("财产类型"), max_length=16, choices=Kind.choices)
+    quantity = models.PositiveSmallIntegerField(_("数量（套/辆）"), default=1)
+    value = models.BigIntegerField(_("金额（分）"), default=0)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("家庭财产")
+        verbose_name_plural = _("家庭财产")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="asset_value_nonneg")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ×{self.quantity}"
+
+
+class MeansTest(models.Model):
+    """家庭经济状况核对: one run of the means test, with everything it used (`inputs`: the income items,
+    assets, members, the rule and the standard), so a caseworker can explain the result."""
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="means_tests")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    on = models.DateField(_("核对基准日"))
+    members = models.PositiveSmallIntegerField(_("家庭人口"))
+    counted_income = models.BigIntegerField(_("计入的家庭月收入（分）"))
+    per_capita_income = models.BigIntegerField(_("人均月收入（分）"))
+    standard = models.BigIntegerField(_("适用低保标准（分）"))
+    eligible = models.BooleanField(_("符合条件"))
+    reasons = models.JSONField(_("不符合的原因"), default=list)
+    amount = models.BigIntegerField(_("核定家庭月救助金（分）"))
+    inputs = models.JSONField(_("核对依据"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核对人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("核对时间"), auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("家庭经济状况核对")
+        verbose_name_plural = _("家庭经济状况核对")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(counted_income__gte=0) & Q(standard__gte=0),
+                                   name="means_test_money_nonneg"),
+            models.CheckConstraint(condition=Q(eligible=True) | Q(amount=0), name="means_test_ineligible_no_amount"),
+        ]
+
+    def __str__(self):
+        return f"#{self.household_id} {self.on} {'符合' if self.eligible else '不符合'}"
+
+
+class HouseholdEnrolment(models.Model):
+    """A household enrolled as a household: its members' Enrolment rows (`person_rows`) carry the money,
+    split from `monthly_amount`. Suspension, stop and the gradual exit end those rows (history kept);
+    resumption starts new ones, so the payroll reads only person rows and a gap is simply not paid."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常发放")
+        SUSPENDED = "suspended", _("暂停发放")
+        EXITING = "exiting", _("渐退期")
+        STOPPED = "stopped", _("已停发")
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="household_enrolments")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
+    monthly_amount = models.BigIntegerField(_("家庭月救助金（分）"))
+    means_test = models.ForeignKey(MeansTest, verbose_name=_("核对记录"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("终止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    review_due = models.DateField(_("下次复核日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("家庭救助认定")
+        verbose_name_plural = _("家庭救助认定")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="hh_enrolment_amount_nonneg"),
+            models.UniqueConstraint(fields=["household", "category"], condition=~Q(status="stopped"),
+                                    name="hh_enrolment_one_live"),
+        ]
+        indexes = [models.Index(fields=["region", "status", "review_due"], name="hh_enrolment_review_idx")]
+
+    def __str__(self):
+        return f"#{self.household_id} {self.get_category_display()} {self.get_status_display()}"
+
+
+class PaidMonth(models.Model):
+    """Months of monthly assistance a person has been paid (by the monthly payroll or paid in advance),
+    written set-based when the payment is paid. The monthly payroll skips covered months; back-pay is the
+    entitlement minus this amount (and minus back-pay already paid or on its way)."""
+
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
+    month = models.CharField(_("月份"), max_length=7)
+    amount = models.BigIntegerField(_("金额（分）"))
+    payment = models.ForeignKey(Payment, verbose_name=_("发放明细"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("已发放月份")
+        verbose_name_plural = _("已发放月份")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "category", "month"], name="paid_month_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="paid_month_amount_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.category} {self.month}"

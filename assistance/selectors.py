@@ -9,23 +9,29 @@ from django.utils import timezone
 
 from portal import idnumber
 from portal.models import Person, Region
-from portal.scoping import can_see_model, restrict
+from portal.scoping import can_see_model, region_in_scope, restrict
 
 from .filters import region_bounds
 from .models import (
     AccountChange,
+    Asset,
+    AssistanceRule,
     BankFile,
     Batch,
     Campaign,
     Category,
     Enrolment,
     Household,
+    HouseholdEnrolment,
     HouseholdTally,
+    IncomeItem,
+    MeansTest,
     Member,
     Payment,
     PaymentTally,
     Reconciliation,
     Scheme,
+    Standard,
 )
 
 
@@ -247,3 +253,75 @@ def batch_bank_view(user, batch) -> dict:
         "reconciliation": restrict(Reconciliation.objects.filter(batch=batch), user).first(),
         "bank_files": list(restrict(BankFile.objects.filter(batch=batch), user).order_by("-id")[:50]),
     }
+
+
+# --------------------------------------------------------------------------- monthly assistance
+
+
+def household_monthly_view(user, household: Household) -> dict:
+    """The monthly-assistance side of a household page: income, assets, means tests, household enrolments."""
+    return {
+        "income_items": list(restrict(IncomeItem.objects.filter(household=household), user)
+                             .select_related("member__person")),
+        "assets": list(restrict(Asset.objects.filter(household=household), user)),
+        "means_tests": list(restrict(MeansTest.objects.filter(household=household), user).order_by("-id")[:5]),
+        "household_enrolments": list(restrict(HouseholdEnrolment.objects.filter(household=household), user)
+                                     .order_by("-id")),
+    }
+
+
+def means_test_get(user, pk) -> MeansTest:
+    try:
+        return restrict(MeansTest.objects.all(), user).select_related("household", "region", "created_by").get(pk=pk)
+    except (MeansTest.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def household_enrolment_get(user, pk) -> HouseholdEnrolment:
+    try:
+        return restrict(HouseholdEnrolment.objects.all(), user).select_related("household").get(pk=pk)
+    except (HouseholdEnrolment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def standards_view(user) -> dict:
+    """Standards and rules of the user's region, the regions above it (which apply to it) and below it."""
+    def visible(model):
+        qs = restrict(model.objects.all(), user)
+        if can_see_model(user, model) and not user.is_portal_admin and user.region_id:
+            qs = qs | model.objects.filter(region_id__in=_ancestor_codes(user.region_id))
+        return qs.select_related("region")
+
+    return {"standards": list(visible(Standard).order_by("region_id", "kind", "area", "care_level",
+                                                          "-effective_from")[:500]),
+            "rules": list(visible(AssistanceRule).order_by("region_id", "-effective_from")[:200])}
+
+
+def reviews_due(user, *, on: dt.date | None = None, within_days: int = 30) -> QuerySet:
+    """Household enrolments (not stopped) whose review is due by `on` + `within_days`, most overdue first."""
+    on = on or timezone.localdate()
+    return restrict(HouseholdEnrolment.objects.exclude(status=HouseholdEnrolment.Status.STOPPED)
+                    .filter(review_due__lte=on + dt.timedelta(days=within_days)), user) \
+        .select_related("household", "household__head", "region").order_by("review_due", "id")
+
+
+def reviews_overdue_count(user, *, on: dt.date | None = None) -> int:
+    on = on or timezone.localdate()
+    return restrict(HouseholdEnrolment.objects.exclude(status=HouseholdEnrolment.Status.STOPPED)
+                    .filter(review_due__lt=on), user).count()
+
+
+def public_notice_list(user, region_code: str = "", *, days: int = 30):
+    """(region, household enrolments started in the last `days` days in it) for the 公示 list; the region
+    defaults to the user's own (404 outside their scope)."""
+    code = region_code or user.region_id or ""
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise Http404
+    lo, hi = region.code_range
+    since = timezone.localdate() - dt.timedelta(days=days)
+    qs = restrict(HouseholdEnrolment.objects.filter(region_id__gte=lo, region_id__lte=hi, created_at__date__gte=since)
+                  .exclude(status=HouseholdEnrolment.Status.STOPPED), user)
+    if not region_in_scope(user, code):
+        raise Http404
+    return region, list(qs.select_related("household__head", "region").order_by("region_id", "id")[:2000])

@@ -57,3 +57,9 @@ def query_bank() -> dict:
 def reconcile_batches() -> list[int]:
     """Nightly: every recent bank batch against the bank's figures; the ids that do not balance."""
     return services.batches_reconcile()
+
+
+@shared_task(name="assistance.monthly_payroll", **RETRY)
+def monthly_payroll() -> list[int]:
+    """Daily: each region whose pay day is today gets this month's payroll batch (made and built)."""
+    return services.monthly_payroll()

@@ -6,12 +6,14 @@ lands on the form (`portal.web.form_errors`) or in a message.
 """
 
 import io
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,17 +23,23 @@ from portal.permissions import CIVIL_STAFF, Role, allowed
 from portal.scoping import restrict
 from portal.web import form_errors, role_required
 
-from . import roster, selectors, services
+from . import documents, roster, selectors, services
 from .channels import write_bank_file
 from .filters import HouseholdFilter
 from .forms import (
+    AssetForm,
     BankResultForm,
     BatchForm,
+    EnrolmentActionForm,
     EnrolmentForm,
     HouseholdEditForm,
+    HouseholdEnrolForm,
     HouseholdForm,
+    IncomeItemForm,
+    MeansTestForm,
     MemberAddForm,
     MemberFormSet,
+    ReviewForm,
     RosterImportForm,
     SchemeForm,
 )
@@ -71,6 +79,7 @@ def household_detail(request, pk):
         m.hints = hints.get(m.person_id, [])
     return render(request, "assistance/household_detail.html", {
         "household": household, "members": members, "enrolments": enrolments, "payments": payments,
+        **selectors.household_monthly_view(request.user, household),
     })
 
 
@@ -411,3 +420,170 @@ def payment_cancel(request, pk):
         messages.success(request, _("发放明细已取消。"))
     return redirect(reverse("assistance:batch-payments", args=[payment.batch_id]))
 
+
+
+# --------------------------------------------------------------------------- monthly assistance
+
+
+@staff_page
+def standard_list(request):
+    return render(request, "assistance/standard_list.html", selectors.standards_view(request.user))
+
+
+@caseworker_page
+def income_item_add(request, pk):
+    household = selectors.household_get(request.user, pk)
+    form = IncomeItemForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.income_item_add(household=household, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("收入已登记。"))
+            return redirect("assistance:household-detail", pk=pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("登记家庭收入")})
+
+
+@caseworker_page
+def asset_add(request, pk):
+    household = selectors.household_get(request.user, pk)
+    form = AssetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.asset_add(household=household, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("财产已登记。"))
+            return redirect("assistance:household-detail", pk=pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("登记家庭财产")})
+
+
+@staff_page
+def means_test_run(request, pk):
+    household = selectors.household_get(request.user, pk)
+    form = MeansTestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            test = services.means_test_run(household=household, actor=request.user,
+                                           on=form.cleaned_data["on"] or None,
+                                           category=form.cleaned_data["category"])
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("核对完成：%(r)s。") % {"r": _("符合条件") if test.eligible else _("不符合条件")})
+            return redirect("assistance:means-test-detail", pk=test.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("家庭经济状况核对")})
+
+
+@staff_page
+def means_test_detail(request, pk):
+    test = selectors.means_test_get(request.user, pk)
+    return render(request, "assistance/means_test_detail.html", {"test": test})
+
+
+@staff_page
+def household_enrol(request, pk):
+    household = selectors.household_get(request.user, pk)
+    form = HouseholdEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_enrol(household=household, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("家庭救助认定已保存。"))
+            return redirect("assistance:household-detail", pk=pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("按户认定（金额取自最近一次核对）")})
+
+
+ENROLMENT_ACTIONS = {
+    "suspend": (services.enrolment_suspend, gettext_lazy("暂停发放"), gettext_lazy("已暂停发放。")),
+    "resume": (services.enrolment_resume, gettext_lazy("恢复发放"), gettext_lazy("已恢复发放。")),
+    "stop": (services.enrolment_stop, gettext_lazy("停发"), gettext_lazy("已停发。")),
+}
+
+
+@staff_page
+def household_enrolment_action(request, pk, action):
+    if action not in ENROLMENT_ACTIONS:
+        raise Http404
+    he = selectors.household_enrolment_get(request.user, pk)
+    service, title, done = ENROLMENT_ACTIONS[action]
+    form = EnrolmentActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(household_enrolment=he, actor=request.user, on=form.cleaned_data["on"] or None,
+                    reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, str(done))
+            return redirect("assistance:household-detail", pk=he.household_id)
+    return render(request, "assistance/form.html", {"form": form, "title": title})
+
+
+@staff_page
+def review_queue(request):
+    page = page_of(request, selectors.reviews_due(request.user), PAGE_SIZE)
+    return render(request, "assistance/review_queue.html", {"page": page, "today": timezone.localdate()})
+
+
+@staff_page
+def review_complete(request, pk):
+    he = selectors.household_enrolment_get(request.user, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_complete(household_enrolment=he, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("复核已完成。"))
+            return redirect("assistance:review-queue")
+    return render(request, "assistance/form.html", {"form": form, "title": _("定期复核 · %(h)s") % {"h": he.household}})
+
+
+# --------------------------------------------------------------------------- printed documents
+
+
+def _document(request, doc, **extra):
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(documents.pdf_bytes(doc), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{doc.filename}.pdf"'
+        return response
+    return render(request, "assistance/document.html", {"doc": doc, **extra})
+
+
+@staff_page
+def approval_notice(request, pk):
+    return _document(request, documents.approval_notice(selectors.household_enrolment_get(request.user, pk)))
+
+
+@staff_page
+def rejection_notice(request, pk):
+    test = selectors.means_test_get(request.user, pk)
+    if test.eligible:
+        raise Http404
+    return _document(request, documents.rejection_notice(test))
+
+
+@staff_page
+def entitlement_sheet(request, pk):
+    household = selectors.household_get(request.user, pk)
+    month = request.GET.get("month", "")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        month = timezone.localdate().strftime("%Y-%m")
+    return _document(request, documents.entitlement_sheet(household, month), month=month)
+
+
+@staff_page
+def payroll_roster(request, pk):
+    return _document(request, documents.payroll_roster(selectors.batch_get(request.user, pk)))
+
+
+@staff_page
+def public_notice(request):
+    region, enrolments = selectors.public_notice_list(request.user, request.GET.get("region", ""))
+    return _document(request, documents.public_notice(region, enrolments))

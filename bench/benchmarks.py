@@ -166,6 +166,64 @@ def batch_build(scale):
                      f" people with an active enrolment {eligible:,}"}
 
 
+# ---------------------------------------------------------------- 1b. the monthly payroll
+
+def monthly_payroll(scale):
+    """services.payroll_run (the pay-day job's step: make the region-month's batch, build it chunk by chunk
+    with payroll_insert_chunk: one line per person for the month, skipping months already paid and
+    in-flight advances, the latest enrolment row of the month setting its amount) for the province, vs
+    one INSERT … SELECT of the same lines (enrolments overlapping the month, not covered in PaidMonth)
+    into a scratch copy of the payment table with the same columns, CHECKs, indexes and foreign keys.
+    A month far from any other payroll run, so the back-pay step finds no earlier months (its own cost is
+    not part of this figure)."""
+    import random
+
+    from assistance import services
+    from assistance.models import Batch, Payment
+    from assistance.services.build_sql import month_bounds
+
+    _warm("assistance_member", "assistance_household", "assistance_enrolment", "portal_person")
+    month = f"{random.randint(2100, 2999)}-06"
+    first, last = month_bounds(month)
+    scheme = services.monthly_scheme(region=PROVINCE)
+    holder = Batch.objects.create(scheme=scheme, region_id=PROVINCE, period=_period(), status=Batch.Status.CANCELLED,
+                                  built_on=BUILT_ON)
+    cats = list(scheme.categories)
+    ph = ", ".join(["%s"] * len(cats))
+    table = "bench_payment_payroll"
+    _sql(f"DROP TABLE IF EXISTS {table}")
+    _sql(f"CREATE TABLE {table} (LIKE assistance_payment INCLUDING ALL)")
+    _copy_foreign_keys("assistance_payment", table)
+    sql = (
+        f"INSERT INTO {table} ({_payment_cols()})"
+        f" SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+        f" SUM(e.monthly_amount), MIN(e.category), 'pending', 0, '', now(), now()"
+        f" FROM assistance_member m JOIN assistance_household h ON h.id = m.household_id"
+        f" JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
+        f" WHERE m.left_on IS NULL AND h.region_id BETWEEN '610000' AND '619999'"
+        f" AND (p.deceased_on IS NULL OR p.deceased_on >= %s) AND e.category IN ({ph}) AND e.status <> 'revoked'"
+        f" AND e.monthly_amount > 0 AND e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM assistance_paidmonth pm WHERE pm.person_id = e.person_id"
+        f" AND pm.category = e.category AND pm.month = %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.scheme_id = %s AND x.period = %s"
+        f" AND x.person_id = m.person_id AND x.status <> 'cancelled')"
+        f" GROUP BY m.household_id, m.person_id, h.region_id, p.name, p.id_number")
+    params = [holder.pk, scheme.pk, month, first, *cats, last, first, month, scheme.pk, month]
+
+    def run():
+        with transaction.atomic():
+            return _sql(sql, params)
+
+    base_s, base_rows = _timed(run)
+    _sql(f"DROP TABLE {table}")
+    seconds, batch = _timed(lambda: services.payroll_run(region=PROVINCE, month=month, on=BUILT_ON))
+    rows = Payment.objects.filter(batch=batch).count()
+    holder.delete()
+    return {"rows": rows, "seconds": seconds, "baseline_seconds": base_s,
+            "notes": f"batch #{batch.pk} {batch.status} month {month}; baseline rows {base_rows:,}"
+                     f" (same: {base_rows == rows})"}
+
+
 # ---------------------------------------------------------------- 2. payout
 
 def payout(scale):
@@ -674,6 +732,7 @@ def verify_load(scale):
 
 BENCHMARKS = {
     "batch_build": batch_build,
+    "monthly_payroll": monthly_payroll,
     "payout": payout,
     "clearing": clearing,
     "reverify": reverify,

@@ -163,3 +163,26 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class AssistanceReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeansTestRunSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+    category = serializers.ChoiceField(choices=[("dibao", "城乡低保"), ("tekun", "特困人员")], required=False,
+                                       default="dibao")
+
+
+class MeansTestSerializer(serializers.Serializer):
+    """A means test's result and everything it used (amounts in yuan strings)."""
+
+    id = serializers.IntegerField()
+    household = serializers.IntegerField(source="household_id")
+    on = serializers.DateField()
+    members = serializers.IntegerField()
+    counted_income = MoneyField()
+    per_capita_income = MoneyField()
+    standard = MoneyField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    amount = MoneyField()
+    inputs = serializers.JSONField()
+    created_at = serializers.DateTimeField()

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("households/", views.HouseholdListCreateView.as_view(), name="assistance-households"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="assistance-household"),
+    path("households/<int:pk>/means-test/", views.HouseholdMeansTestView.as_view(),
+         name="assistance-household-means-test"),
     path("enrolments/", views.EnrolmentCreateView.as_view(), name="assistance-enrolments"),
     path("schemes/", views.SchemeListCreateView.as_view(), name="assistance-schemes"),
     path("batches/", views.BatchListCreateView.as_view(), name="assistance-batches"),

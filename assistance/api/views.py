@@ -28,6 +28,8 @@ from .serializers import (
     EnrolmentSerializer,
     HouseholdCreateSerializer,
     HouseholdSerializer,
+    MeansTestRunSerializer,
+    MeansTestSerializer,
     PaymentSerializer,
     SchemeSerializer,
 )
@@ -219,3 +221,19 @@ class PaymentCancelView(APIView):
         return Response(PaymentSerializer(selectors.payment_get(request.user, pk)).data)
 
 
+
+
+class HouseholdMeansTestView(APIView):
+    """家庭经济状况核对: run the means test on the household now (or on `on`) and answer its result with its
+    inputs (income items, assets, the rule and the standard used)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=MeansTestRunSerializer, responses={201: MeansTestSerializer})
+    def post(self, request, pk):
+        household = selectors.household_get(request.user, pk)
+        data = MeansTestRunSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        test = services.means_test_run(household=household, actor=request.user, on=data.validated_data["on"],
+                                       category=data.validated_data["category"])
+        return Response(MeansTestSerializer(test).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,9 @@ including the actor, who passes `portal.permissions.require` before anything cha
     bank       hand-over to the bank, its answers (result files, status query), reconciliation
     outcomes   recording outcomes set-based, closing a paid batch
     season     heating re-verification and monthly top-ups
+    standards  standards and regional rules as data, the lookups up the region tree
+    household  income, assets, the means test, household enrolments (suspend/resume/stop, 渐退)
+    payroll    the monthly payroll (pay-day job, one batch a region-month, back-pay, advance months)
     build_sql  the raw SQL the bulk steps run (not services)
 
 Callers use the package (`from assistance import services; services.batch_approve(...)`); services
@@ -34,6 +37,16 @@ from .batches import (
     batch_resume_stalled,
 )
 from .build_sql import build_chunk_size as build_chunk_size
+from .household import (
+    asset_add,
+    enrolment_resume,
+    enrolment_stop,
+    enrolment_suspend,
+    household_enrol,
+    income_item_add,
+    means_test_run,
+    review_complete,
+)
 from .payout import (
     batch_approve,
     batch_pay,
@@ -41,6 +54,7 @@ from .payout import (
     payment_reissue,
 )
 from .payout import pay_chunk_size as pay_chunk_size
+from .payroll import monthly_payroll, monthly_scheme, payroll_run
 from .registry import (
     account_change_decide,
     enrolment_create,
@@ -53,6 +67,7 @@ from .registry import (
 )
 from .schemes import scheme_create
 from .season import batch_reverify, heating_topup
+from .standards import standard_set
 
 # The build's tunables (not services): `batches` reads them from here when a build runs, so a swap here
 # (tests make a chunk fail, or lower the threshold) reaches every build.
@@ -95,4 +110,18 @@ __all__ = [
     # season
     "batch_reverify",
     "heating_topup",
+    # standards, the means test, household enrolments (monthly assistance)
+    "standard_set",
+    "income_item_add",
+    "asset_add",
+    "means_test_run",
+    "household_enrol",
+    "enrolment_suspend",
+    "enrolment_resume",
+    "enrolment_stop",
+    "review_complete",
+    # the monthly payroll
+    "payroll_run",
+    "monthly_payroll",
+    "monthly_scheme",
 ]

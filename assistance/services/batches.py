@@ -7,6 +7,7 @@ the package is the one place to swap them (tests make a chunk fail or lower the 
 """
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,9 +43,19 @@ def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
         raise ValidationError({"region": [_("未知的行政区划代码。")]})
     if not _ranges_nest(scheme.region_id, region):
         raise ValidationError({"region": [_("批次区域必须在救助项目的实施区域之内。")]})
+    payroll_month = ""
+    if scheme.kind == Scheme.Kind.MONTHLY:
+        # a monthly payroll made by hand: the same key as the pay-day job's (one live batch a region-month)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period or ""):
+            raise ValidationError({"period": [_("月度发放批次的发放期应为“YYYY-MM”。")]})
+        payroll_month = period
+        if Batch.objects.filter(scheme=scheme, region_id=region, payroll_month=period).exclude(
+                status=Batch.Status.CANCELLED).exists():
+            raise ValidationError({"period": [_("该区域本月的月度发放批次已存在。")]})
     batch = Batch.objects.create(
         scheme=scheme, region_id=region, period=period or "once", built_on=built_on or timezone.localdate(),
         created_by=actor, channel=getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated"),
+        payroll_month=payroll_month,
     )
     audit(actor=actor, action=AuditAction.BATCH_CREATE, obj=batch, region_code=region,
           after={"scheme": scheme.pk, "status": batch.status, "period": batch.period})

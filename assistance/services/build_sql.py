@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.models import Person, code_range
 
-from ..models import Area, Batch, Enrolment, Household, Member, Payment, Scheme
+from ..models import Area, Batch, Enrolment, Household, Member, PaidMonth, Payment, Scheme
 
 
 def build_chunk_size() -> int:
@@ -66,6 +66,8 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     household, the sum of those amounts over all its eligible members (each member's own benefit).
     """
     scheme = batch.scheme
+    if scheme.kind == Scheme.Kind.MONTHLY:
+        return payroll_insert_chunk(batch, key_lo, key_hi)
     t = tables()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     day = batch.built_on.isoformat()
@@ -161,3 +163,184 @@ def eligible_exists_sql(unit: str, cats: list[str]) -> tuple[str, list]:
         f" AND (e.end_date IS NULL OR e.end_date >= %s))"
     )
     return sql, cats
+
+
+# --------------------------------------------------------------------------- the monthly payroll
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """('YYYY-MM-01', last day) of a 'YYYY-MM' month, as ISO strings."""
+    import calendar
+
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{month}-01", f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+
+
+def advance_schemes_in_flight(month: str) -> list[int]:
+    """Advance schemes whose months include `month` (checked against their unpaid payments)."""
+    return [s.pk for s in Scheme.objects.filter(kind=Scheme.Kind.ADVANCE).exclude(first_month="")
+            if s.first_month <= month <= _month_add(s.first_month, s.months - 1)]
+
+
+def _month_add(month: str, n: int) -> str:
+    y, m = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + n, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+def _latest_row_sql(t, alias="e", f="%s", last="%s") -> str:
+    """True when no later enrolment row of the same person and category also overlaps the month: the row
+    that starts last in a month sets that month's amount (a change on the 1st takes that month)."""
+    return (f" AND NOT EXISTS (SELECT 1 FROM {t['enrolment']} e2 WHERE e2.person_id = {alias}.person_id"
+            f" AND e2.category = {alias}.category AND e2.status <> %s AND e2.start_date <= {last}"
+            f" AND (e2.end_date IS NULL OR e2.end_date >= {f})"
+            f" AND (e2.start_date > {alias}.start_date OR (e2.start_date = {alias}.start_date AND e2.id > {alias}.id)))")
+
+
+def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
+    """The monthly payroll's recipients with person ids in [key_lo, key_hi]: one line per person for the
+    batch's month, plus back-pay lines for earlier months. Returns rows inserted.
+
+    Entitled for a month: a current member of a household in the batch's region, alive on the month's
+    first day, with an enrolment of the scheme's categories (not revoked, amount > 0) overlapping the
+    month; the row starting last in the month sets its amount. Suspended and stopped enrolments have ended
+    rows, so they are not paid. Skipped: a month already paid (PaidMonth: the monthly payroll or an
+    advance), a month in an advance scheme not yet paid or failed, a person already in a non-cancelled line
+    of this scheme and month (the partial unique index is the guarantee, as in `insert_chunk`).
+
+    Back-pay (补发): for each earlier month of the last 12 in which this scheme's payroll ran, the
+    entitlement minus what was paid for it (PaidMonth), minus back-pay already paid or on its way, minus a
+    base line still unpaid; when positive, one line with period 'YYYY-MM-bpNN' (NN: this run's month).
+    So a standard raised with an earlier effective date, or an enrolment confirmed late with an earlier
+    start, is paid the difference by the next run, and only once."""
+    scheme = batch.scheme
+    t = tables()
+    t["paid_month"] = PaidMonth._meta.db_table
+    t["scheme"] = Scheme._meta.db_table
+    month = batch.payroll_month or batch.period
+    first, last = month_bounds(month)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rlo, rhi = effective_region_range(batch)
+    cats = list(scheme.categories)
+    cat_ph = ", ".join(["%s"] * len(cats))
+    revoked, cancelled, pending = Enrolment.Status.REVOKED, Payment.Status.CANCELLED, Payment.Status.PENDING
+    unpaid = [Payment.Status.PENDING, Payment.Status.SENT, Payment.Status.FAILED]
+    advance = advance_schemes_in_flight(month)
+    insert = (
+        f"INSERT INTO {t['payment']} (batch_id, scheme_id, period, household_id, person_id, region_id, name,"
+        f" id_number, bank_account, amount, category, status, attempts, reason, created_at, updated_at)"
+    )
+    advance_sql, advance_params = "", []
+    if advance:
+        advance_sql = (f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} ax WHERE ax.scheme_id = ANY(%s)"
+                       f" AND ax.status IN (%s, %s, %s) AND (ax.person_id = m.person_id"
+                       f" OR (ax.person_id IS NULL AND ax.household_id = m.household_id)))")
+        advance_params = [advance, *unpaid]
+    base = (
+        f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+        f" h.bank_account, SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
+        f" FROM {t['member']} m"
+        f" JOIN {t['household']} h ON h.id = m.household_id"
+        f" JOIN {t['person']} p ON p.id = m.person_id"
+        f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
+        f" WHERE m.person_id BETWEEN %s AND %s AND p.id BETWEEN %s AND %s AND e.person_id BETWEEN %s AND %s"
+        f" AND m.left_on IS NULL AND h.region_id BETWEEN %s AND %s"
+        f" AND (p.deceased_on IS NULL OR p.deceased_on >= %s)"
+        f" AND e.category IN ({cat_ph}) AND e.status <> %s AND e.monthly_amount > 0"
+        f" AND e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)"
+        f"{_latest_row_sql(t)}"
+        f" AND NOT EXISTS (SELECT 1 FROM {t['paid_month']} pm WHERE pm.person_id = e.person_id"
+        f" AND pm.category = e.category AND pm.month = %s)"
+        f"{advance_sql}"
+        f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
+        f" AND x.person_id BETWEEN %s AND %s AND x.person_id = m.person_id AND x.status <> %s)"
+        f" GROUP BY m.household_id, m.person_id, h.region_id, h.bank_account, p.name, p.id_number"
+    )
+    params = [batch.pk, scheme.pk, month, pending, now, now, key_lo, key_hi, key_lo, key_hi, key_lo, key_hi,
+              rlo, rhi, first, *cats, revoked, last, first, revoked, last, first, month, *advance_params,
+              scheme.pk, month, key_lo, key_hi, cancelled]
+    with connection.cursor() as cur:
+        cur.execute(base, params)
+        inserted = max(cur.rowcount, 0)
+        past = payroll_months_before(scheme, month)
+        if not past:
+            return inserted
+        firsts, lasts = zip(*(month_bounds(m) for m in past), strict=True)
+        suffix = f"-bp{month[5:7]}"
+        backpay = (
+            f"WITH months(month, f, l) AS (SELECT * FROM unnest(%s::text[], %s::date[], %s::date[])),"
+            f" ent AS (SELECT e.person_id, mo.month, SUM(e.monthly_amount) AS amount, MIN(e.category) AS category"
+            f"  FROM months mo JOIN {t['enrolment']} e ON e.start_date <= mo.l"
+            f"   AND (e.end_date IS NULL OR e.end_date >= mo.f)"
+            f"  WHERE e.person_id BETWEEN %s AND %s AND e.category IN ({cat_ph}) AND e.status <> %s"
+            f"   AND e.monthly_amount > 0{_latest_row_sql(t, f='mo.f', last='mo.l')}"
+            f"  GROUP BY e.person_id, mo.month),"
+            f" due AS (SELECT ent.person_id, ent.month, ent.category, ent.amount"
+            f"  - COALESCE((SELECT SUM(pm.amount) FROM {t['paid_month']} pm WHERE pm.person_id = ent.person_id"
+            f"     AND pm.month = ent.month AND pm.category IN ({cat_ph})), 0)"
+            f"  - COALESCE((SELECT SUM(x.amount) FROM {t['payment']} x WHERE x.scheme_id = %s"
+            f"     AND x.person_id = ent.person_id AND x.period LIKE ent.month || '-bp%%' AND x.status <> %s), 0)"
+            f"  - COALESCE((SELECT SUM(x.amount) FROM {t['payment']} x WHERE x.scheme_id = %s"
+            f"     AND x.person_id = ent.person_id AND x.period = ent.month AND x.status IN (%s, %s, %s)), 0)"
+            f"  AS amount FROM ent)"
+            f" {insert} SELECT %s, %s, due.month || %s, m.household_id, m.person_id, h.region_id, p.name,"
+            f" p.id_number, h.bank_account, due.amount, due.category, %s, 0, %s, %s, %s"
+            f" FROM due JOIN {t['member']} m ON m.person_id = due.person_id AND m.left_on IS NULL"
+            f" JOIN {t['household']} h ON h.id = m.household_id"
+            f" JOIN {t['person']} p ON p.id = m.person_id"
+            f" WHERE due.amount > 0 AND h.region_id BETWEEN %s AND %s"
+            f" AND (p.deceased_on IS NULL OR p.deceased_on >= %s)"
+            f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s"
+            f" AND x.period = due.month || %s AND x.person_id = m.person_id AND x.status <> %s)"
+        )
+        bp_params = [list(past), list(firsts), list(lasts), key_lo, key_hi, *cats, revoked, revoked,
+                     *cats, scheme.pk, cancelled, scheme.pk, *unpaid,
+                     batch.pk, scheme.pk, suffix, pending, "补发", now, now, rlo, rhi, first,
+                     scheme.pk, suffix, cancelled]
+        cur.execute(backpay, bp_params)
+        inserted += max(cur.rowcount, 0)
+    return inserted
+
+
+def payroll_months_before(scheme: Scheme, month: str) -> list[str]:
+    """The months of the 12 before `month` in which this monthly scheme's payroll ran (a live batch)."""
+    low = _month_add(month, -12)
+    return sorted(set(Batch.objects.filter(scheme=scheme, payroll_month__gte=low, payroll_month__lt=month)
+                      .exclude(status=Batch.Status.CANCELLED).values_list("payroll_month", flat=True)))
+
+
+def record_paid_months(payment_ids: list[int]) -> int:
+    """Coverage, set-based: the months that payments just paid stand for — a monthly line's own month, an
+    advance payment's months (scheme.first_month + months; a household payment covers each enrolled
+    member). Back-pay lines are not coverage (they top a covered month up). Idempotent (ON CONFLICT DO
+    NOTHING on (person, category, month)). PostgreSQL only."""
+    if not payment_ids or connection.vendor != "postgresql":
+        return 0
+    t = tables()
+    pm, sch, batch = PaidMonth._meta.db_table, Scheme._meta.db_table, Batch._meta.db_table
+    month_expr = "to_char((s.first_month || '-01')::date + make_interval(months => g), 'YYYY-MM')"
+    sql = (
+        f"INSERT INTO {pm} (person_id, category, month, amount, payment_id, region_id)"
+        f" SELECT x.person_id, x.category, x.period, x.amount, x.id, x.region_id FROM {t['payment']} x"
+        f" JOIN {sch} s ON s.id = x.scheme_id WHERE x.id = ANY(%s) AND x.status = %s AND s.kind = %s"
+        f" AND x.person_id IS NOT NULL AND length(x.period) = 7"
+        f" UNION ALL"
+        f" SELECT x.person_id, x.category, {month_expr}, x.amount / s.months, x.id, x.region_id"
+        f" FROM {t['payment']} x JOIN {sch} s ON s.id = x.scheme_id CROSS JOIN generate_series(0, s.months - 1) g"
+        f" WHERE x.id = ANY(%s) AND x.status = %s AND s.kind = %s AND s.first_month <> '' AND x.person_id IS NOT NULL"
+        f" UNION ALL"
+        f" SELECT e.person_id, e.category, {month_expr}, e.monthly_amount, x.id, x.region_id"
+        f" FROM {t['payment']} x JOIN {sch} s ON s.id = x.scheme_id JOIN {batch} b ON b.id = x.batch_id"
+        f" JOIN {t['member']} m ON m.household_id = x.household_id AND m.left_on IS NULL"
+        f" JOIN {t['enrolment']} e ON e.person_id = m.person_id AND e.status <> %s"
+        f"  AND e.start_date <= b.built_on AND (e.end_date IS NULL OR e.end_date >= b.built_on)"
+        f"  AND s.categories ? e.category"
+        f" CROSS JOIN generate_series(0, s.months - 1) g"
+        f" WHERE x.id = ANY(%s) AND x.status = %s AND s.kind = %s AND s.first_month <> '' AND x.person_id IS NULL"
+        f" ON CONFLICT (person_id, category, month) DO NOTHING"
+    )
+    paid = Payment.Status.PAID
+    params = [payment_ids, paid, Scheme.Kind.MONTHLY, payment_ids, paid, Scheme.Kind.ADVANCE,
+              Enrolment.Status.REVOKED, payment_ids, paid, Scheme.Kind.ADVANCE]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return max(cur.rowcount, 0)

@@ -9,6 +9,7 @@ from portal.services import audit
 
 from ..audit_actions import AuditAction
 from ..models import Batch, Payment, PaymentAttempt, Scheme
+from .build_sql import record_paid_months
 
 
 def apply_results(batch_id: int, channel: str, results: list[tuple[int, str, str, str]],
@@ -26,6 +27,7 @@ def apply_results(batch_id: int, channel: str, results: list[tuple[int, str, str
     if connection.vendor == "postgresql":
         paid, paid_sum, failed = _apply_results_pg(channel, results, from_status, bump)
         _count_results(batch_id, paid, paid_sum, failed)
+        _record_coverage(batch_id, results)
         return paid, failed
     now = timezone.now()
     live = set(Payment.objects.filter(id__in=[r[0] for r in results], status=from_status)
@@ -53,7 +55,15 @@ def apply_results(batch_id: int, channel: str, results: list[tuple[int, str, str
         Payment.objects.filter(id__in=sent_ids).update(status=Payment.Status.SENT, attempts=F("attempts") + bump,
                                                        updated_at=now)
     _count_results(batch_id, len(paid_ids), paid_sum, len(failed))
+    _record_coverage(batch_id, results)
     return len(paid_ids), len(failed)
+
+
+def _record_coverage(batch_id: int, results) -> None:
+    """Monthly assistance paid (the monthly payroll, an advance): record the months it covers (PaidMonth)."""
+    kind = Batch.objects.filter(pk=batch_id).values_list("scheme__kind", flat=True).first()
+    if kind in (Scheme.Kind.MONTHLY, Scheme.Kind.ADVANCE):
+        record_paid_months([r[0] for r in results if r[1] == PaymentAttempt.Outcome.PAID])
 
 
 def _count_results(batch_id: int, paid: int, paid_sum: int, failed: int) -> None:

@@ -1,6 +1,7 @@
 """Schemes (救助项目): who is paid how much, from which budget, optionally within a campaign."""
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from ..models import Campaign, Category, Scheme
 def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: list[str], urban_amount: int,
                   rural_amount: int, budget: int, deadline: dt.date, actor, months: int = 1,
                   payment_form: str = Scheme.PaymentForm.BANK, campaign: Campaign | None = None,
-                  campaign_name: str = "") -> Scheme:
+                  campaign_name: str = "", first_month: str = "") -> Scheme:
     """A scheme, optionally in a campaign given as an object or by name (made if new, only when the
     scheme itself is valid: a refused scheme leaves no campaign behind)."""
     require(actor, roles=CIVIL_STAFF, region=region)
@@ -35,6 +36,10 @@ def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: l
         errors["budget"] = [_("金额不能为负数。")]
     if payment_form not in Scheme.PaymentForm.values:
         errors["payment_form"] = [_("发放形式无效。")]
+    if first_month and (kind != Scheme.Kind.ADVANCE or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", first_month)):
+        errors["first_month"] = [_("起始月份只用于提前发放，格式为“YYYY-MM”。")]
+    if kind == Scheme.Kind.MONTHLY:
+        errors["kind"] = [_("月度发放项目由系统按省自动设立。")]
     if not (name or "").strip():
         errors["name"] = [_("请填写项目名称。")]
     if errors:
@@ -44,7 +49,7 @@ def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: l
     scheme = Scheme.objects.create(
         name=name.strip(), kind=kind, region_id=region, unit=unit, categories=cats, urban_amount=urban_amount,
         rural_amount=rural_amount, months=months, budget=budget, deadline=deadline, payment_form=payment_form,
-        campaign=campaign, created_by=actor,
+        campaign=campaign, created_by=actor, first_month=first_month or "",
     )
     audit(actor=actor, action=AuditAction.SCHEME_CREATE, obj=scheme, region_code=region,
           after={"kind": kind, "unit": unit, "categories": cats, "urban_amount": urban_amount,

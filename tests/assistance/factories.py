@@ -44,3 +44,35 @@ def built_batch(actor, sch, region="610100", captured=None):
     services.batch_build(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
+
+
+# --------------------------------------------------------------------------- monthly assistance
+
+
+def rule(region="610100", *, pay_day=10, exit_months=2, minimum=2000, disability=10000, effective=START, **kw):
+    """A region's means-test and payroll rule (data, as a bureau loads it)."""
+    from assistance.models import AssistanceRule
+
+    values = {"counted_income": ["wages", "pension", "business", "rent"], "deposit_limit_per_person": 2_000_000,
+              "housing_limit": 1, "vehicle_limit": 0, "minimum_per_person": minimum,
+              "severe_disability_addition": disability, "exit_months": exit_months, "review_months": 12,
+              "review_months_work_able": 6, "pay_day": pay_day, **kw}
+    return AssistanceRule.objects.create(region_id=region, effective_from=effective, **values)
+
+
+def standard(region="610100", *, amount=80000, area="urban", kind="dibao", care_level="", combine="max",
+             effective=START):
+    from assistance.models import Standard
+
+    return Standard.objects.create(region_id=region, area=area, kind=kind, care_level=care_level, amount=amount,
+                                   combine=combine, effective_from=effective)
+
+
+def enrolled_household(actor, *, members=2, wages=0, start=dt.date(2026, 1, 1), region="610112"):
+    """A household means-tested and enrolled as a household (dibao) from `start`."""
+    hh = household(actor, region=region, members=members, enrol=False)
+    if wages:
+        services.income_item_add(household=hh, kind="wages", monthly_amount=wages, actor=actor)
+    test = services.means_test_run(household=hh, actor=actor, on=start)
+    he = services.household_enrol(household=hh, actor=actor, start=start, means_test=test)
+    return hh, he

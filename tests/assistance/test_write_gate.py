@@ -2,6 +2,7 @@
 (Tianjin, 120000, is outside Xi'an, 610100) with PermissionDenied before it writes anything, and the
 API and the pages answer such a refusal with 403."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -90,6 +91,30 @@ def _account_change(right):
     return AccountChange.objects.get(household=payment.household)
 
 
+def _monthly_rules():
+    f.rule("610100")
+    f.standard("610100", amount=80000)
+
+
+def _tested_household(right):
+    """A household with an eligible means test (made by a caseworker), ready to enrol."""
+    _monthly_rules()
+    maker = UserFactory(role=Role.CASEWORKER, region_id="610100")
+    hh = f.household(maker, enrol=False)
+    services.means_test_run(household=hh, actor=maker, on=f.START)
+    return hh
+
+
+def _household_enrolment(right, suspended=False):
+    _monthly_rules()
+    maker = UserFactory(role=Role.CASEWORKER, region_id="610100")
+    _hh, he = f.enrolled_household(maker, members=1, start=f.START)
+    if suspended:
+        services.enrolment_suspend(household_enrolment=he, actor=maker, on=dt.date(2025, 2, 1))
+        he.refresh_from_db()
+    return he
+
+
 def _members():
     return [{"name": "新户主", "id_number": f.new_id(), "relation": "head"}]
 
@@ -153,6 +178,35 @@ CASES = {
                                                           filename="x.result.csv", actor=actor),
         world=lambda right: _paying_batch(UserFactory(role=Role.CASEWORKER, region_id="610100")),
         right_role=AP, wrong_role=CW),
+    "standard_set": Case(
+        call=lambda actor, w: services.standard_set(region="610100", area="urban", kind="dibao", amount=90000,
+                                                    effective_from=dt.date(2026, 1, 1), actor=actor),
+        world=_nothing, right_role=AP, wrong_role=CW),
+    "income_item_add": Case(
+        call=lambda actor, w: services.income_item_add(household=w, kind="wages", monthly_amount=100, actor=actor),
+        world=_household, right_role=CW, wrong_role=AP),
+    "asset_add": Case(
+        call=lambda actor, w: services.asset_add(household=w, kind="deposit", value=100, actor=actor),
+        world=_household, right_role=CW, wrong_role=AP),
+    "means_test_run": Case(
+        call=lambda actor, w: services.means_test_run(household=w, actor=actor, on=f.START),
+        world=_tested_household, right_role=CW, wrong_role=OFFICER),
+    "household_enrol": Case(
+        call=lambda actor, w: services.household_enrol(household=w, actor=actor, start=f.START),
+        world=_tested_household, right_role=CW, wrong_role=OFFICER),
+    "enrolment_suspend": Case(
+        call=lambda actor, w: services.enrolment_suspend(household_enrolment=w, actor=actor),
+        world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
+    "enrolment_resume": Case(
+        call=lambda actor, w: services.enrolment_resume(household_enrolment=w, actor=actor,
+                                                        on=dt.date(2025, 3, 1)),
+        world=lambda right: _household_enrolment(right, suspended=True), right_role=CW, wrong_role=OFFICER),
+    "enrolment_stop": Case(
+        call=lambda actor, w: services.enrolment_stop(household_enrolment=w, actor=actor, reason="门禁"),
+        world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
+    "review_complete": Case(
+        call=lambda actor, w: services.review_complete(household_enrolment=w, outcome="confirm", actor=actor),
+        world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
     "account_change_decide": Case(
         call=lambda actor, w: services.account_change_decide(change=w, approve=True, actor=actor),
         world=_account_change, right_role=AP, wrong_role=CW),
@@ -173,6 +227,10 @@ EXEMPT = {
     "batch_reverify": "a step of the beat job assistance.heating_topup: takes an id, has no actor",
     "heating_topup": "the beat job assistance.heating_topup: system work, no actor",
     "batch_resume_stalled": "the beat job assistance.resume_stalled_batches: system work, no actor",
+    "payroll_run": "a step of the beat job assistance.monthly_payroll: the system is the batch's maker, no actor "
+                   "(an approver then approves it through batch_approve, which gates)",
+    "monthly_scheme": "a step of payroll_run: makes the province's monthly scheme on first use, no actor",
+    "monthly_payroll": "the beat job assistance.monthly_payroll: system work, no actor",
     "batch_note_error": "a task's bookkeeping: keeps the last error on the batch, no actor",
 }
 

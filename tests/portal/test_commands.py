@@ -53,3 +53,8 @@ def test_seed_demo_on_an_empty_database(capsys):
     out = capsys.readouterr().out
     assert "caseworker" in out and "demo12345" in out
     assert User.objects.filter(role=Role.INSURED).count() >= 2
+    assert "月度救助" in out and "2026-01" in out  # standards, a means-tested household, two paid payrolls
+    from assistance.models import Batch, MeansTest
+
+    assert Batch.objects.exclude(payroll_month="").filter(status="paid").count() == 2
+    assert MeansTest.objects.filter(eligible=False).exists()
