@@ -72,7 +72,7 @@ DATA_MIGRATIONS = [
     ("assistance", "0003_heating_reverification_schedule"),
     ("assistance", "0005_resume_stalled_schedule"),
     ("assistance", "0010_bank_backfill_and_schedules"),
-    ("assistance", "0012_monthly_payroll_schedule"),
+    ("assistance", "0013_monthly_payroll_schedule"),
     ("casework", "0002_nightly_discovery_schedule"),
 ]
 

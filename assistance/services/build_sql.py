@@ -227,7 +227,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     advance = advance_schemes_in_flight(month)
     insert = (
         f"INSERT INTO {t['payment']} (batch_id, scheme_id, period, household_id, person_id, region_id, name,"
-        f" id_number, bank_account, amount, category, status, attempts, reason, created_at, updated_at)"
+        f" id_number, bank_account, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
     )
     advance_sql, advance_params = "", []
     if advance:
@@ -237,11 +237,12 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
         advance_params = [advance, *unpaid]
     base = (
         f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
-        f" h.bank_account, SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
+        f" h.bank_account, COALESCE(hp.name, p.name), SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
         f" FROM {t['member']} m"
         f" JOIN {t['household']} h ON h.id = m.household_id"
         f" JOIN {t['person']} p ON p.id = m.person_id"
         f" JOIN {t['enrolment']} e ON e.person_id = m.person_id"
+        f" LEFT JOIN {t['person']} hp ON hp.id = h.head_id"
         f" WHERE m.person_id BETWEEN %s AND %s AND p.id BETWEEN %s AND %s AND e.person_id BETWEEN %s AND %s"
         f" AND m.left_on IS NULL AND h.region_id BETWEEN %s AND %s"
         f" AND (p.deceased_on IS NULL OR p.deceased_on >= %s)"
@@ -253,7 +254,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
         f"{advance_sql}"
         f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
         f" AND x.person_id BETWEEN %s AND %s AND x.person_id = m.person_id AND x.status <> %s)"
-        f" GROUP BY m.household_id, m.person_id, h.region_id, h.bank_account, p.name, p.id_number"
+        f" GROUP BY m.household_id, m.person_id, h.region_id, h.bank_account, hp.name, p.name, p.id_number"
     )
     params = [batch.pk, scheme.pk, month, pending, now, now, key_lo, key_hi, key_lo, key_hi, key_lo, key_hi,
               rlo, rhi, first, *cats, revoked, last, first, revoked, last, first, month, *advance_params,
@@ -283,10 +284,11 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f"     AND x.person_id = ent.person_id AND x.period = ent.month AND x.status IN (%s, %s, %s)), 0)"
             f"  AS amount FROM ent)"
             f" {insert} SELECT %s, %s, due.month || %s, m.household_id, m.person_id, h.region_id, p.name,"
-            f" p.id_number, h.bank_account, due.amount, due.category, %s, 0, %s, %s, %s"
+            f" p.id_number, h.bank_account, COALESCE(hp.name, p.name), due.amount, due.category, %s, 0, %s, %s, %s"
             f" FROM due JOIN {t['member']} m ON m.person_id = due.person_id AND m.left_on IS NULL"
             f" JOIN {t['household']} h ON h.id = m.household_id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
+            f" LEFT JOIN {t['person']} hp ON hp.id = h.head_id"
             f" WHERE due.amount > 0 AND h.region_id BETWEEN %s AND %s"
             f" AND (p.deceased_on IS NULL OR p.deceased_on >= %s)"
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0010_bank_backfill_and_schedules'),
+        ('assistance', '0011_payee_name_and_holder'),
         ('portal', '0004_resume_stalled_jobs_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from portal import beat
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assistance", "0011_monthly_standards_means_payroll"), beat.DEPENDENCY]
+    dependencies = [("assistance", "0012_monthly_standards_means_payroll"), beat.DEPENDENCY]
 
     operations = [
         beat.schedule(name="低保特困月度发放（按各地发放日）", task="assistance.monthly_payroll",
