@@ -60,6 +60,12 @@ class SpendForm(forms.Form):
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
 
 
+class PremiumForm(forms.Form):
+    premium_scheme = forms.ChoiceField(label=_("缴费险种"), choices=Spend.PremiumScheme.choices)
+    year = forms.IntegerField(label=_("缴费年度"), min_value=2000, max_value=2100)
+    amount = YuanField(label=_("缴费金额（元）"))
+
+
 class InsuredForm(forms.Form):
     id_number = IdNumberFormField(label=_("身份证号码"))
     name = forms.CharField(label=_("姓名"), max_length=64)

@@ -269,9 +269,17 @@ class Spend(models.Model):
         PHARMACY = "pharmacy", _("定点零售药店购药")
         PREMIUM = "premium", _("居民医保、长护险个人缴费")
 
+    class PremiumScheme(models.TextChoices):
+        RESIDENT = "resident", _("城乡居民基本医疗保险")
+        LONG_TERM_CARE = "ltc", _("长期护理保险")
+
     relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), on_delete=models.PROTECT, related_name="spends")
-    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), on_delete=models.PROTECT,
-                                    related_name="spends")
+    # null for a premium (保费) paid through the premium collection path: its payee is the beneficiary's
+    # pooling region's fund, not a designated institution
+    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="spends")
+    premium_scheme = models.CharField(_("缴费险种"), max_length=16, choices=PremiumScheme.choices, blank=True)
+    premium_year = models.PositiveSmallIntegerField(_("缴费年度"), null=True, blank=True)
     beneficiary = models.ForeignKey(Insured, verbose_name=_("被共济人"), on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
     amount = models.BigIntegerField(_("金额（分）"))
@@ -297,6 +305,10 @@ class Spend(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(refund_of__isnull=True, amount__gt=0)
                                    | Q(refund_of__isnull=False, amount__lt=0), name="mp_spend_amount_sign"),
+            # a spend without an institution is a premium paid through the premium collection path
+            models.CheckConstraint(condition=Q(institution__isnull=False)
+                                   | Q(category="premium", premium_scheme__in=["resident", "ltc"]),
+                                   name="mp_spend_premium_without_institution"),
         ]
         indexes = [
             models.Index(fields=["occurred_at"], name="mp_spend_occurred"),

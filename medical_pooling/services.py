@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +62,7 @@ __all__ = [
     "insured_create",
     "insured_set_status",
     "payment_code_issue",
+    "premium_pay",
     "relation_accept",
     "relation_create",
     "relation_dissolve",
@@ -104,6 +105,28 @@ PAYMENT_CODE_DIGITS = 18
 # One answer for every refusal an institution could learn something from: no/invalid/expired/used code,
 # relation not active, beneficiary mismatch, over the remaining quota.
 SPEND_REFUSED = "付款码无效或已失效，或共济额度不足，请让参保人重新出示付款码。"
+# What pooled money pays for (个人账户共济使用范围), by where it is spent: personal-burden costs at designated
+# medical institutions, self-paid drugs/devices at designated retail pharmacies; premiums have a path of
+# their own (`premium_pay`), never at an institution.
+CATEGORY_FOR_KIND = {Institution.Kind.HOSPITAL: Spend.Category.MEDICAL,
+                     Institution.Kind.PHARMACY: Spend.Category.PHARMACY}
+PREMIUM_NOT_AT_INSTITUTION = "居民医保、长护险个人缴费请通过「共济缴费」办理，不能在定点医药机构登记。"
+CATEGORY_NOT_FOR_KIND = {
+    Institution.Kind.HOSPITAL: "定点医疗机构只能登记「定点医疗机构个人负担费用」；购买药品、医疗器械请到定点零售药店。",
+    Institution.Kind.PHARMACY: "定点零售药店只能登记「定点零售药店购药」（药品、医疗器械、医用耗材）。",
+}
+
+
+def category_check(institution: Institution, category: str) -> None:
+    """The category must fit the institution: medical at a designated medical institution (H…), pharmacy at
+    a designated retail pharmacy (P…); a premium is never charged at an institution. A fact about the
+    institution, not the relation: the refusal is specific."""
+    if category not in Spend.Category.values:
+        raise ValidationError({"category": [_("支付类别无效。")]})
+    if category == Spend.Category.PREMIUM:
+        raise ValidationError({"category": [_(PREMIUM_NOT_AT_INSTITUTION)]})
+    if CATEGORY_FOR_KIND.get(institution.kind) != category:
+        raise ValidationError({"category": [_(CATEGORY_NOT_FOR_KIND[institution.kind])]})
 
 
 class SpendThrottled(Exception):
@@ -626,8 +649,7 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     institution = _spend_institution(actor, institution)
     _throttle_check(institution)
     now = now or timezone.now()
-    if category not in Spend.Category.values:
-        raise ValidationError({"category": [_("支付类别无效。")]})
+    category_check(institution, category)
     if amount <= 0:
         raise ValidationError({"amount": [_("金额必须大于零。")]})
     if timezone.is_naive(occurred_at):
@@ -647,7 +669,8 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     beneficiary = relation.beneficiary
     if beneficiary_id_number and beneficiary.person.id_number != beneficiary_id_number.strip().upper():
         raise _refused(institution)
-    if not relation.is_active or amount > relation.quota - relation.used:
+    # the beneficiary's own insurance is checked at every spend (terminated, deceased …: refused)
+    if not relation.is_active or not beneficiary.is_active or amount > relation.quota - relation.used:
         raise _refused(institution)
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
     window = claim_window_days(payer_region)
@@ -673,6 +696,73 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     return spend
 
 
+def _require_beneficiary_or_officer(actor, relation: Relation, *, message: str) -> None:
+    """After `require(roles=INSURED or officer)`: the beneficiary themself, or an insurance officer of the
+    beneficiary's region (at the counter); admins."""
+    if actor.is_portal_admin:
+        return
+    if actor.role == Role.INSURED:
+        if not actor.person_id or actor.person_id != relation.beneficiary.person_id:
+            raise PermissionDenied(message)
+    else:
+        require(actor, region=relation.beneficiary.region_id, message=message)
+
+
+@transaction.atomic
+def premium_pay(*, actor, relation: Relation, premium_scheme: str, amount: int, year: int | None = None,
+                now: dt.datetime | None = None) -> Spend:
+    """共济缴费: a premium (resident medical insurance, long-term-care insurance) paid from the quota of an
+    active relation, by the beneficiary or an insurance officer of the beneficiary's region. Not at an
+    institution: the payee is the beneficiary's pooling region (its fund collects the premium), and it
+    clears like any pooled spend. One premium per beneficiary, scheme and year (unless refunded)."""
+    message = _("只有被共济人本人或其参保地医保经办机构可以用共济额度缴纳保费。")
+    require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
+    relation = Relation.objects.select_related("beneficiary__person").get(pk=relation.pk)
+    _require_beneficiary_or_officer(actor, relation, message=message)
+    now = now or timezone.now()
+    this_year = timezone.localtime(now, BEIJING).year
+    year = this_year if year in (None, "") else int(year)
+    if premium_scheme not in Spend.PremiumScheme.values:
+        raise ValidationError({"premium_scheme": [_("缴费险种应为城乡居民基本医疗保险或长期护理保险。")]})
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if not (this_year - 1 <= year <= this_year + 1):
+        raise ValidationError({"year": [_("只能缴纳上一年度至下一年度的保费。")]})
+    relation, account = _lock_relation_with_account(relation.pk, "beneficiary__person")
+    beneficiary = relation.beneficiary
+    if not relation.is_active:
+        raise ValidationError({"relation": [_("共济关系未生效，不能用共济额度缴费。")]})
+    if not beneficiary.is_active:
+        raise ValidationError({"relation": [_("被共济人当前不在参保缴费状态（%(status)s），不能缴费。")
+                                            % {"status": beneficiary.get_status_display()}]})
+    if premium_scheme == Spend.PremiumScheme.RESIDENT and beneficiary.scheme != Insured.Scheme.RESIDENT:
+        raise ValidationError({"premium_scheme": [_("被共济人参加的是职工医保，不需缴纳城乡居民医保保费。")]})
+    paid = LedgerEntry.objects.filter(spend=OuterRef("pk"), kind=LedgerEntry.Kind.REFUND)
+    if (Spend.objects.filter(beneficiary=beneficiary, category=Spend.Category.PREMIUM, premium_scheme=premium_scheme,
+                             premium_year=year, refund_of__isnull=True).exclude(Exists(paid)).exists()):
+        raise ValidationError({"year": [_("被共济人 %(year)s 年度的该项保费已缴纳。") % {"year": year}]})
+    if amount > relation.quota - relation.used:
+        raise ValidationError({"amount": [_("缴费金额超过共济额度剩余（%(left)s 元）。")
+                                          % {"left": yuan_str(relation.quota - relation.used)}]})
+    payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, beneficiary.region_id)
+    spend = Spend.objects.create(
+        relation=relation, institution=None, beneficiary=beneficiary, category=Spend.Category.PREMIUM,
+        premium_scheme=premium_scheme, premium_year=year, amount=amount, occurred_at=now,
+        payer_region=payer_region, payee_region=payee_region, clearing_month=_book_month(now), created_by=actor,
+    )
+    before = _relation_snapshot(relation)
+    relation.used += amount
+    relation.save(update_fields=["used"])
+    label = Spend.PremiumScheme(premium_scheme).label
+    _ledger(account, kind=LedgerEntry.Kind.POOLED_SPEND, amount=-amount, reserved_delta=-amount,
+            relation=relation, spend=spend, note=f"{year} {label}")
+    audit(actor=actor, action=AuditAction.PREMIUM_PAY, obj=spend, region_code=payer_region, before=before,
+          after={**_relation_snapshot(relation), "amount": amount, "premium_scheme": premium_scheme, "year": year,
+                 "clearing_month": spend.clearing_month})
+    enqueue("medical_pooling.check_spend_fraud", spend.pk)
+    return spend
+
+
 @transaction.atomic
 def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     """Reverse a spend in full: a new ledger row and a new negative spend row (never an edit). The quota
@@ -681,7 +771,7 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     now (a closed month's statements never change)."""
     message = _("只有记录该笔支付的定点机构可以退款。")
     require(actor, roles={Role.INSTITUTION}, message=message)
-    if not actor.is_portal_admin and actor.institution_code != spend.institution.code:
+    if not actor.is_portal_admin and (spend.institution is None or actor.institution_code != spend.institution.code):
         raise PermissionDenied(message)
     if spend.refund_of_id is not None:
         raise ValidationError({"detail": _("退款记录不能再退款。")})
@@ -704,7 +794,8 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
         month = _book_month(max(now, spend.occurred_at))
     Spend.objects.create(
         relation=relation, institution=spend.institution, beneficiary_id=spend.beneficiary_id,
-        category=spend.category, amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
+        category=spend.category, premium_scheme=spend.premium_scheme, premium_year=spend.premium_year,
+        amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
         payee_region=spend.payee_region, clearing_month=month, refund_of=spend, created_by=actor,
     )
     audit(actor=actor, action=AuditAction.SPEND_REFUND, obj=spend, region_code=spend.payer_region,

@@ -4,11 +4,13 @@ from . import views
 
 urlpatterns = [
     path("", views.me, name="me"),
+    path("guide/", views.guide, name="guide"),
     path("relations/new/", views.relation_add, name="relation-add"),
     path("relations/<int:pk>/quota/", views.relation_quota, name="relation-quota"),
     path("relations/<int:pk>/dissolve/", views.relation_dissolve, name="relation-dissolve"),
     path("relations/<int:pk>/accept/", views.relation_accept, name="relation-accept"),
     path("relations/<int:pk>/payment-code/", views.payment_code, name="payment-code"),
+    path("relations/<int:pk>/premium/", views.premium, name="premium"),
     path("spend/", views.spend, name="spend"),
     path("insured/", views.insured_list, name="insured-list"),
     path("insured/new/", views.insured_create, name="insured-create"),

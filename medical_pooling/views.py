@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,12 @@ from .fraud import fraud_alert_review
 from .models import FraudAlert, FraudRule
 
 # ---------------------------------------------------------------- insured self-service
+
+def guide(request):
+    """A plain explainer for insured workers (who may pool, what it pays for, quota, dissolving, clearing).
+    Public: nothing personal on it; linked from every self-service page."""
+    return render(request, "medical_pooling/guide.html")
+
 
 @role_required(Role.INSURED)
 def me(request):
@@ -114,6 +121,26 @@ def payment_code(request, pk):
         "expires_at": row.expires_at, "ttl": services.payment_code_ttl(), "qr": qr})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@role_required(Role.INSURED, Role.INSURANCE_OFFICER)
+def premium(request, pk):
+    """共济缴费: the beneficiary (or an officer at the counter) pays a resident-insurance or long-term-care
+    premium from the quota of an active relation. Not at a hospital: a path of its own."""
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    form = forms.PremiumForm(request.POST or None, initial={"year": timezone.localdate().year,
+                                                            "premium_scheme": "resident"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.premium_pay(actor=request.user, relation=relation, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("保费已从共济额度中缴纳。"))
+            if request.user.role == Role.INSURED:
+                return redirect("medical_pooling:me")
+            return redirect("medical_pooling:insured-detail", pk=relation.beneficiary_id)
+    return render(request, "medical_pooling/premium.html", {"form": form, "relation": relation})
 
 
 # ---------------------------------------------------------------- institutions

@@ -146,10 +146,21 @@ class SpendCreateSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
 
 
+class PremiumCreateSerializer(serializers.Serializer):
+    relation = serializers.IntegerField(min_value=1)
+    premium_scheme = choice(Spend.PremiumScheme.choices,
+                            error_messages={"invalid_choice": "缴费险种应为城乡居民基本医疗保险或长期护理保险。"})
+    amount = MoneyField()
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
 class SpendSerializer(serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
-    institution = serializers.CharField(source="institution.code", read_only=True)
-    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    institution = serializers.CharField(source="institution.code", read_only=True, allow_null=True,
+                                        help_text="null for a premium paid through the premium path")
+    institution_name = serializers.CharField(source="institution.name", read_only=True, allow_null=True)
+    premium_scheme = serializers.CharField(read_only=True)
+    premium_year = serializers.IntegerField(read_only=True, allow_null=True)
     beneficiary_name = serializers.SerializerMethodField()
     remaining = serializers.SerializerMethodField()
     category = choice(Spend.Category.choices, read_only=True)
@@ -158,7 +169,7 @@ class SpendSerializer(serializers.ModelSerializer):
     class Meta:
         model = Spend
         fields = ["id", "relation", "institution", "institution_name", "beneficiary_name", "category", "amount",
-                  "occurred_at", "clearing_month", "payer_region", "payee_region", "remaining", "refunded",
+                  "premium_scheme", "premium_year", "occurred_at", "clearing_month", "payer_region", "payee_region", "remaining", "refunded",
                   "created_at"]
 
     def get_beneficiary_name(self, obj) -> str:

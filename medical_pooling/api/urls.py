@@ -12,6 +12,7 @@ urlpatterns = [
     path("relations/<int:pk>/accept/", views.RelationAcceptView.as_view(), name="pooling-relation-accept"),
     path("me/payment-codes/", views.PaymentCodeView.as_view(), name="pooling-payment-codes"),
     path("relations/<int:pk>/dissolve/", views.RelationDissolveView.as_view(), name="pooling-relation-dissolve"),
+    path("premiums/", views.PremiumView.as_view(), name="pooling-premiums"),
     path("spends/", views.SpendListCreateView.as_view(), name="pooling-spends"),
     path("spends/<int:pk>/refund/", views.SpendRefundView.as_view(), name="pooling-spend-refund"),
     path("settlements/run/", views.SettlementRunView.as_view(), name="pooling-settlement-run"),

@@ -225,6 +225,25 @@ class SpendListCreateView(generics.ListCreateAPIView):
         return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+class PremiumView(APIView):
+    """共济缴费: a resident-insurance or long-term-care premium paid from the quota of an active relation, by
+    the beneficiary or an insurance officer of the beneficiary's region (not at an institution)."""
+
+    permission_classes = [HasRole(Role.INSURED, Role.INSURANCE_OFFICER)]
+
+    @extend_schema(request=s.PremiumCreateSerializer, responses={201: s.SpendSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.PremiumCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        relation = get_object_or_404(selectors.relation_list(request.user), pk=v["relation"])
+        spend = services.premium_pay(actor=request.user, relation=relation, premium_scheme=v["premium_scheme"],
+                                     amount=v["amount"], year=v.get("year"))
+        spend.is_refunded = False
+        return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
 class SpendRefundView(APIView):
     """Reverse a spend in full (the institution that recorded it): a new ledger row, never an edit."""
 

@@ -70,6 +70,13 @@ def _beneficiary_relation(right) -> Relation:
     return rel
 
 
+def _active_in_xian(right) -> Relation:
+    """An active relation whose beneficiary (resident-insured) is insured in Xi'an."""
+    pooler = insured(scheme="employee", region="610100", balance=100_000)
+    beneficiary = insured(scheme="resident", region="610100")
+    return relation(pooler, beneficiary, 50_000)
+
+
 def _spendable(right) -> dict:
     w = _pair(right)
     w["relation"] = relation(w["pooler"], w["beneficiary"], 10_000)
@@ -136,6 +143,10 @@ CASES = {
     "spend_create": Case(  # an officer for an institution of the region; another institution: test below
         call=lambda actor, w: services.spend_create(actor=actor, institution=w["institution"], **_spend_kwargs(w)),
         world=_spendable, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.CASEWORKER),
+    "premium_pay": Case(  # an officer of the beneficiary's region at the counter; citizens: test below
+        call=lambda actor, rel: services.premium_pay(actor=actor, relation=rel, premium_scheme="resident",
+                                                     amount=38_000),
+        world=_active_in_xian, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSTITUTION),
     "spend_refund": Case(  # another institution: test below
         call=lambda actor, spend: services.spend_refund(actor=actor, spend=spend),
         world=_recorded_spend, right_role=Role.INSTITUTION, wrong_role=Role.INSURED, wrong_region=None),
@@ -222,6 +233,9 @@ def test_a_citizen_acts_only_for_themself():
         beneficiary_name=w["beneficiary"].person.name, kinship="parent", quota=1000))
     _refused(lambda: services.payment_code_issue(actor=stranger, relation=rel))
     _refused(lambda: services.payment_code_issue(actor=citizen_user(w["pooler"]), relation=rel))
+    _refused(lambda: services.premium_pay(actor=stranger, relation=rel, premium_scheme="resident", amount=100))
+    _refused(lambda: services.premium_pay(actor=citizen_user(w["pooler"]), relation=rel, premium_scheme="resident",
+                                          amount=100))
     rel.refresh_from_db()
     assert (rel.quota, rel.status) == (10_000, Relation.Status.ACTIVE)
     assert services.relation_dissolve(actor=beneficiary, relation=rel).status == Relation.Status.DISSOLVED
