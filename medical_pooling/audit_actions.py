@@ -24,4 +24,5 @@ class AuditAction(models.TextChoices):
     SPEND_REFUND = "pooling.spend_refund", _("共济支付退款")
     SETTLEMENT_ENQUEUE = "pooling.settlement_enqueue", _("提交月度清算")
     SETTLEMENT_RUN = "pooling.settlement_run", _("执行月度清算")
+    REGION_RULE_SET = "pooling.region_rule_set", _("设置统筹地区共济规则")
     FRAUD_ALERT_REVIEW = "pooling.fraud_alert_review", _("核查共济疑点")

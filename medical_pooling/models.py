@@ -319,6 +319,47 @@ class Spend(models.Model):
         return f"{_('共济支付')} #{self.pk}"
 
 
+def all_categories() -> list[str]:
+    return list(Spend.Category.values)
+
+
+class RegionRule(models.Model):
+    """各地政策和执行标准: one pooling region's rules as data. A spend follows the paying (pooler's) region's
+    rule; a region without a row follows the national defaults (every category, no caps, the settings'
+    claim window, wallet open)."""
+
+    region = models.OneToOneField(Region, verbose_name=_("统筹地区"), on_delete=models.PROTECT, related_name="+")
+    categories = models.JSONField(_("允许的支付类别"), default=all_categories)
+    cap_per_spend = models.BigIntegerField(_("单笔上限（分）"), null=True, blank=True)
+    cap_per_month = models.BigIntegerField(_("每人每月上限（分）"), null=True, blank=True)
+    wallet_opened_on = models.DateField(_("个人医保钱包开通日期"), null=True, blank=True,
+                                        help_text=_("空：尚未开通，不能建立新的共济关系"))
+    claim_window_days = models.PositiveIntegerField(_("结算期限（天）"), null=True, blank=True,
+                                                    help_text=_("空：按全国默认"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="region", roles=frozenset({Role.INSURANCE_OFFICER}))
+
+    class Meta:
+        verbose_name = _("统筹地区共济规则")
+        verbose_name_plural = _("统筹地区共济规则")
+        ordering = ["region_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cap_per_spend__isnull=True) | Q(cap_per_spend__gt=0),
+                                   name="mp_region_rule_cap_spend_gt_0"),
+            models.CheckConstraint(condition=Q(cap_per_month__isnull=True) | Q(cap_per_month__gt=0),
+                                   name="mp_region_rule_cap_month_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {_('共济规则')}"
+
+    def allows(self, category: str) -> bool:
+        return category in (self.categories or [])
+
+
 class LedgerEntry(models.Model):
     """An immutable movement on a personal account. Rows are only ever inserted."""
 

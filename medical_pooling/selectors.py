@@ -11,6 +11,7 @@ from .models import (
     Institution,
     Insured,
     LedgerEntry,
+    RegionRule,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -128,3 +129,7 @@ def personal_medical_spending(*, start, end, above: int) -> list[dict]:
             .annotate(total=Sum("amount"), spends=Count("id")).filter(total__gt=above).order_by())
     return [{"person_id": r["beneficiary__person_id"], "region_id": r["beneficiary__region_id"],
              "total": r["total"], "spends": r["spends"]} for r in rows]
+
+
+def region_rules(user) -> QuerySet:
+    return restrict(RegionRule.objects.select_related("region", "updated_by"), user).order_by("region_id")

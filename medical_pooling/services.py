@@ -47,6 +47,7 @@ from .models import (
     Kinship,
     LedgerEntry,
     PaymentCode,
+    RegionRule,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -63,6 +64,7 @@ __all__ = [
     "insured_set_status",
     "payment_code_issue",
     "premium_pay",
+    "region_rule_set",
     "relation_accept",
     "relation_create",
     "relation_dissolve",
@@ -87,10 +89,38 @@ def payment_code_ttl() -> int:
     return int(getattr(settings, "POOLING_PAYMENT_CODE_TTL", 300))
 
 
-def claim_window_days(payer_region: str) -> int:
-    """How far back a spend may be dated, by the paying pooling region. One national default for now (90
-    days, `POOLING_CLAIM_WINDOW_DAYS`); per-region rules belong here."""
+def region_rule(pooling_region: str) -> RegionRule | None:
+    """The pooling region's rules (各地政策), or None: the national defaults."""
+    return RegionRule.objects.filter(region_id=pooling_region).first()
+
+
+def claim_window_days(payer_region: str, rule: RegionRule | None = None) -> int:
+    """How far back a spend may be dated, by the paying pooling region: its rule's `claim_window_days`, else
+    the national default (90 days, `POOLING_CLAIM_WINDOW_DAYS`)."""
+    rule = rule if rule is not None else region_rule(payer_region)
+    if rule is not None and rule.claim_window_days:
+        return int(rule.claim_window_days)
     return int(getattr(settings, "POOLING_CLAIM_WINDOW_DAYS", 90))
+
+
+def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region: str, category: str, amount: int,
+                 occurred_at: dt.datetime) -> str | None:
+    """Why the paying region's rule refuses this spend (words for the beneficiary or an officer), or None.
+    An institution only ever hears the generic refusal: the rule is the pooler's region's."""
+    if rule is None:
+        return None
+    if not rule.allows(category):
+        return _("共济人参保地（%(region)s）不允许将共济资金用于「%(category)s」。") % {
+            "region": payer_region, "category": Spend.Category(category).label}
+    if rule.cap_per_spend and amount > rule.cap_per_spend:
+        return _("超过共济人参保地单笔共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_spend)}
+    if rule.cap_per_month:
+        start, end = month_bounds(month_of(occurred_at))
+        spent = (Spend.objects.filter(beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
+                                      occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
+        if spent + amount > rule.cap_per_month:
+            return _("超过共济人参保地每人每月共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_month)}
+    return None
 
 
 def spend_refusal_limit() -> tuple[int, int]:
@@ -340,6 +370,9 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     pooler = Insured.objects.select_for_update().get(pk=pooler.pk)
     if pooler.scheme != Insured.Scheme.EMPLOYEE or not pooler.is_active or account is None:
         raise ValidationError({"detail": _("只有正常参保且有个人账户的职工医保参保人才能作为共济人。")})
+    rule = region_rule(pooling_regions_of(pooler.region_id)[0])
+    if rule is not None and (rule.wallet_opened_on is None or rule.wallet_opened_on > timezone.localdate()):
+        raise ValidationError({"detail": _("您参保的统筹地区尚未开通个人医保钱包共济，暂不能建立共济关系。")})
     beneficiary = (Insured.objects.select_related("person")
                    .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
     if beneficiary is None:
@@ -489,6 +522,54 @@ def relation_accept(*, actor, relation: Relation) -> Relation:
     audit(actor=actor, action=AuditAction.RELATION_ACCEPT, obj=relation, region_code=pooler.region_id,
           before=before, after=_relation_snapshot(relation))
     return relation
+
+
+# ---------------------------------------------------------------- per-region rules
+
+@transaction.atomic
+def region_rule_set(*, actor, region: str, categories: list[str], cap_per_spend: int | None = None,
+                    cap_per_month: int | None = None, wallet_opened_on: dt.date | None = None,
+                    claim_window_days: int | None = None) -> RegionRule:
+    """Set a pooling region's rules (an insurance officer of that region, or above). Every field is data:
+    which categories it allows, caps per spend and per person per month (fen, optional), when its wallet
+    opened (empty: not yet, no new relations), its claim window (empty: the national default)."""
+    require(actor, roles=OFFICER, region=region, message=_("您无权管理该统筹地区的共济规则。"))
+    place = Region.objects.filter(code=region).first()
+    if place is None:
+        raise ValidationError({"region": [_("未知的统筹地区代码。")]})
+    if place.level == Region.Level.COUNTY:
+        raise ValidationError({"region": [_("共济规则按统筹地区（地市级）设置，请填写地市级区划代码。")]})
+    categories = list(dict.fromkeys(categories or []))
+    if not categories or set(categories) - set(Spend.Category.values):
+        raise ValidationError({"categories": [_("请至少选择一个有效的支付类别。")]})
+    errors = {}
+    for field, value in (("cap_per_spend", cap_per_spend), ("cap_per_month", cap_per_month)):
+        if value is not None and value <= 0:
+            errors[field] = [_("上限必须大于零；不设上限请留空。")]
+    if cap_per_spend and cap_per_month and cap_per_spend > cap_per_month:
+        errors["cap_per_spend"] = [_("单笔上限不能高于每月上限。")]
+    if claim_window_days is not None and not (1 <= claim_window_days <= 3650):
+        errors["claim_window_days"] = [_("结算期限应在 1 到 3650 天之间；按全国默认请留空。")]
+    if errors:
+        raise ValidationError(errors)
+    existing = RegionRule.objects.select_for_update().filter(region_id=region).first()
+    fields = {"categories": categories, "cap_per_spend": cap_per_spend, "cap_per_month": cap_per_month,
+              "wallet_opened_on": wallet_opened_on, "claim_window_days": claim_window_days}
+    before = None
+    if existing is None:
+        rule = RegionRule.objects.create(region_id=region, updated_by=actor, **fields)
+    else:
+        rule = existing
+        before = {k: getattr(rule, k) for k in fields}
+        for k, v in fields.items():
+            setattr(rule, k, v)
+        rule.updated_by = actor
+        rule.save()
+    jsonable = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+    audit(actor=actor, action=AuditAction.REGION_RULE_SET, obj=rule, region_code=region,
+          before={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in before.items()} if before else None,
+          after=jsonable)
+    return rule
 
 
 # ---------------------------------------------------------------- payment codes
@@ -673,10 +754,14 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     if not relation.is_active or not beneficiary.is_active or amount > relation.quota - relation.used:
         raise _refused(institution)
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
-    window = claim_window_days(payer_region)
+    rule = region_rule(payer_region)  # a spend follows the paying (pooler's) region's rules
+    window = claim_window_days(payer_region, rule)
     if occurred_at < now - dt.timedelta(days=window):
         raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记共济支付。")
                                                % {"days": window}]})
+    if rule_refusal(rule, beneficiary=beneficiary, payer_region=payer_region, category=category, amount=amount,
+                    occurred_at=occurred_at):
+        raise _refused(institution)
     spend = Spend.objects.create(
         relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
         occurred_at=occurred_at, payer_region=payer_region, payee_region=payee_region,
@@ -745,6 +830,10 @@ def premium_pay(*, actor, relation: Relation, premium_scheme: str, amount: int, 
         raise ValidationError({"amount": [_("缴费金额超过共济额度剩余（%(left)s 元）。")
                                           % {"left": yuan_str(relation.quota - relation.used)}]})
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, beneficiary.region_id)
+    refusal = rule_refusal(region_rule(payer_region), beneficiary=beneficiary, payer_region=payer_region,
+                           category=Spend.Category.PREMIUM, amount=amount, occurred_at=now)
+    if refusal:
+        raise ValidationError({"amount": [refusal]})
     spend = Spend.objects.create(
         relation=relation, institution=None, beneficiary=beneficiary, category=Spend.Category.PREMIUM,
         premium_scheme=premium_scheme, premium_year=year, amount=amount, occurred_at=now,

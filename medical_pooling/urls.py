@@ -18,6 +18,7 @@ urlpatterns = [
     path("insured/<int:pk>/", views.insured_detail, name="insured-detail"),
     path("settlements/", views.settlements, name="settlements"),
     path("settlements/export/", views.settlements_export, name="settlements-export"),
+    path("rules/", views.rules, name="rules"),
     path("fraud/", views.fraud_queue, name="fraud"),
     path("fraud/<int:pk>/review/", views.fraud_review, name="fraud-review"),
 ]

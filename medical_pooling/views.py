@@ -23,7 +23,7 @@ from portal.web import form_errors, role_required
 from . import forms, importing, selectors, services
 from .filters import InsuredFilter
 from .fraud import fraud_alert_review
-from .models import FraudAlert, FraudRule
+from .models import FraudAlert, FraudRule, Spend
 
 # ---------------------------------------------------------------- insured self-service
 
@@ -239,6 +239,31 @@ def settlements(request):
         "total_count": sum(x.count for x in lines), "total_amount": sum(x.amount for x in lines),
         "may_run": may_run, "months": selectors.settlement_months(),
     })
+
+
+@role_required(Role.INSURANCE_OFFICER)
+def rules(request):
+    """各地共济规则: the officer's regions' rules, and a form to set one (new or existing)."""
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    rule = selectors.region_rules(request.user).filter(region_id=code).first() if code else None
+    initial = {"region": code, "categories": list(Spend.Category.values)}
+    if rule is not None:
+        initial = {"region": rule.region_id, "categories": rule.categories,
+                   "cap_per_spend": yuan_str(rule.cap_per_spend) if rule.cap_per_spend else "",
+                   "cap_per_month": yuan_str(rule.cap_per_month) if rule.cap_per_month else "",
+                   "wallet_opened_on": rule.wallet_opened_on, "claim_window_days": rule.claim_window_days}
+    form = forms.RegionRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_rule_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("统筹地区 %(region)s 的共济规则已保存。") % {"region": form.cleaned_data["region"]})
+            return redirect("medical_pooling:rules")
+    return render(request, "medical_pooling/rules.html", {
+        "form": form, "rules": selectors.region_rules(request.user),
+        "default_window": services.claim_window_days(""), "categories": Spend.Category.choices})
 
 
 @role_required(Role.INSURANCE_OFFICER)

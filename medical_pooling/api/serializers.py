@@ -4,7 +4,7 @@ from rest_framework import serializers
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 from portal.money import yuan_str
 
-from ..models import Insured, Kinship, Relation, SettlementLine, Spend
+from ..models import Insured, Kinship, RegionRule, Relation, SettlementLine, Spend
 
 
 def choice(choices, **kwargs):
@@ -220,3 +220,23 @@ class ClearingMonthSerializer(serializers.Serializer):
     month = serializers.CharField()
     status = serializers.CharField(help_text="open 未清算 / clearing 清算中 / closed 已清算")
     closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class RegionRuleSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    cap_per_spend = MoneyField(read_only=True, allow_null=True)
+    cap_per_month = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RegionRule
+        fields = ["region", "region_name", "categories", "cap_per_spend", "cap_per_month", "wallet_opened_on",
+                  "claim_window_days", "updated_at"]
+
+
+class RegionRuleWriteSerializer(serializers.Serializer):
+    categories = serializers.ListField(child=choice(Spend.Category.choices), allow_empty=False)
+    cap_per_spend = MoneyField(required=False, allow_null=True)
+    cap_per_month = MoneyField(required=False, allow_null=True)
+    wallet_opened_on = serializers.DateField(required=False, allow_null=True)
+    claim_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)

@@ -14,7 +14,7 @@ from portal.roles import Role
 
 from .. import selectors, services
 from ..filters import InsuredFilter
-from ..models import Insured, Relation, SettlementLine, Spend
+from ..models import Insured, RegionRule, Relation, SettlementLine, Spend
 from . import serializers as s
 
 Officer = HasRole(Role.INSURANCE_OFFICER)
@@ -306,3 +306,32 @@ class ClearingMonthListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.clearing_months(self.request.user)
+
+
+class RegionRuleListView(generics.ListAPIView):
+    """Each pooling region's rules in the officer's scope (各地政策和执行标准)."""
+
+    permission_classes = [Officer]
+    serializer_class = s.RegionRuleSerializer
+    queryset = RegionRule.objects.none()
+
+    def get_queryset(self):
+        return selectors.region_rules(self.request.user)
+
+
+class RegionRuleDetailView(APIView):
+    """One pooling region's rules; PUT sets them (an officer of that region or above)."""
+
+    permission_classes = [Officer]
+
+    @extend_schema(responses={200: s.RegionRuleSerializer})
+    def get(self, request, region):
+        return Response(s.RegionRuleSerializer(get_object_or_404(selectors.region_rules(request.user),
+                                                                 region_id=region)).data)
+
+    @extend_schema(request=s.RegionRuleWriteSerializer, responses={200: s.RegionRuleSerializer})
+    def put(self, request, region):
+        data = s.RegionRuleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = services.region_rule_set(actor=request.user, region=region, **data.validated_data)
+        return Response(s.RegionRuleSerializer(selectors.region_rules(request.user).get(pk=rule.pk)).data)

@@ -147,6 +147,10 @@ CASES = {
         call=lambda actor, rel: services.premium_pay(actor=actor, relation=rel, premium_scheme="resident",
                                                      amount=38_000),
         world=_active_in_xian, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSTITUTION),
+    "region_rule_set": Case(
+        call=lambda actor, region: services.region_rule_set(actor=actor, region=region, categories=["medical"],
+                                                            cap_per_spend=50_000),
+        world=lambda right: "610100", right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSURED),
     "spend_refund": Case(  # another institution: test below
         call=lambda actor, spend: services.spend_refund(actor=actor, spend=spend),
         world=_recorded_spend, right_role=Role.INSTITUTION, wrong_role=Role.INSURED, wrong_region=None),
