@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     INSTITUTION_CREATE = "pooling.institution_create", _("登记定点医药机构")
     PAYMENT_CODE_ISSUE = "pooling.payment_code_issue", _("生成共济付款码")
     SPEND_CREATE = "pooling.spend_create", _("登记共济支付")
+    OWN_SPEND_CREATE = "pooling.own_spend_create", _("登记本人账户支付")
     PREMIUM_PAY = "pooling.premium_pay", _("共济缴纳保费")
     SPEND_REFUND = "pooling.spend_refund", _("共济支付退款")
     SETTLEMENT_ENQUEUE = "pooling.settlement_enqueue", _("提交月度清算")

@@ -80,6 +80,19 @@ class RegionRuleForm(forms.Form):
                                            min_value=1, max_value=3650)
 
 
+class OwnSpendForm(forms.Form):
+    payment_code = forms.CharField(
+        label=_("本人付款码"), max_length=64,
+        help_text=_("请参保人出示「本人付款码」，扫码或输入 18 位数字。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
+    id_number = forms.CharField(label=_("身份证号码（可选）"), max_length=18, required=False)
+    category = forms.ChoiceField(label=_("支付类别"), choices=[c for c in Spend.Category.choices if c[0] != "premium"])
+    amount = YuanField(label=_("金额（元）"))
+    occurred_at = forms.DateTimeField(label=_("发生时间"),
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
 class InsuredForm(forms.Form):
     id_number = IdNumberFormField(label=_("身份证号码"))
     name = forms.CharField(label=_("姓名"), max_length=64)

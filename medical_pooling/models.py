@@ -209,19 +209,25 @@ class PaymentCode(models.Model):
     """A one-time payment code (付款码) the beneficiary shows a designated institution. Only a keyed hash of
     the code is stored (HMAC-SHA256 with SECRET_KEY): the code itself is shown once and never kept."""
 
-    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), on_delete=models.PROTECT,
+    # a code for a relation (the beneficiary spends the quota) or the owner's own (本人付款码: the pooler spends
+    # from their own personal account, never what is reserved for relatives)
+    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="payment_codes")
+    owner = models.ForeignKey(Insured, verbose_name=_("本人"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="own_payment_codes")
     digest = models.CharField(_("付款码摘要"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("失效时间"))
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
     spend = models.OneToOneField("Spend", verbose_name=_("共济支付"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="payment_code")
+    own_spend = models.OneToOneField("OwnSpend", verbose_name=_("本人账户支付"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="payment_code")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
-    scope = Scope(region=("relation__pooler__region", "relation__beneficiary__region"),
-                  person=("relation__beneficiary__person",),
+    scope = Scope(region=("relation__pooler__region", "relation__beneficiary__region", "owner__region"),
+                  person=("relation__beneficiary__person", "owner__person"),
                   roles=frozenset({Role.INSURANCE_OFFICER, Role.INSURED}))
 
     class Meta:
@@ -229,8 +235,11 @@ class PaymentCode(models.Model):
         verbose_name_plural = _("共济付款码")
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(spend__isnull=False),
-                                   name="mp_payment_code_used_has_spend"),
+            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(spend__isnull=False)
+                                   | Q(own_spend__isnull=False), name="mp_payment_code_used_has_spend"),
+            models.CheckConstraint(condition=Q(relation__isnull=False, owner__isnull=True)
+                                   | Q(relation__isnull=True, owner__isnull=False),
+                                   name="mp_payment_code_relation_or_owner"),
         ]
 
     def __str__(self):
@@ -360,6 +369,34 @@ class RegionRule(models.Model):
         return category in (self.categories or [])
 
 
+class OwnSpend(models.Model):
+    """本人使用: the insured person's own spending from their personal account at a designated institution,
+    by their own payment code. It can never use what is reserved for relatives (available = balance −
+    reserved). Not pooled money: no clearing statement."""
+
+    insured = models.ForeignKey(Insured, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="own_spends")
+    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), on_delete=models.PROTECT,
+                                    related_name="own_spends")
+    category = models.CharField(_("类别"), max_length=16, choices=Spend.Category.choices)
+    amount = models.BigIntegerField(_("金额（分）"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="insured__region", person=("insured__person",), institution="institution__code",
+                  roles=frozenset({Role.INSURANCE_OFFICER, Role.INSURED, Role.INSTITUTION}))
+
+    class Meta:
+        verbose_name = _("本人账户支付")
+        verbose_name_plural = _("本人账户支付")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="mp_own_spend_amount_gt_0")]
+
+    def __str__(self):
+        return f"{_('本人账户支付')} #{self.pk}"
+
+
 class LedgerEntry(models.Model):
     """An immutable movement on a personal account. Rows are only ever inserted."""
 
@@ -382,6 +419,8 @@ class LedgerEntry(models.Model):
                                  on_delete=models.PROTECT, related_name="ledger")
     spend = models.ForeignKey(Spend, verbose_name=_("共济支付"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="ledger")
+    own_spend = models.ForeignKey(OwnSpend, verbose_name=_("本人账户支付"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="ledger")
     note = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 

@@ -11,6 +11,7 @@ from .models import (
     Institution,
     Insured,
     LedgerEntry,
+    OwnSpend,
     RegionRule,
     Relation,
     SettlementLine,
@@ -133,3 +134,12 @@ def personal_medical_spending(*, start, end, above: int) -> list[dict]:
 
 def region_rules(user) -> QuerySet:
     return restrict(RegionRule.objects.select_related("region", "updated_by"), user).order_by("region_id")
+
+
+def own_spend_list(user) -> QuerySet:
+    return restrict(OwnSpend.objects.select_related("institution", "insured__person"), user).order_by(
+        "-occurred_at", "-id")
+
+
+def own_spends_of(insured: Insured) -> QuerySet:
+    return OwnSpend.objects.filter(insured=insured).select_related("institution").order_by("-occurred_at", "-id")

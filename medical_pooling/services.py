@@ -46,6 +46,7 @@ from .models import (
     InsuredStatusChange,
     Kinship,
     LedgerEntry,
+    OwnSpend,
     PaymentCode,
     RegionRule,
     Relation,
@@ -62,6 +63,8 @@ __all__ = [
     "institution_ensure",
     "insured_create",
     "insured_set_status",
+    "own_payment_code_issue",
+    "own_spend_create",
     "payment_code_issue",
     "premium_pay",
     "region_rule_set",
@@ -193,7 +196,7 @@ def _lock_accounts(insured_ids) -> dict[int, Account]:
 
 
 def _ledger(account: Account, *, kind: str, amount: int = 0, reserved_delta: int = 0, relation=None,
-            spend=None, note: str = "") -> LedgerEntry:
+            spend=None, own_spend=None, note: str = "") -> LedgerEntry:
     """Move `account` (already locked) and write the matching immutable ledger row."""
     account.balance += amount
     account.reserved += reserved_delta
@@ -203,7 +206,7 @@ def _ledger(account: Account, *, kind: str, amount: int = 0, reserved_delta: int
     return LedgerEntry.objects.create(
         account=account, kind=kind, amount=amount, reserved_delta=reserved_delta,
         balance_after=account.balance, reserved_after=account.reserved, relation=relation, spend=spend,
-        note=note[:255],
+        own_spend=own_spend, note=note[:255],
     )
 
 
@@ -742,7 +745,7 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
         raise _refused(institution)
     # the code row first (it names the relation), then the account and the relation
     row = (PaymentCode.objects.select_for_update(no_key=True).filter(digest=payment_code_digest(code)).first())
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    if row is None or row.relation_id is None or row.used_at is not None or row.expires_at <= now:
         raise _refused(institution)
     if relation_id is not None and relation_id != row.relation_id:
         raise _refused(institution)
@@ -850,6 +853,82 @@ def premium_pay(*, actor, relation: Relation, premium_scheme: str, amount: int, 
                  "clearing_month": spend.clearing_month})
     enqueue("medical_pooling.check_spend_fraud", spend.pk)
     return spend
+
+
+# ---------------------------------------------------------------- the pooler's own spending (本人使用)
+
+OWN_SPEND_REFUSED = "付款码无效或已失效，或个人账户可用余额不足，请让参保人重新出示本人付款码。"
+
+
+@transaction.atomic
+def own_payment_code_issue(*, actor, now: dt.datetime | None = None) -> tuple[str, PaymentCode]:
+    """本人付款码: an employee-insured person with a personal account gets a one-time code for spending from
+    their own account (only its keyed hash is kept; the code is returned once)."""
+    require(actor, roles={Role.INSURED}, message=_("只有参保人本人可以出示本人付款码。"))
+    insured = Insured.objects.filter(person_id=actor.person_id).first() if actor.person_id else None
+    if insured is None:
+        raise ValidationError({"detail": _("您尚未参保登记。")})
+    if insured.scheme != Insured.Scheme.EMPLOYEE or not insured.is_active or not Account.objects.filter(
+            insured=insured).exists():
+        raise ValidationError({"detail": _("只有正常参保且有个人账户的职工医保参保人可以使用本人付款码。")})
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10 ** PAYMENT_CODE_DIGITS):0{PAYMENT_CODE_DIGITS}d}"
+    row = PaymentCode.objects.create(owner=insured, digest=payment_code_digest(code), created_at=now,
+                                     expires_at=now + dt.timedelta(seconds=payment_code_ttl()), created_by=actor)
+    audit(actor=actor, action=AuditAction.PAYMENT_CODE_ISSUE, obj=row, region_code=insured.region_id,
+          after={"own": True, "expires_at": row.expires_at.isoformat()})
+    return code, row
+
+
+@transaction.atomic
+def own_spend_create(*, actor, payment_code: str, category: str, amount: int, occurred_at: dt.datetime,
+                     id_number: str | None = None, institution: Institution | None = None,
+                     now: dt.datetime | None = None) -> OwnSpend:
+    """A designated institution records the insured person's own spending from their personal account, by
+    their own payment code (and, when sent, their ID number, which must match). It may use only what is
+    available (balance − reserved): what is reserved for relatives (在共济额度内，共济人不能再使用该额度) is
+    refused, with the same generic answer as any code problem."""
+    require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记个人账户支付。"))
+    institution = _spend_institution(actor, institution)
+    _throttle_check(institution)
+    now = now or timezone.now()
+    category_check(institution, category)
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, BEIJING)
+    if occurred_at > now + FUTURE_SKEW:
+        raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
+
+    def refused():
+        _refused(institution)  # counts against the institution's limit
+        return ValidationError({"payment_code": [_(OWN_SPEND_REFUSED)]})
+
+    code = re.sub(r"\s", "", payment_code or "")
+    if not re.fullmatch(rf"\d{{{PAYMENT_CODE_DIGITS}}}", code):
+        raise refused()
+    row = PaymentCode.objects.select_for_update(no_key=True).filter(digest=payment_code_digest(code)).first()
+    if row is None or row.owner_id is None or row.used_at is not None or row.expires_at <= now:
+        raise refused()
+    account = _lock_account(row.owner_id)
+    insured = Insured.objects.select_related("person").get(pk=row.owner_id)
+    if id_number and insured.person.id_number != id_number.strip().upper():
+        raise refused()
+    if account is None or not insured.is_active or amount > account.available:
+        raise refused()
+    window = claim_window_days(pooling_regions_of(insured.region_id)[0])
+    if occurred_at < now - dt.timedelta(days=window):
+        raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记支付。") % {"days": window}]})
+    own = OwnSpend.objects.create(insured=insured, institution=institution, category=category, amount=amount,
+                                  occurred_at=occurred_at, created_by=actor)
+    row.used_at, row.own_spend = now, own
+    row.save(update_fields=["used_at", "own_spend"])
+    before = {"balance": account.balance, "reserved": account.reserved}
+    _ledger(account, kind=LedgerEntry.Kind.OWN_SPEND, amount=-amount, own_spend=own, note=institution.name)
+    audit(actor=actor, action=AuditAction.OWN_SPEND_CREATE, obj=own, region_code=insured.region_id, before=before,
+          after={"balance": account.balance, "reserved": account.reserved, "amount": amount,
+                 "institution": institution.code})
+    return own
 
 
 @transaction.atomic

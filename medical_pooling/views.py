@@ -42,6 +42,7 @@ def me(request):
         ctx["relations_out"], ctx["relations_in"] = selectors.relations_of(insured)
         ctx["to_accept"] = {r.pk for r in selectors.pending_for(insured)}
         ctx["spends"] = Paginator(selectors.spends_of(insured), 20).get_page(request.GET.get("page"))
+        ctx["own_spends"] = selectors.own_spends_of(insured)[:20]
     return render(request, "medical_pooling/me.html", ctx)
 
 
@@ -143,6 +144,24 @@ def premium(request, pk):
     return render(request, "medical_pooling/premium.html", {"form": form, "relation": relation})
 
 
+@role_required(Role.INSURED)
+@require_POST
+def own_payment_code(request):
+    """出示本人付款码: a one-time code for spending from one's own account (what is not reserved)."""
+    try:
+        code, row = services.own_payment_code_issue(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("medical_pooling:me")
+    qr = segno.make(code, error="m").svg_inline(scale=6, border=2, title=_("本人付款码"))
+    response = render(request, "medical_pooling/payment_code.html", {
+        "relation": None, "own": True, "code": code,
+        "code_groups": [code[i:i + 6] for i in range(0, len(code), 6)],
+        "expires_at": row.expires_at, "ttl": services.payment_code_ttl(), "qr": qr})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # ---------------------------------------------------------------- institutions
 
 @role_required(Role.INSTITUTION)
@@ -162,6 +181,25 @@ def spend(request):
             return redirect("medical_pooling:spend")
     spends = Paginator(selectors.spend_list(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "medical_pooling/spend.html", {
+        "form": form, "spends": spends, "institution": selectors.institution_of_user(request.user)})
+
+
+@role_required(Role.INSTITUTION)
+def own_spend(request):
+    """个人账户支付登记: the insured person's own spending, by their own payment code."""
+    form = forms.OwnSpendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.own_spend_create(actor=request.user, **form.cleaned_data)
+        except services.SpendThrottled as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("个人账户支付已登记。"))
+            return redirect("medical_pooling:own-spend")
+    spends = Paginator(selectors.own_spend_list(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "medical_pooling/own_spend.html", {
         "form": form, "spends": spends, "institution": selectors.institution_of_user(request.user)})
 
 

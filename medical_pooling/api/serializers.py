@@ -4,7 +4,7 @@ from rest_framework import serializers
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 from portal.money import yuan_str
 
-from ..models import Insured, Kinship, RegionRule, Relation, SettlementLine, Spend
+from ..models import Insured, Kinship, OwnSpend, RegionRule, Relation, SettlementLine, Spend
 
 
 def choice(choices, **kwargs):
@@ -240,3 +240,34 @@ class RegionRuleWriteSerializer(serializers.Serializer):
     cap_per_month = MoneyField(required=False, allow_null=True)
     wallet_opened_on = serializers.DateField(required=False, allow_null=True)
     claim_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
+
+
+class OwnPaymentCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="本人付款码（18 位数字），只显示这一次")
+    expires_at = serializers.DateTimeField()
+
+
+class OwnSpendCreateSerializer(serializers.Serializer):
+    payment_code = serializers.CharField(
+        max_length=64, help_text="参保人出示的本人付款码",
+        error_messages={"required": "请输入参保人出示的付款码。", "blank": "请输入参保人出示的付款码。"})
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True,
+                                      help_text="参保人身份证号码（可选；填写时须与付款码一致）")
+    category = choice([c for c in Spend.Category.choices if c[0] != "premium"])
+    amount = MoneyField()
+    occurred_at = serializers.DateTimeField()
+
+
+class OwnSpendSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    institution = serializers.CharField(source="institution.code", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    name = serializers.SerializerMethodField()
+    category = choice(Spend.Category.choices, read_only=True)
+
+    class Meta:
+        model = OwnSpend
+        fields = ["id", "institution", "institution_name", "name", "category", "amount", "occurred_at", "created_at"]
+
+    def get_name(self, obj) -> str:
+        return _masked_name(obj.insured.person.name)

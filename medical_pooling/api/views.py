@@ -335,3 +335,48 @@ class RegionRuleDetailView(APIView):
         data.is_valid(raise_exception=True)
         rule = services.region_rule_set(actor=request.user, region=region, **data.validated_data)
         return Response(s.RegionRuleSerializer(selectors.region_rules(request.user).get(pk=rule.pk)).data)
+
+
+class OwnPaymentCodeView(APIView):
+    """本人付款码: a one-time code for spending from one's own personal account (shown once)."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(request=None, responses={201: s.OwnPaymentCodeSerializer})
+    def post(self, request):
+        code, row = services.own_payment_code_issue(actor=request.user)
+        response = Response(s.OwnPaymentCodeSerializer({"code": code, "expires_at": row.expires_at}).data,
+                            status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class OwnSpendListCreateView(generics.ListCreateAPIView):
+    """本人使用: spending from the insured person's own account (GET: those this user may see); a designated
+    institution records one by the person's own payment code (POST). Never from what is reserved for
+    relatives: available = balance − reserved."""
+
+    serializer_class = s.OwnSpendSerializer
+    queryset = Spend.objects.none()
+
+    def get_permissions(self):
+        roles = (Role.INSTITUTION,) if self.request.method == "POST" else (
+            Role.INSTITUTION, Role.INSURED, Role.INSURANCE_OFFICER)
+        return [HasRole(*roles)()]
+
+    def get_queryset(self):
+        return selectors.own_spend_list(self.request.user)
+
+    @extend_schema(request=s.OwnSpendCreateSerializer, responses={201: s.OwnSpendSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.OwnSpendCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            own = services.own_spend_create(actor=request.user, payment_code=v["payment_code"],
+                                            id_number=v.get("id_number") or None, category=v["category"],
+                                            amount=v["amount"], occurred_at=v["occurred_at"])
+        except services.SpendThrottled as exc:
+            raise exceptions.Throttled(wait=exc.wait, detail=str(exc)) from None
+        return Response(s.OwnSpendSerializer(own).data, status=status.HTTP_201_CREATED)

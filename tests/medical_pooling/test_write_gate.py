@@ -77,6 +77,21 @@ def _active_in_xian(right) -> Relation:
     return relation(pooler, beneficiary, 50_000)
 
 
+def _own_code_holder(right):
+    """`right` (an insured-role user) is an employee-insured person with a personal account."""
+    ins = insured(scheme="employee", region="610100", balance=100_000)
+    right.person = ins.person
+    right.save(update_fields=["person"])
+    return ins
+
+
+def _own_spendable(right) -> dict:
+    ins = insured(scheme="employee", region="610100", balance=100_000)
+    code, _row = services.own_payment_code_issue(actor=citizen_user(ins))
+    return {"insured": ins, "code": code,
+            "institution": services.institution_ensure(code=XIAN_HOSPITAL, name="未央区医院")}
+
+
 def _spendable(right) -> dict:
     w = _pair(right)
     w["relation"] = relation(w["pooler"], w["beneficiary"], 10_000)
@@ -151,6 +166,14 @@ CASES = {
         call=lambda actor, region: services.region_rule_set(actor=actor, region=region, categories=["medical"],
                                                             cap_per_spend=50_000),
         world=lambda right: "610100", right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSURED),
+    "own_payment_code_issue": Case(  # only for oneself: no other person to name
+        call=lambda actor, ins: services.own_payment_code_issue(actor=actor),
+        world=_own_code_holder, right_role=Role.INSURED, wrong_role=Role.INSURANCE_OFFICER, wrong_region=None),
+    "own_spend_create": Case(  # an officer for an institution of the region; another institution: test below
+        call=lambda actor, w: services.own_spend_create(actor=actor, institution=w["institution"],
+                                                        payment_code=w["code"], category="medical", amount=100,
+                                                        occurred_at=recent()),
+        world=_own_spendable, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSURED),
     "spend_refund": Case(  # another institution: test below
         call=lambda actor, spend: services.spend_refund(actor=actor, spend=spend),
         world=_recorded_spend, right_role=Role.INSTITUTION, wrong_role=Role.INSURED, wrong_region=None),
@@ -262,6 +285,12 @@ def test_an_institution_acts_only_for_itself():
     xian = institution_user(XIAN_HOSPITAL, "未央区医院")
     _refused(lambda: services.spend_refund(actor=xian, spend=spend))
     services.spend_refund(actor=bozhou, spend=spend)
+    own = _own_spendable(None)
+    _refused(lambda: services.own_spend_create(actor=bozhou, institution=own["institution"],
+                                               payment_code=own["code"], category="medical", amount=100,
+                                               occurred_at=recent()))
+    assert services.own_spend_create(actor=bozhou, payment_code=own["code"], category="medical", amount=100,
+                                     occurred_at=recent()).institution.code == "H34160200001"
 
 
 def test_an_import_with_a_row_outside_the_region_is_refused_whole():
