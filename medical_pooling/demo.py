@@ -6,6 +6,8 @@ the services (codes for people without a login are minted directly: they have no
 import datetime as dt
 import random
 
+from django.utils import timezone
+
 from portal.demo import (
     BOZHOU_HOSPITAL,
     BOZHOU_PARENT_ID,
@@ -68,6 +70,12 @@ def seed(stdout):
                               occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
     # the parent's resident-insurance premium for this year, paid from the quota (共济缴费, not at a hospital)
     services.premium_pay(actor=parent_user or officer, relation=rel, premium_scheme="resident", amount=40000)
+    # the worker's own spending at a Xi'an hospital (本人付款码), never from what is reserved for the parent
+    if worker_user is not officer:
+        own_code, _row = services.own_payment_code_issue(actor=worker_user)
+        xian = services.institution_ensure(code="H61011200001", name="西安市未央区医院")
+        services.own_spend_create(actor=officer, institution=xian, payment_code=own_code, category="medical",
+                                  amount=26800, occurred_at=timezone.now() - dt.timedelta(hours=2))
 
     institutions = {
         code: services.institution_ensure(code=f"H{county}00001", name=f"{name}定点医院")

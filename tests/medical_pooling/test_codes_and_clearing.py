@@ -360,6 +360,7 @@ def test_refusals_from_one_institution_are_rate_limited(api, world, settings):
     assert api(other).post(f"{BASE}/spends/", body, format="json").status_code == 201
 
 
+@pytest.mark.django_db  # the claim window now reads the paying region's rule (none set: the default)
 def test_default_rate_limit_is_20_in_10_minutes():
     assert services.spend_refusal_limit() == (20, 600)
     assert services.payment_code_ttl() == 300 and services.claim_window_days("610100") == 90
