@@ -6,6 +6,8 @@ the services (codes for people without a login are minted directly: they have no
 import datetime as dt
 import random
 
+from django.utils import timezone
+
 from portal.demo import (
     BOZHOU_HOSPITAL,
     BOZHOU_PARENT_ID,
@@ -66,6 +68,14 @@ def seed(stdout):
         services.spend_create(actor=recorders.get(place.code, officer), institution=place, payment_code=code(rel),
                               category=category, amount=amount,
                               occurred_at=start + dt.timedelta(days=day - 1, hours=hour))
+    # the parent's resident-insurance premium for this year, paid from the quota (共济缴费, not at a hospital)
+    services.premium_pay(actor=parent_user or officer, relation=rel, premium_scheme="resident", amount=40000)
+    # the worker's own spending at a Xi'an hospital (本人付款码), never from what is reserved for the parent
+    if worker_user is not officer:
+        own_code, _row = services.own_payment_code_issue(actor=worker_user)
+        xian = services.institution_ensure(code="H61011200001", name="西安市未央区医院")
+        services.own_spend_create(actor=officer, institution=xian, payment_code=own_code, category="medical",
+                                  amount=26800, occurred_at=timezone.now() - dt.timedelta(hours=2))
 
     institutions = {
         code: services.institution_ensure(code=f"H{county}00001", name=f"{name}定点医院")
@@ -99,7 +109,7 @@ def seed(stdout):
             if amount > relation.quota - relation.used:
                 break
             services.spend_create(actor=officer, institution=institutions[beneficiary.region_id],
-                                  payment_code=code(relation), category=rnd.choice(["medical", "pharmacy", "premium"]), amount=amount,
+                                  payment_code=code(relation), category="medical", amount=amount,
                                   occurred_at=start + dt.timedelta(days=rnd.randint(0, 27), hours=rnd.randint(8, 20)))
             relation.refresh_from_db()
             spends += 1
@@ -110,7 +120,7 @@ def seed(stdout):
     odd = services.relation_accept(actor=officer, relation=odd)
     far = institutions["440100"] if relative.region_id[:2] != "44" and suspect.region_id[:2] != "44" else institutions["210100"]
     for day in (5, 6, 7):
-        services.spend_create(actor=officer, institution=far, payment_code=code(odd), category="pharmacy", amount=20000,
+        services.spend_create(actor=officer, institution=far, payment_code=code(odd), category="medical", amount=20000,
                               occurred_at=start + dt.timedelta(days=day, hours=11))
         spends += 1
     fraud_scan(since=start)

@@ -60,6 +60,39 @@ class SpendForm(forms.Form):
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
 
 
+class PremiumForm(forms.Form):
+    premium_scheme = forms.ChoiceField(label=_("缴费险种"), choices=Spend.PremiumScheme.choices)
+    year = forms.IntegerField(label=_("缴费年度"), min_value=2000, max_value=2100)
+    amount = YuanField(label=_("缴费金额（元）"))
+
+
+class RegionRuleForm(forms.Form):
+    region = forms.RegexField(label=_("统筹地区代码"), regex=r"^\d{6}$",
+                              error_messages={"invalid": _("请填写 6 位地市级区划代码，例如 610100。")})
+    categories = forms.MultipleChoiceField(label=_("允许的支付类别"), choices=Spend.Category.choices,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           error_messages={"required": _("请至少选择一个支付类别。")})
+    cap_per_spend = YuanField(label=_("单笔上限（元，不设请留空）"), required=False)
+    cap_per_month = YuanField(label=_("每人每月上限（元，不设请留空）"), required=False)
+    wallet_opened_on = forms.DateField(label=_("个人医保钱包开通日期（未开通请留空）"), required=False,
+                                       widget=forms.DateInput(attrs={"type": "date"}))
+    claim_window_days = forms.IntegerField(label=_("结算期限（天，按全国默认请留空）"), required=False,
+                                           min_value=1, max_value=3650)
+
+
+class OwnSpendForm(forms.Form):
+    payment_code = forms.CharField(
+        label=_("本人付款码"), max_length=64,
+        help_text=_("请参保人出示「本人付款码」，扫码或输入 18 位数字。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
+    id_number = forms.CharField(label=_("身份证号码（可选）"), max_length=18, required=False)
+    category = forms.ChoiceField(label=_("支付类别"), choices=[c for c in Spend.Category.choices if c[0] != "premium"])
+    amount = YuanField(label=_("金额（元）"))
+    occurred_at = forms.DateTimeField(label=_("发生时间"),
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
 class InsuredForm(forms.Form):
     id_number = IdNumberFormField(label=_("身份证号码"))
     name = forms.CharField(label=_("姓名"), max_length=64)

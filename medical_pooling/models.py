@@ -209,19 +209,25 @@ class PaymentCode(models.Model):
     """A one-time payment code (付款码) the beneficiary shows a designated institution. Only a keyed hash of
     the code is stored (HMAC-SHA256 with SECRET_KEY): the code itself is shown once and never kept."""
 
-    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), on_delete=models.PROTECT,
+    # a code for a relation (the beneficiary spends the quota) or the owner's own (本人付款码: the pooler spends
+    # from their own personal account, never what is reserved for relatives)
+    relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="payment_codes")
+    owner = models.ForeignKey(Insured, verbose_name=_("本人"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="own_payment_codes")
     digest = models.CharField(_("付款码摘要"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("失效时间"))
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
     spend = models.OneToOneField("Spend", verbose_name=_("共济支付"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="payment_code")
+    own_spend = models.OneToOneField("OwnSpend", verbose_name=_("本人账户支付"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="payment_code")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
-    scope = Scope(region=("relation__pooler__region", "relation__beneficiary__region"),
-                  person=("relation__beneficiary__person",),
+    scope = Scope(region=("relation__pooler__region", "relation__beneficiary__region", "owner__region"),
+                  person=("relation__beneficiary__person", "owner__person"),
                   roles=frozenset({Role.INSURANCE_OFFICER, Role.INSURED}))
 
     class Meta:
@@ -229,8 +235,11 @@ class PaymentCode(models.Model):
         verbose_name_plural = _("共济付款码")
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(spend__isnull=False),
-                                   name="mp_payment_code_used_has_spend"),
+            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(spend__isnull=False)
+                                   | Q(own_spend__isnull=False), name="mp_payment_code_used_has_spend"),
+            models.CheckConstraint(condition=Q(relation__isnull=False, owner__isnull=True)
+                                   | Q(relation__isnull=True, owner__isnull=False),
+                                   name="mp_payment_code_relation_or_owner"),
         ]
 
     def __str__(self):
@@ -269,9 +278,17 @@ class Spend(models.Model):
         PHARMACY = "pharmacy", _("定点零售药店购药")
         PREMIUM = "premium", _("居民医保、长护险个人缴费")
 
+    class PremiumScheme(models.TextChoices):
+        RESIDENT = "resident", _("城乡居民基本医疗保险")
+        LONG_TERM_CARE = "ltc", _("长期护理保险")
+
     relation = models.ForeignKey(Relation, verbose_name=_("共济关系"), on_delete=models.PROTECT, related_name="spends")
-    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), on_delete=models.PROTECT,
-                                    related_name="spends")
+    # null for a premium (保费) paid through the premium collection path: its payee is the beneficiary's
+    # pooling region's fund, not a designated institution
+    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="spends")
+    premium_scheme = models.CharField(_("缴费险种"), max_length=16, choices=PremiumScheme.choices, blank=True)
+    premium_year = models.PositiveSmallIntegerField(_("缴费年度"), null=True, blank=True)
     beneficiary = models.ForeignKey(Insured, verbose_name=_("被共济人"), on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
     amount = models.BigIntegerField(_("金额（分）"))
@@ -297,6 +314,10 @@ class Spend(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(refund_of__isnull=True, amount__gt=0)
                                    | Q(refund_of__isnull=False, amount__lt=0), name="mp_spend_amount_sign"),
+            # a spend without an institution is a premium paid through the premium collection path
+            models.CheckConstraint(condition=Q(institution__isnull=False)
+                                   | Q(category="premium", premium_scheme__in=["resident", "ltc"]),
+                                   name="mp_spend_premium_without_institution"),
         ]
         indexes = [
             models.Index(fields=["occurred_at"], name="mp_spend_occurred"),
@@ -305,6 +326,75 @@ class Spend(models.Model):
 
     def __str__(self):
         return f"{_('共济支付')} #{self.pk}"
+
+
+def all_categories() -> list[str]:
+    return list(Spend.Category.values)
+
+
+class RegionRule(models.Model):
+    """各地政策和执行标准: one pooling region's rules as data. A spend follows the paying (pooler's) region's
+    rule; a region without a row follows the national defaults (every category, no caps, the settings'
+    claim window, wallet open)."""
+
+    region = models.OneToOneField(Region, verbose_name=_("统筹地区"), on_delete=models.PROTECT, related_name="+")
+    categories = models.JSONField(_("允许的支付类别"), default=all_categories)
+    cap_per_spend = models.BigIntegerField(_("单笔上限（分）"), null=True, blank=True)
+    cap_per_month = models.BigIntegerField(_("每人每月上限（分）"), null=True, blank=True)
+    wallet_opened_on = models.DateField(_("个人医保钱包开通日期"), null=True, blank=True,
+                                        help_text=_("空：尚未开通，不能建立新的共济关系"))
+    claim_window_days = models.PositiveIntegerField(_("结算期限（天）"), null=True, blank=True,
+                                                    help_text=_("空：按全国默认"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="region", roles=frozenset({Role.INSURANCE_OFFICER}))
+
+    class Meta:
+        verbose_name = _("统筹地区共济规则")
+        verbose_name_plural = _("统筹地区共济规则")
+        ordering = ["region_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cap_per_spend__isnull=True) | Q(cap_per_spend__gt=0),
+                                   name="mp_region_rule_cap_spend_gt_0"),
+            models.CheckConstraint(condition=Q(cap_per_month__isnull=True) | Q(cap_per_month__gt=0),
+                                   name="mp_region_rule_cap_month_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {_('共济规则')}"
+
+    def allows(self, category: str) -> bool:
+        return category in (self.categories or [])
+
+
+class OwnSpend(models.Model):
+    """本人使用: the insured person's own spending from their personal account at a designated institution,
+    by their own payment code. It can never use what is reserved for relatives (available = balance −
+    reserved). Not pooled money: no clearing statement."""
+
+    insured = models.ForeignKey(Insured, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="own_spends")
+    institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), on_delete=models.PROTECT,
+                                    related_name="own_spends")
+    category = models.CharField(_("类别"), max_length=16, choices=Spend.Category.choices)
+    amount = models.BigIntegerField(_("金额（分）"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="insured__region", person=("insured__person",), institution="institution__code",
+                  roles=frozenset({Role.INSURANCE_OFFICER, Role.INSURED, Role.INSTITUTION}))
+
+    class Meta:
+        verbose_name = _("本人账户支付")
+        verbose_name_plural = _("本人账户支付")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="mp_own_spend_amount_gt_0")]
+
+    def __str__(self):
+        return f"{_('本人账户支付')} #{self.pk}"
 
 
 class LedgerEntry(models.Model):
@@ -329,6 +419,8 @@ class LedgerEntry(models.Model):
                                  on_delete=models.PROTECT, related_name="ledger")
     spend = models.ForeignKey(Spend, verbose_name=_("共济支付"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="ledger")
+    own_spend = models.ForeignKey(OwnSpend, verbose_name=_("本人账户支付"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="ledger")
     note = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 

@@ -11,6 +11,8 @@ from .models import (
     Institution,
     Insured,
     LedgerEntry,
+    OwnSpend,
+    RegionRule,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -128,3 +130,16 @@ def personal_medical_spending(*, start, end, above: int) -> list[dict]:
             .annotate(total=Sum("amount"), spends=Count("id")).filter(total__gt=above).order_by())
     return [{"person_id": r["beneficiary__person_id"], "region_id": r["beneficiary__region_id"],
              "total": r["total"], "spends": r["spends"]} for r in rows]
+
+
+def region_rules(user) -> QuerySet:
+    return restrict(RegionRule.objects.select_related("region", "updated_by"), user).order_by("region_id")
+
+
+def own_spend_list(user) -> QuerySet:
+    return restrict(OwnSpend.objects.select_related("institution", "insured__person"), user).order_by(
+        "-occurred_at", "-id")
+
+
+def own_spends_of(insured: Insured) -> QuerySet:
+    return OwnSpend.objects.filter(insured=insured).select_related("institution").order_by("-occurred_at", "-id")

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,9 @@ from .models import (
     InsuredStatusChange,
     Kinship,
     LedgerEntry,
+    OwnSpend,
     PaymentCode,
+    RegionRule,
     Relation,
     SettlementLine,
     SettlementRun,
@@ -61,7 +63,11 @@ __all__ = [
     "institution_ensure",
     "insured_create",
     "insured_set_status",
+    "own_payment_code_issue",
+    "own_spend_create",
     "payment_code_issue",
+    "premium_pay",
+    "region_rule_set",
     "relation_accept",
     "relation_create",
     "relation_dissolve",
@@ -86,10 +92,38 @@ def payment_code_ttl() -> int:
     return int(getattr(settings, "POOLING_PAYMENT_CODE_TTL", 300))
 
 
-def claim_window_days(payer_region: str) -> int:
-    """How far back a spend may be dated, by the paying pooling region. One national default for now (90
-    days, `POOLING_CLAIM_WINDOW_DAYS`); per-region rules belong here."""
+def region_rule(pooling_region: str) -> RegionRule | None:
+    """The pooling region's rules (各地政策), or None: the national defaults."""
+    return RegionRule.objects.filter(region_id=pooling_region).first()
+
+
+def claim_window_days(payer_region: str, rule: RegionRule | None = None) -> int:
+    """How far back a spend may be dated, by the paying pooling region: its rule's `claim_window_days`, else
+    the national default (90 days, `POOLING_CLAIM_WINDOW_DAYS`)."""
+    rule = rule if rule is not None else region_rule(payer_region)
+    if rule is not None and rule.claim_window_days:
+        return int(rule.claim_window_days)
     return int(getattr(settings, "POOLING_CLAIM_WINDOW_DAYS", 90))
+
+
+def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region: str, category: str, amount: int,
+                 occurred_at: dt.datetime) -> str | None:
+    """Why the paying region's rule refuses this spend (words for the beneficiary or an officer), or None.
+    An institution only ever hears the generic refusal: the rule is the pooler's region's."""
+    if rule is None:
+        return None
+    if not rule.allows(category):
+        return _("共济人参保地（%(region)s）不允许将共济资金用于「%(category)s」。") % {
+            "region": payer_region, "category": Spend.Category(category).label}
+    if rule.cap_per_spend and amount > rule.cap_per_spend:
+        return _("超过共济人参保地单笔共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_spend)}
+    if rule.cap_per_month:
+        start, end = month_bounds(month_of(occurred_at))
+        spent = (Spend.objects.filter(beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
+                                      occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
+        if spent + amount > rule.cap_per_month:
+            return _("超过共济人参保地每人每月共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_month)}
+    return None
 
 
 def spend_refusal_limit() -> tuple[int, int]:
@@ -104,6 +138,28 @@ PAYMENT_CODE_DIGITS = 18
 # One answer for every refusal an institution could learn something from: no/invalid/expired/used code,
 # relation not active, beneficiary mismatch, over the remaining quota.
 SPEND_REFUSED = "付款码无效或已失效，或共济额度不足，请让参保人重新出示付款码。"
+# What pooled money pays for (个人账户共济使用范围), by where it is spent: personal-burden costs at designated
+# medical institutions, self-paid drugs/devices at designated retail pharmacies; premiums have a path of
+# their own (`premium_pay`), never at an institution.
+CATEGORY_FOR_KIND = {Institution.Kind.HOSPITAL: Spend.Category.MEDICAL,
+                     Institution.Kind.PHARMACY: Spend.Category.PHARMACY}
+PREMIUM_NOT_AT_INSTITUTION = "居民医保、长护险个人缴费请通过「共济缴费」办理，不能在定点医药机构登记。"
+CATEGORY_NOT_FOR_KIND = {
+    Institution.Kind.HOSPITAL: "定点医疗机构只能登记「定点医疗机构个人负担费用」；购买药品、医疗器械请到定点零售药店。",
+    Institution.Kind.PHARMACY: "定点零售药店只能登记「定点零售药店购药」（药品、医疗器械、医用耗材）。",
+}
+
+
+def category_check(institution: Institution, category: str) -> None:
+    """The category must fit the institution: medical at a designated medical institution (H…), pharmacy at
+    a designated retail pharmacy (P…); a premium is never charged at an institution. A fact about the
+    institution, not the relation: the refusal is specific."""
+    if category not in Spend.Category.values:
+        raise ValidationError({"category": [_("支付类别无效。")]})
+    if category == Spend.Category.PREMIUM:
+        raise ValidationError({"category": [_(PREMIUM_NOT_AT_INSTITUTION)]})
+    if CATEGORY_FOR_KIND.get(institution.kind) != category:
+        raise ValidationError({"category": [_(CATEGORY_NOT_FOR_KIND[institution.kind])]})
 
 
 class SpendThrottled(Exception):
@@ -140,7 +196,7 @@ def _lock_accounts(insured_ids) -> dict[int, Account]:
 
 
 def _ledger(account: Account, *, kind: str, amount: int = 0, reserved_delta: int = 0, relation=None,
-            spend=None, note: str = "") -> LedgerEntry:
+            spend=None, own_spend=None, note: str = "") -> LedgerEntry:
     """Move `account` (already locked) and write the matching immutable ledger row."""
     account.balance += amount
     account.reserved += reserved_delta
@@ -150,7 +206,7 @@ def _ledger(account: Account, *, kind: str, amount: int = 0, reserved_delta: int
     return LedgerEntry.objects.create(
         account=account, kind=kind, amount=amount, reserved_delta=reserved_delta,
         balance_after=account.balance, reserved_after=account.reserved, relation=relation, spend=spend,
-        note=note[:255],
+        own_spend=own_spend, note=note[:255],
     )
 
 
@@ -317,6 +373,9 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     pooler = Insured.objects.select_for_update().get(pk=pooler.pk)
     if pooler.scheme != Insured.Scheme.EMPLOYEE or not pooler.is_active or account is None:
         raise ValidationError({"detail": _("只有正常参保且有个人账户的职工医保参保人才能作为共济人。")})
+    rule = region_rule(pooling_regions_of(pooler.region_id)[0])
+    if rule is not None and (rule.wallet_opened_on is None or rule.wallet_opened_on > timezone.localdate()):
+        raise ValidationError({"detail": _("您参保的统筹地区尚未开通个人医保钱包共济，暂不能建立共济关系。")})
     beneficiary = (Insured.objects.select_related("person")
                    .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
     if beneficiary is None:
@@ -466,6 +525,54 @@ def relation_accept(*, actor, relation: Relation) -> Relation:
     audit(actor=actor, action=AuditAction.RELATION_ACCEPT, obj=relation, region_code=pooler.region_id,
           before=before, after=_relation_snapshot(relation))
     return relation
+
+
+# ---------------------------------------------------------------- per-region rules
+
+@transaction.atomic
+def region_rule_set(*, actor, region: str, categories: list[str], cap_per_spend: int | None = None,
+                    cap_per_month: int | None = None, wallet_opened_on: dt.date | None = None,
+                    claim_window_days: int | None = None) -> RegionRule:
+    """Set a pooling region's rules (an insurance officer of that region, or above). Every field is data:
+    which categories it allows, caps per spend and per person per month (fen, optional), when its wallet
+    opened (empty: not yet, no new relations), its claim window (empty: the national default)."""
+    require(actor, roles=OFFICER, region=region, message=_("您无权管理该统筹地区的共济规则。"))
+    place = Region.objects.filter(code=region).first()
+    if place is None:
+        raise ValidationError({"region": [_("未知的统筹地区代码。")]})
+    if place.level == Region.Level.COUNTY:
+        raise ValidationError({"region": [_("共济规则按统筹地区（地市级）设置，请填写地市级区划代码。")]})
+    categories = list(dict.fromkeys(categories or []))
+    if not categories or set(categories) - set(Spend.Category.values):
+        raise ValidationError({"categories": [_("请至少选择一个有效的支付类别。")]})
+    errors = {}
+    for field, value in (("cap_per_spend", cap_per_spend), ("cap_per_month", cap_per_month)):
+        if value is not None and value <= 0:
+            errors[field] = [_("上限必须大于零；不设上限请留空。")]
+    if cap_per_spend and cap_per_month and cap_per_spend > cap_per_month:
+        errors["cap_per_spend"] = [_("单笔上限不能高于每月上限。")]
+    if claim_window_days is not None and not (1 <= claim_window_days <= 3650):
+        errors["claim_window_days"] = [_("结算期限应在 1 到 3650 天之间；按全国默认请留空。")]
+    if errors:
+        raise ValidationError(errors)
+    existing = RegionRule.objects.select_for_update().filter(region_id=region).first()
+    fields = {"categories": categories, "cap_per_spend": cap_per_spend, "cap_per_month": cap_per_month,
+              "wallet_opened_on": wallet_opened_on, "claim_window_days": claim_window_days}
+    before = None
+    if existing is None:
+        rule = RegionRule.objects.create(region_id=region, updated_by=actor, **fields)
+    else:
+        rule = existing
+        before = {k: getattr(rule, k) for k in fields}
+        for k, v in fields.items():
+            setattr(rule, k, v)
+        rule.updated_by = actor
+        rule.save()
+    jsonable = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+    audit(actor=actor, action=AuditAction.REGION_RULE_SET, obj=rule, region_code=region,
+          before={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in before.items()} if before else None,
+          after=jsonable)
+    return rule
 
 
 # ---------------------------------------------------------------- payment codes
@@ -626,8 +733,7 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     institution = _spend_institution(actor, institution)
     _throttle_check(institution)
     now = now or timezone.now()
-    if category not in Spend.Category.values:
-        raise ValidationError({"category": [_("支付类别无效。")]})
+    category_check(institution, category)
     if amount <= 0:
         raise ValidationError({"amount": [_("金额必须大于零。")]})
     if timezone.is_naive(occurred_at):
@@ -639,7 +745,7 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
         raise _refused(institution)
     # the code row first (it names the relation), then the account and the relation
     row = (PaymentCode.objects.select_for_update(no_key=True).filter(digest=payment_code_digest(code)).first())
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    if row is None or row.relation_id is None or row.used_at is not None or row.expires_at <= now:
         raise _refused(institution)
     if relation_id is not None and relation_id != row.relation_id:
         raise _refused(institution)
@@ -647,13 +753,18 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     beneficiary = relation.beneficiary
     if beneficiary_id_number and beneficiary.person.id_number != beneficiary_id_number.strip().upper():
         raise _refused(institution)
-    if not relation.is_active or amount > relation.quota - relation.used:
+    # the beneficiary's own insurance is checked at every spend (terminated, deceased …: refused)
+    if not relation.is_active or not beneficiary.is_active or amount > relation.quota - relation.used:
         raise _refused(institution)
     payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, institution.region_id)
-    window = claim_window_days(payer_region)
+    rule = region_rule(payer_region)  # a spend follows the paying (pooler's) region's rules
+    window = claim_window_days(payer_region, rule)
     if occurred_at < now - dt.timedelta(days=window):
         raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记共济支付。")
                                                % {"days": window}]})
+    if rule_refusal(rule, beneficiary=beneficiary, payer_region=payer_region, category=category, amount=amount,
+                    occurred_at=occurred_at):
+        raise _refused(institution)
     spend = Spend.objects.create(
         relation=relation, institution=institution, beneficiary=beneficiary, category=category, amount=amount,
         occurred_at=occurred_at, payer_region=payer_region, payee_region=payee_region,
@@ -673,6 +784,153 @@ def spend_create(*, actor, payment_code: str, category: str, amount: int, occurr
     return spend
 
 
+def _require_beneficiary_or_officer(actor, relation: Relation, *, message: str) -> None:
+    """After `require(roles=INSURED or officer)`: the beneficiary themself, or an insurance officer of the
+    beneficiary's region (at the counter); admins."""
+    if actor.is_portal_admin:
+        return
+    if actor.role == Role.INSURED:
+        if not actor.person_id or actor.person_id != relation.beneficiary.person_id:
+            raise PermissionDenied(message)
+    else:
+        require(actor, region=relation.beneficiary.region_id, message=message)
+
+
+@transaction.atomic
+def premium_pay(*, actor, relation: Relation, premium_scheme: str, amount: int, year: int | None = None,
+                now: dt.datetime | None = None) -> Spend:
+    """共济缴费: a premium (resident medical insurance, long-term-care insurance) paid from the quota of an
+    active relation, by the beneficiary or an insurance officer of the beneficiary's region. Not at an
+    institution: the payee is the beneficiary's pooling region (its fund collects the premium), and it
+    clears like any pooled spend. One premium per beneficiary, scheme and year (unless refunded)."""
+    message = _("只有被共济人本人或其参保地医保经办机构可以用共济额度缴纳保费。")
+    require(actor, roles={Role.INSURED, Role.INSURANCE_OFFICER}, message=message)
+    relation = Relation.objects.select_related("beneficiary__person").get(pk=relation.pk)
+    _require_beneficiary_or_officer(actor, relation, message=message)
+    now = now or timezone.now()
+    this_year = timezone.localtime(now, BEIJING).year
+    year = this_year if year in (None, "") else int(year)
+    if premium_scheme not in Spend.PremiumScheme.values:
+        raise ValidationError({"premium_scheme": [_("缴费险种应为城乡居民基本医疗保险或长期护理保险。")]})
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if not (this_year - 1 <= year <= this_year + 1):
+        raise ValidationError({"year": [_("只能缴纳上一年度至下一年度的保费。")]})
+    relation, account = _lock_relation_with_account(relation.pk, "beneficiary__person")
+    beneficiary = relation.beneficiary
+    if not relation.is_active:
+        raise ValidationError({"relation": [_("共济关系未生效，不能用共济额度缴费。")]})
+    if not beneficiary.is_active:
+        raise ValidationError({"relation": [_("被共济人当前不在参保缴费状态（%(status)s），不能缴费。")
+                                            % {"status": beneficiary.get_status_display()}]})
+    if premium_scheme == Spend.PremiumScheme.RESIDENT and beneficiary.scheme != Insured.Scheme.RESIDENT:
+        raise ValidationError({"premium_scheme": [_("被共济人参加的是职工医保，不需缴纳城乡居民医保保费。")]})
+    paid = LedgerEntry.objects.filter(spend=OuterRef("pk"), kind=LedgerEntry.Kind.REFUND)
+    if (Spend.objects.filter(beneficiary=beneficiary, category=Spend.Category.PREMIUM, premium_scheme=premium_scheme,
+                             premium_year=year, refund_of__isnull=True).exclude(Exists(paid)).exists()):
+        raise ValidationError({"year": [_("被共济人 %(year)s 年度的该项保费已缴纳。") % {"year": year}]})
+    if amount > relation.quota - relation.used:
+        raise ValidationError({"amount": [_("缴费金额超过共济额度剩余（%(left)s 元）。")
+                                          % {"left": yuan_str(relation.quota - relation.used)}]})
+    payer_region, payee_region = pooling_regions_of(relation.pooler.region_id, beneficiary.region_id)
+    refusal = rule_refusal(region_rule(payer_region), beneficiary=beneficiary, payer_region=payer_region,
+                           category=Spend.Category.PREMIUM, amount=amount, occurred_at=now)
+    if refusal:
+        raise ValidationError({"amount": [refusal]})
+    spend = Spend.objects.create(
+        relation=relation, institution=None, beneficiary=beneficiary, category=Spend.Category.PREMIUM,
+        premium_scheme=premium_scheme, premium_year=year, amount=amount, occurred_at=now,
+        payer_region=payer_region, payee_region=payee_region, clearing_month=_book_month(now), created_by=actor,
+    )
+    before = _relation_snapshot(relation)
+    relation.used += amount
+    relation.save(update_fields=["used"])
+    label = Spend.PremiumScheme(premium_scheme).label
+    _ledger(account, kind=LedgerEntry.Kind.POOLED_SPEND, amount=-amount, reserved_delta=-amount,
+            relation=relation, spend=spend, note=f"{year} {label}")
+    audit(actor=actor, action=AuditAction.PREMIUM_PAY, obj=spend, region_code=payer_region, before=before,
+          after={**_relation_snapshot(relation), "amount": amount, "premium_scheme": premium_scheme, "year": year,
+                 "clearing_month": spend.clearing_month})
+    enqueue("medical_pooling.check_spend_fraud", spend.pk)
+    return spend
+
+
+# ---------------------------------------------------------------- the pooler's own spending (本人使用)
+
+OWN_SPEND_REFUSED = "付款码无效或已失效，或个人账户可用余额不足，请让参保人重新出示本人付款码。"
+
+
+@transaction.atomic
+def own_payment_code_issue(*, actor, now: dt.datetime | None = None) -> tuple[str, PaymentCode]:
+    """本人付款码: an employee-insured person with a personal account gets a one-time code for spending from
+    their own account (only its keyed hash is kept; the code is returned once)."""
+    require(actor, roles={Role.INSURED}, message=_("只有参保人本人可以出示本人付款码。"))
+    insured = Insured.objects.filter(person_id=actor.person_id).first() if actor.person_id else None
+    if insured is None:
+        raise ValidationError({"detail": _("您尚未参保登记。")})
+    if insured.scheme != Insured.Scheme.EMPLOYEE or not insured.is_active or not Account.objects.filter(
+            insured=insured).exists():
+        raise ValidationError({"detail": _("只有正常参保且有个人账户的职工医保参保人可以使用本人付款码。")})
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10 ** PAYMENT_CODE_DIGITS):0{PAYMENT_CODE_DIGITS}d}"
+    row = PaymentCode.objects.create(owner=insured, digest=payment_code_digest(code), created_at=now,
+                                     expires_at=now + dt.timedelta(seconds=payment_code_ttl()), created_by=actor)
+    audit(actor=actor, action=AuditAction.PAYMENT_CODE_ISSUE, obj=row, region_code=insured.region_id,
+          after={"own": True, "expires_at": row.expires_at.isoformat()})
+    return code, row
+
+
+@transaction.atomic
+def own_spend_create(*, actor, payment_code: str, category: str, amount: int, occurred_at: dt.datetime,
+                     id_number: str | None = None, institution: Institution | None = None,
+                     now: dt.datetime | None = None) -> OwnSpend:
+    """A designated institution records the insured person's own spending from their personal account, by
+    their own payment code (and, when sent, their ID number, which must match). It may use only what is
+    available (balance − reserved): what is reserved for relatives (在共济额度内，共济人不能再使用该额度) is
+    refused, with the same generic answer as any code problem."""
+    require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记个人账户支付。"))
+    institution = _spend_institution(actor, institution)
+    _throttle_check(institution)
+    now = now or timezone.now()
+    category_check(institution, category)
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, BEIJING)
+    if occurred_at > now + FUTURE_SKEW:
+        raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
+
+    def refused():
+        _refused(institution)  # counts against the institution's limit
+        return ValidationError({"payment_code": [_(OWN_SPEND_REFUSED)]})
+
+    code = re.sub(r"\s", "", payment_code or "")
+    if not re.fullmatch(rf"\d{{{PAYMENT_CODE_DIGITS}}}", code):
+        raise refused()
+    row = PaymentCode.objects.select_for_update(no_key=True).filter(digest=payment_code_digest(code)).first()
+    if row is None or row.owner_id is None or row.used_at is not None or row.expires_at <= now:
+        raise refused()
+    account = _lock_account(row.owner_id)
+    insured = Insured.objects.select_related("person").get(pk=row.owner_id)
+    if id_number and insured.person.id_number != id_number.strip().upper():
+        raise refused()
+    if account is None or not insured.is_active or amount > account.available:
+        raise refused()
+    window = claim_window_days(pooling_regions_of(insured.region_id)[0])
+    if occurred_at < now - dt.timedelta(days=window):
+        raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记支付。") % {"days": window}]})
+    own = OwnSpend.objects.create(insured=insured, institution=institution, category=category, amount=amount,
+                                  occurred_at=occurred_at, created_by=actor)
+    row.used_at, row.own_spend = now, own
+    row.save(update_fields=["used_at", "own_spend"])
+    before = {"balance": account.balance, "reserved": account.reserved}
+    _ledger(account, kind=LedgerEntry.Kind.OWN_SPEND, amount=-amount, own_spend=own, note=institution.name)
+    audit(actor=actor, action=AuditAction.OWN_SPEND_CREATE, obj=own, region_code=insured.region_id, before=before,
+          after={"balance": account.balance, "reserved": account.reserved, "amount": amount,
+                 "institution": institution.code})
+    return own
+
+
 @transaction.atomic
 def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     """Reverse a spend in full: a new ledger row and a new negative spend row (never an edit). The quota
@@ -681,7 +939,7 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     now (a closed month's statements never change)."""
     message = _("只有记录该笔支付的定点机构可以退款。")
     require(actor, roles={Role.INSTITUTION}, message=message)
-    if not actor.is_portal_admin and actor.institution_code != spend.institution.code:
+    if not actor.is_portal_admin and (spend.institution is None or actor.institution_code != spend.institution.code):
         raise PermissionDenied(message)
     if spend.refund_of_id is not None:
         raise ValidationError({"detail": _("退款记录不能再退款。")})
@@ -704,7 +962,8 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
         month = _book_month(max(now, spend.occurred_at))
     Spend.objects.create(
         relation=relation, institution=spend.institution, beneficiary_id=spend.beneficiary_id,
-        category=spend.category, amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
+        category=spend.category, premium_scheme=spend.premium_scheme, premium_year=spend.premium_year,
+        amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
         payee_region=spend.payee_region, clearing_month=month, refund_of=spend, created_by=actor,
     )
     audit(actor=actor, action=AuditAction.SPEND_REFUND, obj=spend, region_code=spend.payer_region,

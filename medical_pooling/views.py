@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,9 +23,15 @@ from portal.web import form_errors, role_required
 from . import forms, importing, selectors, services
 from .filters import InsuredFilter
 from .fraud import fraud_alert_review
-from .models import FraudAlert, FraudRule
+from .models import FraudAlert, FraudRule, Spend
 
 # ---------------------------------------------------------------- insured self-service
+
+def guide(request):
+    """A plain explainer for insured workers (who may pool, what it pays for, quota, dissolving, clearing).
+    Public: nothing personal on it; linked from every self-service page."""
+    return render(request, "medical_pooling/guide.html")
+
 
 @role_required(Role.INSURED)
 def me(request):
@@ -35,6 +42,7 @@ def me(request):
         ctx["relations_out"], ctx["relations_in"] = selectors.relations_of(insured)
         ctx["to_accept"] = {r.pk for r in selectors.pending_for(insured)}
         ctx["spends"] = Paginator(selectors.spends_of(insured), 20).get_page(request.GET.get("page"))
+        ctx["own_spends"] = selectors.own_spends_of(insured)[:20]
     return render(request, "medical_pooling/me.html", ctx)
 
 
@@ -116,6 +124,44 @@ def payment_code(request, pk):
     return response
 
 
+@role_required(Role.INSURED, Role.INSURANCE_OFFICER)
+def premium(request, pk):
+    """共济缴费: the beneficiary (or an officer at the counter) pays a resident-insurance or long-term-care
+    premium from the quota of an active relation. Not at a hospital: a path of its own."""
+    relation = get_object_or_404(selectors.relation_list(request.user), pk=pk)
+    form = forms.PremiumForm(request.POST or None, initial={"year": timezone.localdate().year,
+                                                            "premium_scheme": "resident"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.premium_pay(actor=request.user, relation=relation, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("保费已从共济额度中缴纳。"))
+            if request.user.role == Role.INSURED:
+                return redirect("medical_pooling:me")
+            return redirect("medical_pooling:insured-detail", pk=relation.beneficiary_id)
+    return render(request, "medical_pooling/premium.html", {"form": form, "relation": relation})
+
+
+@role_required(Role.INSURED)
+@require_POST
+def own_payment_code(request):
+    """出示本人付款码: a one-time code for spending from one's own account (what is not reserved)."""
+    try:
+        code, row = services.own_payment_code_issue(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("medical_pooling:me")
+    qr = segno.make(code, error="m").svg_inline(scale=6, border=2, title=_("本人付款码"))
+    response = render(request, "medical_pooling/payment_code.html", {
+        "relation": None, "own": True, "code": code,
+        "code_groups": [code[i:i + 6] for i in range(0, len(code), 6)],
+        "expires_at": row.expires_at, "ttl": services.payment_code_ttl(), "qr": qr})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # ---------------------------------------------------------------- institutions
 
 @role_required(Role.INSTITUTION)
@@ -135,6 +181,25 @@ def spend(request):
             return redirect("medical_pooling:spend")
     spends = Paginator(selectors.spend_list(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "medical_pooling/spend.html", {
+        "form": form, "spends": spends, "institution": selectors.institution_of_user(request.user)})
+
+
+@role_required(Role.INSTITUTION)
+def own_spend(request):
+    """个人账户支付登记: the insured person's own spending, by their own payment code."""
+    form = forms.OwnSpendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.own_spend_create(actor=request.user, **form.cleaned_data)
+        except services.SpendThrottled as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("个人账户支付已登记。"))
+            return redirect("medical_pooling:own-spend")
+    spends = Paginator(selectors.own_spend_list(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "medical_pooling/own_spend.html", {
         "form": form, "spends": spends, "institution": selectors.institution_of_user(request.user)})
 
 
@@ -212,6 +277,31 @@ def settlements(request):
         "total_count": sum(x.count for x in lines), "total_amount": sum(x.amount for x in lines),
         "may_run": may_run, "months": selectors.settlement_months(),
     })
+
+
+@role_required(Role.INSURANCE_OFFICER)
+def rules(request):
+    """各地共济规则: the officer's regions' rules, and a form to set one (new or existing)."""
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    rule = selectors.region_rules(request.user).filter(region_id=code).first() if code else None
+    initial = {"region": code, "categories": list(Spend.Category.values)}
+    if rule is not None:
+        initial = {"region": rule.region_id, "categories": rule.categories,
+                   "cap_per_spend": yuan_str(rule.cap_per_spend) if rule.cap_per_spend else "",
+                   "cap_per_month": yuan_str(rule.cap_per_month) if rule.cap_per_month else "",
+                   "wallet_opened_on": rule.wallet_opened_on, "claim_window_days": rule.claim_window_days}
+    form = forms.RegionRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_rule_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("统筹地区 %(region)s 的共济规则已保存。") % {"region": form.cleaned_data["region"]})
+            return redirect("medical_pooling:rules")
+    return render(request, "medical_pooling/rules.html", {
+        "form": form, "rules": selectors.region_rules(request.user),
+        "default_window": services.claim_window_days(""), "categories": Spend.Category.choices})
 
 
 @role_required(Role.INSURANCE_OFFICER)

@@ -79,6 +79,7 @@ def seed(stdout):
     services.certificate_reissue(number=certificates[2].number, reason="证书遗失，本人申请补发", actor=actor)
     promoted = _competition(school, actor)
     followups = _followups(school, actor)
+    _published_sitting(school, actor, stdout)
     stdout.write(f"药膳制作师：{trainee} 名学员、{len(certificates)} 张评价证书（1 张已撤销）、"
                  f"技能大赛晋升 {promoted} 人、就业回访 {followups} 人。")
     _print(stdout, certificates[0], revoked)
@@ -137,3 +138,24 @@ def _followups(school, actor) -> int:
 
 
 
+
+
+def _published_sitting(school, actor, stdout):
+    """A sitting run as a whole: assessors in the register, tickets, a score sheet, its results in 公示."""
+    panel = ["郑考评", "冯考评", "陈考评"]
+    for i, name in enumerate(panel):
+        number, _name = _trainee(850 + i)
+        services.assessor_create(name=name, id_number=number, region_code="341602", qualification_no=f"KPY-2025-{i + 1:03d}",
+                                 levels=[5, 4, 3], valid_until=dt.date(2028, 12, 31), institution=school, actor=actor)
+    sitting = services.sitting_create(level=5, sat_on=dt.date.today() - dt.timedelta(days=3), institution=school,
+                                      invigilators=["周监考"], assessors=panel, actor=actor)
+    rows = []
+    for i in range(6):
+        number, name = _trainee(800 + i)
+        services.candidate_admit(sitting=sitting, id_number=number, name=name, actor=actor)
+        rows.append({"id_number": number, "name": name, "years_in_trade": "2", "theory_score": str(70 + i * 4),
+                     "review_score": "", "scores": dict(zip(panel, [str(58 + i * 5), str(62 + i * 4), str(60 + i * 5)],
+                                                            strict=True))})
+    services.sitting_results_import(sitting=sitting, rows=rows, actor=actor)
+    sitting = services.sitting_results_publish(sitting=sitting, actor=actor)
+    stdout.write(f"考试场次 /training/sittings/{sitting.pk}/：6 名考生，成绩公示至 {sitting.notice_until}，期满发证。")

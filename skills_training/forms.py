@@ -132,3 +132,60 @@ class ReferralForm(forms.Form):
     level_wanted = forms.TypedChoiceField(label=_("拟培训等级"), coerce=int, initial=5, choices=[
         (5, _("五级/初级工")), (4, _("四级/中级工")), (3, _("三级/高级工"))])
     note = forms.CharField(label=_("说明（如所在救助家庭情况）"), max_length=255, required=False)
+
+
+class SittingForm(forms.Form):
+    institution = forms.CharField(label=_("评价机构代码"), max_length=32)
+    level = forms.TypedChoiceField(label=_("等级"), coerce=int,
+                                   choices=[(5, "五级"), (4, "四级"), (3, "三级"), (2, "二级"), (1, "一级")])
+    sat_on = forms.DateField(label=_("考试日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    invigilators = forms.CharField(label=_("理论监考人员（逗号分隔）"), max_length=255)
+    assessors = forms.CharField(label=_("技能考评员（逗号分隔，奇数名且至少3名）"), max_length=255)
+
+    @staticmethod
+    def names(value: str) -> list[str]:
+        return [n.strip() for n in value.replace("，", ",").replace("、", ",").split(",") if n.strip()]
+
+
+class CandidateForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    name = forms.CharField(label=_("考生姓名"), max_length=64)
+
+
+class ScoreSheetForm(forms.Form):
+    file = forms.FileField(label=_("成绩表（CSV 或 XLSX）"),
+                           help_text=_("表头：身份证号码,姓名,从业年限,理论成绩,各考评员姓名（每人一列）,综合评审成绩"))
+
+
+class PublishForm(forms.Form):
+    notice_working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30, initial=5)
+
+
+class ObjectionForm(forms.Form):
+    assessment = forms.IntegerField(widget=forms.HiddenInput)
+    raised_by = forms.CharField(label=_("提出人"), max_length=64)
+    reason = forms.CharField(label=_("异议内容"), max_length=500)
+
+
+class ObjectionResolveForm(forms.Form):
+    upheld = forms.TypedChoiceField(label=_("结论"), coerce=lambda v: v == "1",
+                                    choices=[("0", _("异议不成立")), ("1", _("异议成立"))])
+    resolution = forms.CharField(label=_("处理意见"), max_length=500)
+
+
+class AssessorForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    region_code = forms.CharField(label=_("所属区域代码"), max_length=6, min_length=6)
+    qualification_no = forms.CharField(label=_("考评员证书编号"), max_length=32)
+    levels = forms.TypedMultipleChoiceField(label=_("可考评等级"), coerce=int, widget=forms.CheckboxSelectMultiple,
+                                            choices=[(5, "五级"), (4, "四级"), (3, "三级"), (2, "二级"), (1, "一级")])
+    valid_until = forms.DateField(label=_("资格有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InstitutionForm(forms.Form):
+    code = forms.CharField(label=_("机构代码"), max_length=32)
+    name = forms.CharField(label=_("机构名称"), max_length=128)
+    region_code = forms.CharField(label=_("所在区域代码"), max_length=6, min_length=6)
+    evaluator_code = forms.CharField(label=_("评价机构代码（6位，可空）"), max_length=6, required=False)
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)

@@ -221,6 +221,11 @@ class Sitting(models.Model):
     invigilators = models.JSONField(_("理论监考人员"), default=list)
     assessors = models.JSONField(_("技能考评员"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a sitting's results as a whole: imported, published for a notice period (公示), then certificates issued
+    notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    results_published_at = models.DateTimeField(_("成绩公示时间"), null=True, blank=True)
+    notice_until = models.DateField(_("公示截止日期"), null=True, blank=True)
+    certificates_issued_at = models.DateTimeField(_("证书颁发时间"), null=True, blank=True)
 
     scope = Scope(region="region", roles=STAFF_ROLES)
 
@@ -235,6 +240,56 @@ class Sitting(models.Model):
     @property
     def capacity(self) -> int:
         return len(self.invigilators) * self.CANDIDATES_PER_INVIGILATOR
+
+
+class Assessor(models.Model):
+    """考评员名册: an assessor with their qualification (certificate number, the levels they may assess, until
+    when). A sitting's practical panel names assessors from the register."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    id_number = models.CharField(_("身份证号码"), max_length=18, unique=True)
+    region = models.ForeignKey("portal.Region", verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(TrainingInstitution, verbose_name=_("所属机构"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="assessor_register")
+    qualification_no = models.CharField(_("考评员证书编号"), max_length=32)
+    levels = models.JSONField(_("可考评等级"), default=list, help_text=_("如 [5, 4, 3]"))
+    valid_until = models.DateField(_("资格有效期至"))
+    active = models.BooleanField(_("在册"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("考评员")
+        verbose_name_plural = _("考评员名册")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def may_assess(self, level: int, on) -> bool:
+        return self.active and level in (self.levels or []) and self.valid_until >= on
+
+
+class SittingCandidate(models.Model):
+    """A candidate admitted to a sitting, with the admission ticket (准考证) number printed for them."""
+
+    sitting = models.ForeignKey(Sitting, verbose_name=_("考试场次"), on_delete=models.PROTECT, related_name="candidates")
+    person = models.ForeignKey("portal.Person", verbose_name=_("考生"), on_delete=models.PROTECT, related_name="+")
+    ticket_no = models.CharField(_("准考证号"), max_length=20, unique=True)
+    seat = models.PositiveSmallIntegerField(_("座位号"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="sitting__region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("考生")
+        verbose_name_plural = _("考生")
+        ordering = ["sitting", "seat"]
+        constraints = [models.UniqueConstraint(fields=["sitting", "person"], name="st_sitting_candidate_once")]
+
+    def __str__(self):
+        return self.ticket_no
 
 
 class Assessment(models.Model):
@@ -293,6 +348,8 @@ class AssessorScore(models.Model):
                                    related_name="assessor_scores")
     position = models.PositiveSmallIntegerField(_("考评员序号"))
     assessor = models.CharField(_("考评员"), max_length=64, blank=True)
+    assessor_ref = models.ForeignKey("Assessor", verbose_name=_("考评员（名册）"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="scores")
     score = models.DecimalField(_("评分"), max_digits=5, decimal_places=2)
 
     class Meta:
@@ -357,6 +414,35 @@ class Certificate(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class Objection(models.Model):
+    """An objection (异议) to a candidate's published result during the notice period: while open it holds
+    that candidate's certificate; upheld, the certificate is not issued."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        UPHELD = "upheld", _("异议成立")
+        DISMISSED = "dismissed", _("异议不成立")
+
+    assessment = models.ForeignKey("Assessment", verbose_name=_("技能评价"), on_delete=models.PROTECT,
+                                   related_name="objections")
+    raised_by = models.CharField(_("提出人"), max_length=64)
+    reason = models.CharField(_("异议内容"), max_length=500)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution = models.CharField(_("处理意见"), max_length=500, blank=True)
+
+    scope = Scope(region="assessment__region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("成绩异议")
+        verbose_name_plural = _("成绩异议")
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self):
+        return f"{_('成绩异议')} #{self.pk}"
 
 
 class CertificateSerial(models.Model):

@@ -136,3 +136,9 @@ def referral_outcomes(person_ids) -> dict:
 
 def referred_person_ids(user) -> set:
     return set(referral_list(user).values_list("person_id", flat=True))
+
+
+def assessor_list(user):
+    from .models import Assessor
+
+    return restrict(Assessor.objects.select_related("region", "institution"), user).order_by("name", "id")

@@ -21,24 +21,35 @@ from . import charts, selectors, services
 from .filters import AssessmentFilter, CertificateFilter, ClassFilter
 from .forms import (
     AssessmentForm,
+    AssessorForm,
     AttendanceForm,
     AwardForm,
+    CandidateForm,
     CompetitionForm,
     EnrolmentForm,
     EntryForm,
     FollowUpForm,
+    InstitutionForm,
     JudgeScoresForm,
+    ObjectionForm,
+    ObjectionResolveForm,
+    PublishForm,
     ReasonForm,
     ReferralForm,
+    ScoreSheetForm,
+    SittingForm,
     VerifyForm,
 )
 from .models import (
+    Assessment,
     Award,
     Certificate,
     ClassEnrolment,
     Competition,
     CompetitionEntry,
     EmploymentFollowUp,
+    Objection,
+    Sitting,
     TrainingClass,
 )
 
@@ -147,6 +158,8 @@ def certificate_detail(request, number):
 @role_required(Role.TRAINING_STAFF)
 def certificate_pdf(request, number):
     cert = get_scoped_or_404(Certificate.objects.select_related("level"), request.user, number=number)
+    if cert.status == Certificate.Status.REVOKED:  # a revoked certificate no longer offers its PDF
+        return HttpResponse(_("该证书已撤销，不再提供证书文件。"), status=410, content_type="text/plain; charset=utf-8")
     pdf = render_cert.certificate_pdf(cert, render_cert.verify_url(cert, request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
@@ -184,8 +197,142 @@ def certificate_reissue(request, number):
 
 @role_required(Role.TRAINING_STAFF)
 def institution_list(request):
+    form = InstitutionForm(request.POST or None, initial={"region_code": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.institution_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("培训评价机构已登记。"))
+            return redirect("skills_training:institution-list")
     return render(request, "skills_training/institution_list.html",
-                  {"page": _page(request, selectors.institution_list(request.user).order_by("code"))})
+                  {"form": form, "page": _page(request, selectors.institution_list(request.user).order_by("code"))})
+
+
+# ---------------------------------------------------------------- sittings: tickets, score sheets, notice, issuing
+
+@role_required(Role.TRAINING_STAFF)
+def sitting_list(request):
+    form = SittingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        institution = selectors.institution_list(request.user).filter(code=data["institution"]).first()
+        if institution is None:
+            form.add_error("institution", _("评价机构不存在或不在您的管辖范围内。"))
+        else:
+            try:
+                sitting = services.sitting_create(level=data["level"], sat_on=data["sat_on"],
+                                                  invigilators=form.names(data["invigilators"]),
+                                                  assessors=form.names(data["assessors"]),
+                                                  institution=institution, actor=request.user)
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("考试场次已安排。"))
+                return redirect("skills_training:sitting-detail", pk=sitting.pk)
+    return render(request, "skills_training/sitting_list.html",
+                  {"form": form, "page": _page(request, selectors.sitting_list(request.user))})
+
+
+def _sitting_context(request, sitting, **forms):
+    assessments = (sitting.assessments.select_related("candidate", "certificate")
+                   .prefetch_related("assessor_scores", "objections").order_by("id"))
+    return {"sitting": sitting, "candidates": sitting.candidates.select_related("person"),
+            "assessments": assessments, "today": timezone.localdate(),
+            "candidate_form": forms.get("candidate_form") or CandidateForm(),
+            "sheet_form": forms.get("sheet_form") or ScoreSheetForm(),
+            "publish_form": forms.get("publish_form") or PublishForm(initial={
+                "notice_working_days": sitting.notice_working_days}),
+            "objection_form": ObjectionForm(), "resolve_form": ObjectionResolveForm(),
+            "sheet_report": forms.get("sheet_report") or []}
+
+
+@role_required(Role.TRAINING_STAFF)
+def sitting_detail(request, pk):
+    sitting = get_scoped_or_404(Sitting.objects.select_related("level", "institution"), request.user, pk=pk)
+    ctx = {}
+    action = request.POST.get("action") if request.method == "POST" else None
+    done = None
+    try:
+        if action == "admit":
+            form = ctx["candidate_form"] = CandidateForm(request.POST)
+            if form.is_valid():
+                services.candidate_admit(sitting=sitting, actor=request.user, **form.cleaned_data)
+                done = _("考生已报名，准考证号已生成。")
+        elif action == "import":
+            form = ctx["sheet_form"] = ScoreSheetForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                rows = services.score_sheet_rows(upload.read(), upload.name, sitting)
+                n = services.sitting_results_import(sitting=sitting, rows=rows, actor=request.user)
+                done = _("已导入 %(n)s 名考生的成绩。") % {"n": n}
+        elif action == "publish":
+            form = ctx["publish_form"] = PublishForm(request.POST)
+            if form.is_valid():
+                services.sitting_results_publish(sitting=sitting, actor=request.user, **form.cleaned_data)
+                done = _("成绩已公示。")
+        elif action == "objection":
+            form = ObjectionForm(request.POST)
+            if form.is_valid():
+                assessment = get_scoped_or_404(Assessment.objects.all(), request.user,
+                                               pk=form.cleaned_data["assessment"], sitting=sitting)
+                services.objection_record(assessment=assessment, raised_by=form.cleaned_data["raised_by"],
+                                          reason=form.cleaned_data["reason"], actor=request.user)
+                done = _("异议已登记，该考生的证书暂缓颁发。")
+            else:
+                messages.error(request, _("请填写异议提出人和异议内容。"))
+        elif action == "resolve":
+            form = ObjectionResolveForm(request.POST)
+            objection = get_scoped_or_404(Objection.objects.all(), request.user, pk=request.POST.get("objection"),
+                                          assessment__sitting=sitting)
+            if form.is_valid():
+                services.objection_resolve(objection=objection, actor=request.user, **form.cleaned_data)
+                done = _("异议已处理。")
+            else:
+                messages.error(request, _("请填写处理意见。"))
+        elif action == "issue":
+            issued = services.sitting_certificates_issue(sitting=sitting, actor=request.user)
+            done = _("已颁发 %(n)s 本证书。") % {"n": len(issued)}
+    except ValidationError as exc:
+        if action == "import":
+            ctx["sheet_report"] = exc.messages
+        else:
+            target = ctx.get({"admit": "candidate_form", "publish": "publish_form"}.get(action, ""))
+            if target is not None:
+                form_errors(target, exc)
+            else:
+                messages.error(request, "；".join(exc.messages))
+    if done:
+        messages.success(request, done)
+        return redirect("skills_training:sitting-detail", pk=sitting.pk)
+    sitting.refresh_from_db()
+    return render(request, "skills_training/sitting_detail.html", _sitting_context(request, sitting, **ctx),
+                  status=400 if ctx.get("sheet_report") else 200)
+
+
+@role_required(Role.TRAINING_STAFF)
+def sitting_tickets(request, pk):
+    """Printable admission tickets (准考证), one per candidate."""
+    sitting = get_scoped_or_404(Sitting.objects.select_related("level", "institution", "region"), request.user, pk=pk)
+    return render(request, "skills_training/sitting_tickets.html",
+                  {"sitting": sitting, "candidates": sitting.candidates.select_related("person")})
+
+
+@role_required(Role.TRAINING_STAFF)
+def assessor_list(request):
+    form = AssessorForm(request.POST or None, initial={"region_code": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessor_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("考评员已入册。"))
+            return redirect("skills_training:assessor-list")
+    return render(request, "skills_training/assessor_list.html",
+                  {"form": form, "page": _page(request, selectors.assessor_list(request.user)),
+                   "today": timezone.localdate()})
 
 
 @role_required(Role.TRAINING_STAFF)

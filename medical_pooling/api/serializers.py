@@ -4,7 +4,7 @@ from rest_framework import serializers
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 from portal.money import yuan_str
 
-from ..models import Insured, Kinship, Relation, SettlementLine, Spend
+from ..models import Insured, Kinship, OwnSpend, RegionRule, Relation, SettlementLine, Spend
 
 
 def choice(choices, **kwargs):
@@ -146,10 +146,21 @@ class SpendCreateSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
 
 
+class PremiumCreateSerializer(serializers.Serializer):
+    relation = serializers.IntegerField(min_value=1)
+    premium_scheme = choice(Spend.PremiumScheme.choices,
+                            error_messages={"invalid_choice": "缴费险种应为城乡居民基本医疗保险或长期护理保险。"})
+    amount = MoneyField()
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
 class SpendSerializer(serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
-    institution = serializers.CharField(source="institution.code", read_only=True)
-    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    institution = serializers.CharField(source="institution.code", read_only=True, allow_null=True,
+                                        help_text="null for a premium paid through the premium path")
+    institution_name = serializers.CharField(source="institution.name", read_only=True, allow_null=True)
+    premium_scheme = serializers.CharField(read_only=True)
+    premium_year = serializers.IntegerField(read_only=True, allow_null=True)
     beneficiary_name = serializers.SerializerMethodField()
     remaining = serializers.SerializerMethodField()
     category = choice(Spend.Category.choices, read_only=True)
@@ -158,7 +169,7 @@ class SpendSerializer(serializers.ModelSerializer):
     class Meta:
         model = Spend
         fields = ["id", "relation", "institution", "institution_name", "beneficiary_name", "category", "amount",
-                  "occurred_at", "clearing_month", "payer_region", "payee_region", "remaining", "refunded",
+                  "premium_scheme", "premium_year", "occurred_at", "clearing_month", "payer_region", "payee_region", "remaining", "refunded",
                   "created_at"]
 
     def get_beneficiary_name(self, obj) -> str:
@@ -209,3 +220,54 @@ class ClearingMonthSerializer(serializers.Serializer):
     month = serializers.CharField()
     status = serializers.CharField(help_text="open 未清算 / clearing 清算中 / closed 已清算")
     closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class RegionRuleSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    cap_per_spend = MoneyField(read_only=True, allow_null=True)
+    cap_per_month = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RegionRule
+        fields = ["region", "region_name", "categories", "cap_per_spend", "cap_per_month", "wallet_opened_on",
+                  "claim_window_days", "updated_at"]
+
+
+class RegionRuleWriteSerializer(serializers.Serializer):
+    categories = serializers.ListField(child=choice(Spend.Category.choices), allow_empty=False)
+    cap_per_spend = MoneyField(required=False, allow_null=True)
+    cap_per_month = MoneyField(required=False, allow_null=True)
+    wallet_opened_on = serializers.DateField(required=False, allow_null=True)
+    claim_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
+
+
+class OwnPaymentCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="本人付款码（18 位数字），只显示这一次")
+    expires_at = serializers.DateTimeField()
+
+
+class OwnSpendCreateSerializer(serializers.Serializer):
+    payment_code = serializers.CharField(
+        max_length=64, help_text="参保人出示的本人付款码",
+        error_messages={"required": "请输入参保人出示的付款码。", "blank": "请输入参保人出示的付款码。"})
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True,
+                                      help_text="参保人身份证号码（可选；填写时须与付款码一致）")
+    category = choice([c for c in Spend.Category.choices if c[0] != "premium"])
+    amount = MoneyField()
+    occurred_at = serializers.DateTimeField()
+
+
+class OwnSpendSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    institution = serializers.CharField(source="institution.code", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    name = serializers.SerializerMethodField()
+    category = choice(Spend.Category.choices, read_only=True)
+
+    class Meta:
+        model = OwnSpend
+        fields = ["id", "institution", "institution_name", "name", "category", "amount", "occurred_at", "created_at"]
+
+    def get_name(self, obj) -> str:
+        return _masked_name(obj.insured.person.name)

@@ -14,7 +14,7 @@ from portal.roles import Role
 
 from .. import selectors, services
 from ..filters import InsuredFilter
-from ..models import Insured, Relation, SettlementLine, Spend
+from ..models import Insured, RegionRule, Relation, SettlementLine, Spend
 from . import serializers as s
 
 Officer = HasRole(Role.INSURANCE_OFFICER)
@@ -225,6 +225,25 @@ class SpendListCreateView(generics.ListCreateAPIView):
         return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+class PremiumView(APIView):
+    """共济缴费: a resident-insurance or long-term-care premium paid from the quota of an active relation, by
+    the beneficiary or an insurance officer of the beneficiary's region (not at an institution)."""
+
+    permission_classes = [HasRole(Role.INSURED, Role.INSURANCE_OFFICER)]
+
+    @extend_schema(request=s.PremiumCreateSerializer, responses={201: s.SpendSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.PremiumCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        relation = get_object_or_404(selectors.relation_list(request.user), pk=v["relation"])
+        spend = services.premium_pay(actor=request.user, relation=relation, premium_scheme=v["premium_scheme"],
+                                     amount=v["amount"], year=v.get("year"))
+        spend.is_refunded = False
+        return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
 class SpendRefundView(APIView):
     """Reverse a spend in full (the institution that recorded it): a new ledger row, never an edit."""
 
@@ -287,3 +306,77 @@ class ClearingMonthListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.clearing_months(self.request.user)
+
+
+class RegionRuleListView(generics.ListAPIView):
+    """Each pooling region's rules in the officer's scope (各地政策和执行标准)."""
+
+    permission_classes = [Officer]
+    serializer_class = s.RegionRuleSerializer
+    queryset = RegionRule.objects.none()
+
+    def get_queryset(self):
+        return selectors.region_rules(self.request.user)
+
+
+class RegionRuleDetailView(APIView):
+    """One pooling region's rules; PUT sets them (an officer of that region or above)."""
+
+    permission_classes = [Officer]
+
+    @extend_schema(responses={200: s.RegionRuleSerializer})
+    def get(self, request, region):
+        return Response(s.RegionRuleSerializer(get_object_or_404(selectors.region_rules(request.user),
+                                                                 region_id=region)).data)
+
+    @extend_schema(request=s.RegionRuleWriteSerializer, responses={200: s.RegionRuleSerializer})
+    def put(self, request, region):
+        data = s.RegionRuleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = services.region_rule_set(actor=request.user, region=region, **data.validated_data)
+        return Response(s.RegionRuleSerializer(selectors.region_rules(request.user).get(pk=rule.pk)).data)
+
+
+class OwnPaymentCodeView(APIView):
+    """本人付款码: a one-time code for spending from one's own personal account (shown once)."""
+
+    permission_classes = [Citizen]
+
+    @extend_schema(request=None, responses={201: s.OwnPaymentCodeSerializer})
+    def post(self, request):
+        code, row = services.own_payment_code_issue(actor=request.user)
+        response = Response(s.OwnPaymentCodeSerializer({"code": code, "expires_at": row.expires_at}).data,
+                            status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class OwnSpendListCreateView(generics.ListCreateAPIView):
+    """本人使用: spending from the insured person's own account (GET: those this user may see); a designated
+    institution records one by the person's own payment code (POST). Never from what is reserved for
+    relatives: available = balance − reserved."""
+
+    serializer_class = s.OwnSpendSerializer
+    queryset = Spend.objects.none()
+
+    def get_permissions(self):
+        roles = (Role.INSTITUTION,) if self.request.method == "POST" else (
+            Role.INSTITUTION, Role.INSURED, Role.INSURANCE_OFFICER)
+        return [HasRole(*roles)()]
+
+    def get_queryset(self):
+        return selectors.own_spend_list(self.request.user)
+
+    @extend_schema(request=s.OwnSpendCreateSerializer, responses={201: s.OwnSpendSerializer})
+    @idempotent
+    def post(self, request):
+        data = s.OwnSpendCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            own = services.own_spend_create(actor=request.user, payment_code=v["payment_code"],
+                                            id_number=v.get("id_number") or None, category=v["category"],
+                                            amount=v["amount"], occurred_at=v["occurred_at"])
+        except services.SpendThrottled as exc:
+            raise exceptions.Throttled(wait=exc.wait, detail=str(exc)) from None
+        return Response(s.OwnSpendSerializer(own).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("assessments/", views.AssessmentListCreateView.as_view(), name="training-assessments"),
     path("assessments/<int:pk>/", views.AssessmentDetailView.as_view(), name="training-assessment"),
     path("sittings/", views.SittingListCreateView.as_view(), name="training-sittings"),
+    path("sittings/<int:pk>/results/", views.SittingResultsView.as_view(), name="training-sitting-results"),
     path("certificates/", views.CertificateListView.as_view(), name="training-certificates"),
     path("certificates/verify/", views.CertificateVerifyView.as_view(), name="training-certificate-verify"),
     path("certificates/<str:number>/", views.CertificateDetailView.as_view(), name="training-certificate"),

@@ -14,7 +14,7 @@ from portal.scoping import get_scoped_or_404
 
 from .. import selectors, services
 from ..filters import AssessmentFilter, CertificateFilter
-from ..models import Certificate, Sitting, TrainingInstitution
+from ..models import Assessment, Certificate, Objection, Sitting, TrainingInstitution
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
@@ -154,3 +154,73 @@ class CertificateReissueView(_CertificateActionView):
     """Re-issue a lost/damaged certificate under the same number (a new 补发 note)."""
 
     service = staticmethod(services.certificate_reissue)
+
+
+
+# ---------------------------------------------------------------- a sitting's results as a whole
+
+def _sitting_state(sitting: Sitting) -> dict:
+    sitting.refresh_from_db()
+    return {"id": sitting.pk, "results_published_at": sitting.results_published_at,
+            "notice_until": sitting.notice_until, "notice_working_days": sitting.notice_working_days,
+            "certificates_issued_at": sitting.certificates_issued_at,
+            "candidates": [{"ticket_no": c.ticket_no, "seat": c.seat, "name": c.person.name}
+                           for c in sitting.candidates.select_related("person")],
+            "results": [{"id": a.pk, "name": a.candidate_name, "theory_score": str(a.theory_score),
+                         "practical_score": str(a.practical_score), "passed": a.passed,
+                         "scores": [{"assessor": x.assessor, "score": str(x.score)} for x in a.assessor_scores.all()],
+                         "certificate": getattr(getattr(a, "certificate", None), "number", None),
+                         "objections": [{"id": o.pk, "status": o.status, "reason": o.reason}
+                                        for o in a.objections.all()]}
+                        for a in sitting.assessments.prefetch_related("assessor_scores", "objections")
+                        .select_related("certificate").order_by("id")]}
+
+
+class SittingResultsView(APIView):
+    """GET a sitting's candidates (admission tickets) and results list; POST an action on it:
+    `{"action": "admit", "id_number", "name"}`, `{"action": "import"}` with a multipart `file` (CSV/XLSX score
+    sheet, all or nothing), `{"action": "publish", "notice_working_days"?}`, `{"action": "objection",
+    "assessment", "raised_by", "reason"}`, `{"action": "resolve", "objection", "upheld", "resolution"}`,
+    `{"action": "issue"}` (after the notice period)."""
+
+    permission_classes = [Staff]
+
+    def _sitting(self, request, pk):
+        return get_scoped_or_404(Sitting.objects.all(), request.user, pk=pk)
+
+    @extend_schema(responses={200: OpenApiResponse(description="the sitting's tickets and results")})
+    def get(self, request, pk):
+        return Response(_sitting_state(self._sitting(request, pk)))
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="the sitting after the action")})
+    def post(self, request, pk):
+        sitting = self._sitting(request, pk)
+        d, user = request.data, request.user
+        action = d.get("action")
+        if action == "admit":
+            services.candidate_admit(sitting=sitting, id_number=d.get("id_number", ""), name=d.get("name", ""),
+                                     actor=user)
+        elif action == "import":
+            upload = request.FILES.get("file")
+            if upload is None:
+                return Response({"file": [_("请上传成绩表（CSV 或 XLSX）。")]}, status=status.HTTP_400_BAD_REQUEST)
+            services.sitting_results_import(sitting=sitting, rows=services.score_sheet_rows(
+                upload.read(), upload.name, sitting), actor=user)
+        elif action == "publish":
+            services.sitting_results_publish(sitting=sitting, actor=user,
+                                             notice_working_days=d.get("notice_working_days") or None)
+        elif action == "objection":
+            assessment = get_scoped_or_404(Assessment.objects.all(), user, pk=int(d.get("assessment") or 0),
+                                           sitting=sitting)
+            services.objection_record(assessment=assessment, raised_by=d.get("raised_by", ""),
+                                      reason=d.get("reason", ""), actor=user)
+        elif action == "resolve":
+            objection = get_scoped_or_404(Objection.objects.all(), user, pk=int(d.get("objection") or 0),
+                                          assessment__sitting=sitting)
+            services.objection_resolve(objection=objection, upheld=str(d.get("upheld")).lower() in {"1", "true"},
+                                       resolution=d.get("resolution", ""), actor=user)
+        elif action == "issue":
+            services.sitting_certificates_issue(sitting=sitting, actor=user)
+        else:
+            return Response({"action": [_("未知的操作。")]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_sitting_state(sitting))

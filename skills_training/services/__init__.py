@@ -30,6 +30,18 @@ from .competitions import competition_create, entry_award, entry_create, entry_s
 from .competitions import promotion_rule_for as promotion_rule_for
 from .employment import FOLLOW_UP_AFTER_DAYS as FOLLOW_UP_AFTER_DAYS
 from .employment import followup_record, referral_create
+from .sittings import add_working_days as add_working_days
+from .sittings import (
+    assessor_create,
+    candidate_admit,
+    objection_record,
+    objection_resolve,
+    sitting_certificates_issue,
+    sitting_results_import,
+    sitting_results_publish,
+    sittings_issue_due,
+)
+from .sittings import score_sheet_rows as score_sheet_rows
 from .standard import CandidateFacts as CandidateFacts
 from .standard import active_standard as active_standard
 from .standard import candidate_facts as candidate_facts
@@ -43,6 +55,15 @@ __all__ = [
     "enrolment_create",
     "enrolment_update",
     "sitting_create",
+    # a sitting's work as a whole
+    "assessor_create",
+    "candidate_admit",
+    "sitting_results_import",
+    "sitting_results_publish",
+    "objection_record",
+    "objection_resolve",
+    "sitting_certificates_issue",
+    "sittings_issue_due",
     # assessments and certificates
     "assessment_record",
     "certificate_issue",

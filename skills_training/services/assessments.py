@@ -58,7 +58,8 @@ def assessment_record(*, candidate_id_number: str, candidate_name: str, level, y
                       theory_score=None, practical_scores=None, review_score=None, diploma: int = 0,
                       title: int = 0, rule_template: str | None = None, institution: TrainingInstitution | None = None,
                       region_code: str | None = None, site_code: str = "001", sat_on: dt.date | None = None,
-                      assessors: list[str] | None = None, sitting: Sitting | None = None, actor) -> Assessment:
+                      assessors: list[str] | None = None, sitting: Sitting | None = None,
+                      hold_certificate: bool = False, actor) -> Assessment:
     """Record one sitting; refuse (ValidationError, nothing saved) a candidate who may not sit the level.
 
     Omitting `theory_score` or `practical_scores` re-uses that part from a passed sitting of the same
@@ -145,7 +146,7 @@ def assessment_record(*, candidate_id_number: str, candidate_name: str, level, y
     audit(actor=actor, action=AuditAction.ASSESSMENT_RECORD, obj=assessment, region_code=region_code,
           after={"level": level.number, "theory": str(theory), "practical": str(practical),
                  "review": str(review) if review is not None else None, "passed": assessment.passed})
-    if assessment.passed:
+    if assessment.passed and not hold_certificate:  # held: a sitting's results wait for their notice period
         certificate_issue(holder=person, level=level, region_code=region_code, evaluator=institution,
                           issued_on=sat_on, assessment=assessment, site_code=assessment.site_code, actor=actor)
     return assessment

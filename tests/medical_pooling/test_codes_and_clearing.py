@@ -149,7 +149,8 @@ def test_two_concurrent_spends_with_one_code_exactly_one_succeeds():
     parent = insured(scheme="resident", region="341600", person_region="341602")
     rel = relation(worker, parent, 100_000)
     code = code_for(rel)
-    hospital, pharmacy = institution_user(), institution_user("P34160200001", "药房")
+    # two hospitals (a pharmacy would be refused the medical category before the code is looked at)
+    hospital, pharmacy = institution_user(), institution_user("H34160200002", "亳州市中医院")
     ok, refused, errors = [], [], []
     barrier = threading.Barrier(2)
 
@@ -354,10 +355,12 @@ def test_refusals_from_one_institution_are_rate_limited(api, world, settings):
     assert r.status_code == 429 and "Retry-After" in r
     assert not Spend.objects.exists()
     # another institution is not affected
-    other = institution_user("P34160200001", "药房")
-    assert api(other).post(f"{BASE}/spends/", _body(world["rel"]), format="json").status_code == 201
+    other = institution_user("P34160200001", "药房")  # a pharmacy: drugs (the category must fit the institution)
+    body = {**_body(world["rel"]), "category": "pharmacy"}
+    assert api(other).post(f"{BASE}/spends/", body, format="json").status_code == 201
 
 
+@pytest.mark.django_db  # the claim window now reads the paying region's rule (none set: the default)
 def test_default_rate_limit_is_20_in_10_minutes():
     assert services.spend_refusal_limit() == (20, 600)
     assert services.payment_code_ttl() == 300 and services.claim_window_days("610100") == 90

@@ -89,7 +89,7 @@ def test_institution_spend_form(pair):
     c = client_for(institution_user())
     html = c.get("/pooling/spend/").content.decode()
     assert 'name="payment_code"' in html and 'name="relation"' not in html and 'name="beneficiary_id_number"' not in html
-    body = {"payment_code": code_for(rel), "category": "pharmacy", "amount": "900.00",
+    body = {"payment_code": code_for(rel), "category": "medical", "amount": "900.00",
             "occurred_at": "2026-01-05T09:00"}
     r = c.post("/pooling/spend/", body)
     html = r.content.decode()

@@ -107,7 +107,7 @@ class PoolingMachine(RuleBasedStateMachine):
         # a code minted directly (the beneficiary could not get one for a relation that is not active)
         code, _row = services._payment_code_new(Relation.objects.get(pk=pk))
         expect = r["state"] == "active" and amount <= r["quota"] - r["used"]
-        if self._try(lambda: services.spend_create(actor=self.hospital, payment_code=code, category="pharmacy",
+        if self._try(lambda: services.spend_create(actor=self.hospital, payment_code=code, category="medical",
                                                    amount=amount, occurred_at=AT), expect):
             r["used"] += amount
             self.model[r["pooler"]]["balance"] -= amount

@@ -70,6 +70,28 @@ def _beneficiary_relation(right) -> Relation:
     return rel
 
 
+def _active_in_xian(right) -> Relation:
+    """An active relation whose beneficiary (resident-insured) is insured in Xi'an."""
+    pooler = insured(scheme="employee", region="610100", balance=100_000)
+    beneficiary = insured(scheme="resident", region="610100")
+    return relation(pooler, beneficiary, 50_000)
+
+
+def _own_code_holder(right):
+    """`right` (an insured-role user) is an employee-insured person with a personal account."""
+    ins = insured(scheme="employee", region="610100", balance=100_000)
+    right.person = ins.person
+    right.save(update_fields=["person"])
+    return ins
+
+
+def _own_spendable(right) -> dict:
+    ins = insured(scheme="employee", region="610100", balance=100_000)
+    code, _row = services.own_payment_code_issue(actor=citizen_user(ins))
+    return {"insured": ins, "code": code,
+            "institution": services.institution_ensure(code=XIAN_HOSPITAL, name="未央区医院")}
+
+
 def _spendable(right) -> dict:
     w = _pair(right)
     w["relation"] = relation(w["pooler"], w["beneficiary"], 10_000)
@@ -136,6 +158,22 @@ CASES = {
     "spend_create": Case(  # an officer for an institution of the region; another institution: test below
         call=lambda actor, w: services.spend_create(actor=actor, institution=w["institution"], **_spend_kwargs(w)),
         world=_spendable, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.CASEWORKER),
+    "premium_pay": Case(  # an officer of the beneficiary's region at the counter; citizens: test below
+        call=lambda actor, rel: services.premium_pay(actor=actor, relation=rel, premium_scheme="resident",
+                                                     amount=38_000),
+        world=_active_in_xian, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSTITUTION),
+    "region_rule_set": Case(
+        call=lambda actor, region: services.region_rule_set(actor=actor, region=region, categories=["medical"],
+                                                            cap_per_spend=50_000),
+        world=lambda right: "610100", right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSURED),
+    "own_payment_code_issue": Case(  # only for oneself: no other person to name
+        call=lambda actor, ins: services.own_payment_code_issue(actor=actor),
+        world=_own_code_holder, right_role=Role.INSURED, wrong_role=Role.INSURANCE_OFFICER, wrong_region=None),
+    "own_spend_create": Case(  # an officer for an institution of the region; another institution: test below
+        call=lambda actor, w: services.own_spend_create(actor=actor, institution=w["institution"],
+                                                        payment_code=w["code"], category="medical", amount=100,
+                                                        occurred_at=recent()),
+        world=_own_spendable, right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSURED),
     "spend_refund": Case(  # another institution: test below
         call=lambda actor, spend: services.spend_refund(actor=actor, spend=spend),
         world=_recorded_spend, right_role=Role.INSTITUTION, wrong_role=Role.INSURED, wrong_region=None),
@@ -222,6 +260,9 @@ def test_a_citizen_acts_only_for_themself():
         beneficiary_name=w["beneficiary"].person.name, kinship="parent", quota=1000))
     _refused(lambda: services.payment_code_issue(actor=stranger, relation=rel))
     _refused(lambda: services.payment_code_issue(actor=citizen_user(w["pooler"]), relation=rel))
+    _refused(lambda: services.premium_pay(actor=stranger, relation=rel, premium_scheme="resident", amount=100))
+    _refused(lambda: services.premium_pay(actor=citizen_user(w["pooler"]), relation=rel, premium_scheme="resident",
+                                          amount=100))
     rel.refresh_from_db()
     assert (rel.quota, rel.status) == (10_000, Relation.Status.ACTIVE)
     assert services.relation_dissolve(actor=beneficiary, relation=rel).status == Relation.Status.DISSOLVED
@@ -244,6 +285,12 @@ def test_an_institution_acts_only_for_itself():
     xian = institution_user(XIAN_HOSPITAL, "未央区医院")
     _refused(lambda: services.spend_refund(actor=xian, spend=spend))
     services.spend_refund(actor=bozhou, spend=spend)
+    own = _own_spendable(None)
+    _refused(lambda: services.own_spend_create(actor=bozhou, institution=own["institution"],
+                                               payment_code=own["code"], category="medical", amount=100,
+                                               occurred_at=recent()))
+    assert services.own_spend_create(actor=bozhou, payment_code=own["code"], category="medical", amount=100,
+                                     occurred_at=recent()).institution.code == "H34160200001"
 
 
 def test_an_import_with_a_row_outside_the_region_is_refused_whole():

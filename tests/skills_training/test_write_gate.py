@@ -79,6 +79,42 @@ def an_old_certificate(right):
     return an_assessment(right, sat_on=dt.date(2025, 1, 10)).certificate
 
 
+PANEL = ["张评委", "李评委", "王评委"]
+
+
+def a_sitting(right):
+    return services.sitting_create(level=5, sat_on=dt.date(2026, 5, 1), invigilators=["周监考"], assessors=PANEL,
+                                   institution=InstitutionFactory(), actor=right)
+
+
+def sheet_row(seq=8, name="吴磊"):
+    return {"id_number": candidate_id(seq), "name": name, "years_in_trade": "2", "theory_score": "80",
+            "review_score": "", "scores": dict(zip(PANEL, ["70", "75", "80"], strict=True))}
+
+
+def an_imported_sitting(right):
+    sitting = a_sitting(right)
+    services.sitting_results_import(sitting=sitting, rows=[sheet_row()], actor=right)
+    return sitting
+
+
+def a_published_sitting(right, now=None):
+    return services.sitting_results_publish(sitting=an_imported_sitting(right), actor=right, now=now)
+
+
+def a_published_assessment(right):
+    return a_published_sitting(right).assessments.get()
+
+
+def an_objection(right):
+    return services.objection_record(assessment=a_published_assessment(right), raised_by="考生本人",
+                                     reason="技能成绩计分有误", actor=right)
+
+
+def a_sitting_past_notice(right):
+    return a_published_sitting(right, now=dt.datetime(2026, 5, 4, 9, tzinfo=dt.UTC))
+
+
 # ---------------------------------------------------------------- one case per write service
 
 CASES = {
@@ -131,6 +167,29 @@ CASES = {
         lambda actor, w: services.followup_record(certificate=w, followed_on=dt.date(2025, 8, 1), outcome="employed",
                                                   income_before=150000, income_after=480000, actor=actor),
         world=an_old_certificate),
+    "assessor_create": staff_case(
+        lambda actor, w: services.assessor_create(name="郑考评", id_number=candidate_id(7), region_code=QIAOCHENG,
+                                                  qualification_no="KPY-2025-001", levels=[5, 4],
+                                                  valid_until=dt.date(2028, 12, 31), actor=actor)),
+    "candidate_admit": staff_case(
+        lambda actor, w: services.candidate_admit(sitting=w, id_number=candidate_id(9), name="冯云", actor=actor),
+        world=a_sitting),
+    "sitting_results_import": staff_case(
+        lambda actor, w: services.sitting_results_import(sitting=w, rows=[sheet_row()], actor=actor),
+        world=a_sitting),
+    "sitting_results_publish": staff_case(
+        lambda actor, w: services.sitting_results_publish(sitting=w, actor=actor),
+        world=an_imported_sitting),
+    "objection_record": staff_case(
+        lambda actor, w: services.objection_record(assessment=w, raised_by="考生本人", reason="理论成绩有误",
+                                                   actor=actor),
+        world=a_published_assessment),
+    "objection_resolve": staff_case(
+        lambda actor, w: services.objection_resolve(objection=w, upheld=False, resolution="复核无误", actor=actor),
+        world=an_objection),
+    "sitting_certificates_issue": staff_case(
+        lambda actor, w: services.sitting_certificates_issue(sitting=w, actor=actor),
+        world=a_sitting_past_notice),
     # 就业帮扶: caseworkers refer; training staff of the same city may not
     "referral_create": Case(
         call=lambda actor, w: services.referral_create(id_number=candidate_id(6), name="周强", region_code=QIAOCHENG,
@@ -140,6 +199,8 @@ CASES = {
 }
 
 EXEMPT = {
+    "sittings_issue_due": "the daily job's step (skills_training.issue_due_certificates): no actor; "
+                          "sitting_certificates_issue is the staff's gated action",
     "certificate_issue": "a step of assessment_record and promotion_apply, which pass the gate for the region "
                          "before they call it; no page, API or admin calls it, and the concurrency test in "
                          "test_certificates drives it without an actor",
