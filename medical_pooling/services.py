@@ -140,10 +140,9 @@ PAYMENT_CODE_DIGITS = 18
 SPEND_REFUSED = "付款码无效或已失效，或共济额度不足，请让参保人重新出示付款码。"
 # What pooled money pays for (个人账户共济使用范围), by where it is spent: personal-burden costs at designated
 # medical institutions, self-paid drugs/devices at designated retail pharmacies; premiums have a path of
-# their own (`premium_pay`), never at an institution.
+# their own (`premium_pay`), and an institution may still record one at its counter (shared/API.md).
 CATEGORY_FOR_KIND = {Institution.Kind.HOSPITAL: Spend.Category.MEDICAL,
                      Institution.Kind.PHARMACY: Spend.Category.PHARMACY}
-PREMIUM_NOT_AT_INSTITUTION = "居民医保、长护险个人缴费请通过「共济缴费」办理，不能在定点医药机构登记。"
 CATEGORY_NOT_FOR_KIND = {
     Institution.Kind.HOSPITAL: "定点医疗机构只能登记「定点医疗机构个人负担费用」；购买药品、医疗器械请到定点零售药店。",
     Institution.Kind.PHARMACY: "定点零售药店只能登记「定点零售药店购药」（药品、医疗器械、医用耗材）。",
@@ -152,12 +151,13 @@ CATEGORY_NOT_FOR_KIND = {
 
 def category_check(institution: Institution, category: str) -> None:
     """The category must fit the institution: medical at a designated medical institution (H…), pharmacy at
-    a designated retail pharmacy (P…); a premium is never charged at an institution. A fact about the
-    institution, not the relation: the refusal is specific."""
+    a designated retail pharmacy (P…). A fact about the institution, not the relation: the refusal is
+    specific. A premium is paid through its own path (`premium_pay`); shared/API.md still lists `premium`
+    as a category an institution may record (collected at its counter), so that stays accepted here."""
     if category not in Spend.Category.values:
         raise ValidationError({"category": [_("支付类别无效。")]})
     if category == Spend.Category.PREMIUM:
-        raise ValidationError({"category": [_(PREMIUM_NOT_AT_INSTITUTION)]})
+        return
     if CATEGORY_FOR_KIND.get(institution.kind) != category:
         raise ValidationError({"category": [_(CATEGORY_NOT_FOR_KIND[institution.kind])]})
 

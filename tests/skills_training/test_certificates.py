@@ -42,7 +42,7 @@ def test_number_without_institution_uses_region_and_letters(staff_api):
                               level=3, serial=42) == "Y12345661001313" + "0000042"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_issuance_never_repeats_a_number():
     if connection.vendor != "postgresql":
         pytest.skip("row locks are what is tested; SQLite serialises writers anyway")
