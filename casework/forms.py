@@ -9,8 +9,10 @@ from portal.money import to_fen
 from .models import (
     ApplicationCategory,
     ApplicationDocument,
+    ColdWaveAlert,
     DiscoveryTask,
     Encounter,
+    Shelter,
     TemporaryAid,
     Visit,
 )
@@ -91,10 +93,14 @@ class PatrolForm(forms.Form):
     vehicle = forms.CharField(label=_("车辆"), max_length=32, required=False)
     vehicles_sent = forms.IntegerField(label=_("出动车辆数"), min_value=0, initial=1)
     inventory = forms.ModelChoiceField(label=_("随车物资"), queryset=None, required=False)
+    staff = forms.ModelMultipleChoiceField(label=_("巡查人员（本区域工作人员，带队人自动计入）"), queryset=None,
+                                           required=False)
 
-    def __init__(self, *args, inventories=None, **kwargs):
+    def __init__(self, *args, inventories=None, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inventory"].queryset = inventories
+        self.fields["staff"].queryset = staff
+        self.fields["staff"].label_from_instance = lambda u: f"{u.get_full_name() or u.get_username()}（{u.get_username()}）"
 
 
 class EncounterForm(forms.Form):
@@ -146,3 +152,57 @@ class ReportForm(forms.Form):
     region = forms.CharField(label=_("区域代码"), max_length=6, required=False)
     start = forms.DateField(label=_("开始日期"), widget=DateInput, required=False)
     end = forms.DateField(label=_("结束日期"), widget=DateInput, required=False)
+
+
+class ShelterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Shelter.Kind.choices)
+    name = forms.CharField(label=_("名称"), max_length=128)
+    region = forms.CharField(label=_("区域代码"), max_length=6, min_length=6)
+    address = forms.CharField(label=_("地址"), max_length=255)
+    capacity = forms.IntegerField(label=_("床位/容量"), min_value=0)
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    latitude = forms.DecimalField(label=_("纬度"), max_digits=9, decimal_places=6, required=False)
+    longitude = forms.DecimalField(label=_("经度"), max_digits=9, decimal_places=6, required=False)
+
+
+class ShelterEditForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=128)
+    address = forms.CharField(label=_("地址"), max_length=255)
+    capacity = forms.IntegerField(label=_("床位/容量"), min_value=0)
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    active = forms.BooleanField(label=_("启用"), required=False)
+
+
+class CheckInForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号码（能查明时）"), max_length=18, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    unidentified_description = forms.CharField(label=_("身份不明时：体貌特征"), max_length=500, required=False)
+    at = forms.DateTimeField(label=_("入住时间"), widget=DateTimeInput, required=False)
+
+
+class CheckOutForm(forms.Form):
+    destination = forms.CharField(label=_("离站去向"), max_length=255)
+
+
+class PolicyForm(forms.Form):
+    region = forms.CharField(label=_("区域代码"), max_length=6, min_length=6)
+    normal_days = forms.IntegerField(label=_("审核确认时限（天）"), min_value=1, max_value=365, initial=30)
+    fast_track_days = forms.IntegerField(label=_("快速通道时限（天）"), min_value=1, max_value=365, initial=10)
+    small_aid_threshold = YuanField(label=_("小额快救标准（元）"), initial="1000.00")
+    yearly_cap = YuanField(label=_("临时救助年度上限（元/人）"), initial="10000.00")
+    patrols_per_day = forms.IntegerField(label=_("每日巡查次数"), min_value=1, max_value=48, initial=1)
+
+
+class FastTrackForm(forms.Form):
+    region = forms.CharField(label=_("区域代码"), max_length=6, min_length=6)
+    name = forms.CharField(label=_("名称"), max_length=64)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput)
+
+
+class AlertForm(forms.Form):
+    region = forms.CharField(label=_("区域代码"), max_length=6, min_length=6)
+    level = forms.ChoiceField(label=_("预警级别"), choices=ColdWaveAlert.Level.choices)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput)
+    patrols_per_day = forms.IntegerField(label=_("预警期间每日巡查次数"), min_value=1, max_value=48, initial=3)

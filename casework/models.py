@@ -455,6 +455,73 @@ class Encounter(models.Model):
         return f"{self.location} {self.at:%Y-%m-%d %H:%M}"
 
 
+class ShelterStay(models.Model):
+    """One person's stay in a shelter: checked in (a place taken), checked out (the place given back).
+    Occupancy is the number of open stays; the history is these rows."""
+
+    shelter = models.ForeignKey(Shelter, verbose_name=_("救助场所"), on_delete=models.PROTECT, related_name="stays")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("入住人员"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    unidentified = models.ForeignKey(UnidentifiedPerson, verbose_name=_("身份不明人员"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(Encounter, verbose_name=_("街面救助记录"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField(_("入住时间"))
+    checked_in_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    checked_out_at = models.DateTimeField(_("离站时间"), null=True, blank=True)
+    checked_out_by = models.ForeignKey(User, verbose_name=_("离站登记人"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    destination = models.CharField(_("离站去向"), max_length=255, blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("入住记录")
+        verbose_name_plural = _("入住记录")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unidentified__isnull=False),
+                                   name="cw_stay_has_subject"),
+            models.CheckConstraint(condition=Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=F("checked_in_at")),
+                                   name="cw_stay_out_after_in"),
+            models.UniqueConstraint(fields=["person"], condition=Q(checked_out_at__isnull=True, person__isnull=False),
+                                    name="cw_stay_one_open_per_person"),
+            models.UniqueConstraint(fields=["unidentified"],
+                                    condition=Q(checked_out_at__isnull=True, unidentified__isnull=False),
+                                    name="cw_stay_one_open_per_unidentified"),
+        ]
+        indexes = [models.Index(fields=["shelter", "checked_out_at"], name="cw_stay_open_idx")]
+
+    def __str__(self):
+        return f"{self.shelter} #{self.pk}"
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return str(_("身份不明人员")) + f"#{self.unidentified_id}"
+
+
+class PatrolMember(models.Model):
+    """A member of staff on a patrol (the leader included): one row per person-time (人次)."""
+
+    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.PROTECT, related_name="crew")
+    user = models.ForeignKey(User, verbose_name=_("巡查人员"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("巡查区域"), on_delete=models.PROTECT, related_name="+")
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("巡查人员")
+        verbose_name_plural = _("巡查人员")
+        ordering = ["patrol_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["patrol", "user"], name="cw_patrol_member_once")]
+
+    def __str__(self):
+        return f"{self.patrol_id}:{self.user_id}"
+
+
 class ColdWaveAlert(models.Model):
     class Level(models.TextChoices):
         BLUE = "blue", _("蓝色")

@@ -1,5 +1,7 @@
 """Casework pages: thin views over the same services and selectors as the API."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -204,13 +206,15 @@ def patrol_list(request):
         "page": _page(request, selectors.patrol_list(request.user).order_by("-started_at")),
         "alerts": selectors.alert_list(request.user).filter(ends_on__gte=today)[:10],
         "expected": selectors.expected_patrols(region, today) if region else None,
+        "compliance": selectors.patrol_compliance(request.user, region=region, start=today - dt.timedelta(days=6),
+                                                  end=today) if region else [],
         "unidentified": selectors.unidentified_list(request.user).filter(person__isnull=True)[:20]})
 
 
 @staff_only
 def patrol_create(request):
     form = forms.PatrolForm(request.POST or None, inventories=selectors.inventory_list(request.user),
-                            initial={"region": request.user.region_id, "started_at": timezone.localtime()})
+                            staff=selectors.staff_choices(request.user), initial={"region": request.user.region_id, "started_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         try:
             patrol = services.patrol_create(actor=request.user, **form.cleaned_data)
@@ -263,6 +267,119 @@ def shelter_list(request):
         qs = qs.filter(kind=kind)
     return render(request, "casework/shelter_list.html", {"page": _page(request, qs), "kinds": Shelter.Kind.choices,
                                                           "kind": kind})
+
+
+@staff_only
+def shelter_create(request):
+    form = forms.ShelterForm(request.POST or None, initial={"region": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            shelter = services.shelter_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("救助场所已设立。"))
+            return redirect("casework:shelter-detail", pk=shelter.pk)
+    return _form_page(request, form, _("设立救助场所"), back="casework:shelter-list")
+
+
+@staff_only
+def shelter_detail(request, pk):
+    shelter = selectors.shelter_get(request.user, pk)
+    form = forms.CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            services.shelter_check_in(shelter=shelter, actor=request.user, **d)
+        except ValidationError as exc:
+            form_errors(form, exc, rename={"shelter": None})
+        else:
+            messages.success(request, _("已办理入住。"))
+            return redirect("casework:shelter-detail", pk=pk)
+    stays = selectors.stay_list(request.user).filter(shelter=shelter)
+    return render(request, "casework/shelter_detail.html", {
+        "shelter": shelter, "form": form, "open_stays": stays.filter(checked_out_at__isnull=True),
+        "past_stays": stays.filter(checked_out_at__isnull=False)[:50],
+        "history": selectors.occupancy_history(shelter), "checkout_form": forms.CheckOutForm()})
+
+
+@staff_only
+def shelter_edit(request, pk):
+    shelter = selectors.shelter_get(request.user, pk)
+    form = forms.ShelterEditForm(request.POST or None, initial={
+        "name": shelter.name, "address": shelter.address, "capacity": shelter.capacity, "phone": shelter.phone,
+        "active": shelter.active})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shelter_update(shelter=shelter, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("救助场所已更新。"))
+            return redirect("casework:shelter-detail", pk=pk)
+    return _form_page(request, form, _("修改救助场所：%(n)s") % {"n": shelter.name}, back="casework:shelter-list")
+
+
+@staff_only
+@require_POST
+def stay_checkout(request, pk):
+    stay = selectors.stay_get(request.user, pk)
+    form = forms.CheckOutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            services.shelter_check_out(stay=stay, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已办理离站。"))
+    return redirect("casework:shelter-detail", pk=stay.shelter_id)
+
+
+@staff_only
+def manage(request):
+    """The region's policy, fast-track periods and cold-wave alerts, and its shelters (审批人员维护)."""
+    return render(request, "casework/manage.html", {
+        "policies": selectors.policy_list(request.user), "periods": selectors.fast_track_list(request.user)[:20],
+        "alerts": selectors.alert_list(request.user)[:20],
+        "policy": selectors.region_policy(request.user.region_id) if request.user.region_id else None})
+
+
+def _manage_form(request, form_class, call, title, done, initial=None):
+    form = form_class(request.POST or None, initial=initial or {"region": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("casework:manage")
+    return _form_page(request, form, title, back="casework:manage")
+
+
+@staff_only
+def policy_edit(request):
+    initial = {"region": request.user.region_id}
+    if request.user.region_id:
+        p = selectors.region_policy(request.user.region_id)
+        initial.update(normal_days=p.normal_days, fast_track_days=p.fast_track_days, patrols_per_day=p.patrols_per_day,
+                       small_aid_threshold=to_decimal(p.small_aid_threshold), yearly_cap=to_decimal(p.yearly_cap))
+    return _manage_form(request, forms.PolicyForm, lambda d: services.policy_set(actor=request.user, **d),
+                        _("设置区域救助政策"), _("区域救助政策已保存。"), initial)
+
+
+@staff_only
+def fast_track_new(request):
+    return _manage_form(request, forms.FastTrackForm, lambda d: services.fast_track_create(actor=request.user, **d),
+                        _("设立快速通道期"), _("快速通道期已设立，期间受理的申请按快速时限办理。"))
+
+
+@staff_only
+def alert_new(request):
+    return _manage_form(request, forms.AlertForm, lambda d: services.cold_wave_alert_create(actor=request.user, **d),
+                        _("发布寒潮预警"), _("寒潮预警已发布，巡查要求相应提高。"))
 
 
 # --------------------------------------------------------------------------- visits, discovery

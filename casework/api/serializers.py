@@ -10,7 +10,9 @@ from ..models import (
     ApplicationDocument,
     DiscoveryTask,
     Encounter,
+    Patrol,
     Shelter,
+    ShelterStay,
     TemporaryAid,
     UnidentifiedPerson,
     Visit,
@@ -222,3 +224,80 @@ class ReportQuerySerializer(serializers.Serializer):
     region = RegionCodeField(required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+
+
+# --------------------------------------------------------------------------- shelters day to day, patrols
+
+
+class ShelterCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Shelter.Kind.choices)
+    name = serializers.CharField(max_length=128)
+    region = RegionCodeField()
+    address = serializers.CharField(max_length=255)
+    capacity = serializers.IntegerField(min_value=0)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                         default=None)
+
+
+class ShelterUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=128, required=False)
+    address = serializers.CharField(max_length=255, required=False)
+    capacity = serializers.IntegerField(min_value=0, required=False)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class StaySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True, allow_null=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = ShelterStay
+        fields = ["id", "shelter", "region", "name", "id_number", "unidentified", "encounter", "checked_in_at",
+                  "checked_out_at", "destination"]
+        read_only_fields = fields
+
+
+class CheckInSerializer(serializers.Serializer):
+    id_number = IdNumberField(required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    unidentified = serializers.IntegerField(required=False, allow_null=True, default=None)
+    unidentified_description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CheckOutSerializer(serializers.Serializer):
+    destination = serializers.CharField(max_length=255)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class PatrolSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    leader = serializers.CharField(source="leader.username", read_only=True)
+    staff = serializers.SerializerMethodField()
+    encounter_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Patrol
+        fields = ["id", "region", "area", "leader", "staff", "members", "started_at", "ended_at", "vehicle",
+                  "vehicles_sent", "inventory", "encounter_count"]
+        read_only_fields = fields
+
+    def get_staff(self, obj) -> list[str]:
+        return [m.user.username for m in obj.crew.all()]
+
+
+class PatrolCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    area = serializers.CharField(max_length=255)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    members = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    staff = serializers.ListField(child=serializers.CharField(max_length=150), required=False, default=list,
+                                  help_text="巡查人员的用户名（带队人自动计入）")
+    vehicle = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    vehicles_sent = serializers.IntegerField(required=False, default=0, min_value=0)
+    inventory = serializers.IntegerField(required=False, allow_null=True, default=None)

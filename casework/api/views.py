@@ -22,6 +22,8 @@ from ..models import Inventory, Shelter
 from .serializers import (
     ApplicationCreateSerializer,
     ApplicationSerializer,
+    CheckInSerializer,
+    CheckOutSerializer,
     ConfirmSerializer,
     DiscoveryTaskSerializer,
     DocumentSerializer,
@@ -29,12 +31,17 @@ from .serializers import (
     EncounterCreateSerializer,
     EncounterSerializer,
     LinkSerializer,
+    PatrolCreateSerializer,
+    PatrolSerializer,
     PostReviewSerializer,
     ReasonSerializer,
     ReportQuerySerializer,
     ResolveSerializer,
     ReviewSerializer,
+    ShelterCreateSerializer,
     ShelterSerializer,
+    ShelterUpdateSerializer,
+    StaySerializer,
     TemporaryAidCreateSerializer,
     TemporaryAidSerializer,
     UnidentifiedSerializer,
@@ -259,13 +266,132 @@ class EncounterListCreateView(generics.ListCreateAPIView):
         return Response(EncounterSerializer(enc).data, status=status.HTTP_201_CREATED)
 
 
-class ShelterListView(generics.ListAPIView):
+class ShelterListView(generics.ListCreateAPIView):
+    """Shelters, help points and guide points in your region and below; POST sets one up."""
+
     serializer_class = ShelterSerializer
     permission_classes = [IsAuthenticated, STAFF]
     filter_backends = []
 
     def get_queryset(self):
         return selectors.shelter_list(self.request.user).order_by("region_id", "name")
+
+    @extend_schema(request=ShelterCreateSerializer, responses={201: ShelterSerializer})
+    def post(self, request, *args, **kwargs):
+        data = ShelterCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        shelter = services.shelter_create(actor=request.user, **data.validated_data)
+        return Response(ShelterSerializer(shelter).data, status=status.HTTP_201_CREATED)
+
+
+class ShelterDetailView(APIView):
+    """GET one shelter; PATCH (the region's approver): name, address, capacity, phone, active."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(responses=ShelterSerializer)
+    def get(self, request, pk):
+        return Response(ShelterSerializer(selectors.shelter_get(request.user, pk)).data)
+
+    @extend_schema(request=ShelterUpdateSerializer, responses=ShelterSerializer)
+    def patch(self, request, pk):
+        shelter = selectors.shelter_get(request.user, pk)
+        data = ShelterUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ShelterSerializer(services.shelter_update(shelter=shelter, actor=request.user,
+                                                                  **data.validated_data)).data)
+
+
+class ShelterStayListView(generics.ListAPIView):
+    """The stays of a shelter (occupancy history), open ones first; POST checks someone in."""
+
+    serializer_class = StaySerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        shelter = selectors.shelter_get(self.request.user, self.kwargs["pk"])
+        return selectors.stay_list(self.request.user).filter(shelter=shelter).order_by(
+            "-checked_out_at", "-checked_in_at", "-id")
+
+    @extend_schema(request=CheckInSerializer, responses={201: StaySerializer})
+    def post(self, request, pk):
+        shelter = selectors.shelter_get(request.user, pk)
+        data = CheckInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v not in (None, "")}
+        if values.get("unidentified"):
+            try:
+                values["unidentified"] = selectors.unidentified_get(request.user, values["unidentified"])
+            except Http404:
+                raise DRFValidationError({"unidentified": ["不存在或不在您的管辖范围内。"]}) from None
+        stay = services.shelter_check_in(shelter=shelter, actor=request.user, **values)
+        return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
+
+
+class StayCheckOutView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=CheckOutSerializer, responses=StaySerializer)
+    def post(self, request, pk):
+        stay = selectors.stay_get(request.user, pk)
+        data = CheckOutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v is not None}
+        return Response(StaySerializer(services.shelter_check_out(stay=stay, actor=request.user, **values)).data)
+
+
+class PatrolListCreateView(generics.ListCreateAPIView):
+    """Patrols in your region and below (with their crew: person-times); POST records one."""
+
+    serializer_class = PatrolSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.patrol_list(self.request.user).prefetch_related("crew__user").order_by("-started_at", "-id")
+
+    @extend_schema(request=PatrolCreateSerializer, responses={201: PatrolSerializer})
+    def post(self, request, *args, **kwargs):
+        data = PatrolCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        names = values.pop("staff")
+        staff = list(selectors.staff_choices(request.user).filter(username__in=names))
+        missing = sorted(set(names) - {u.username for u in staff})
+        if missing:
+            raise DRFValidationError({"staff": [f"巡查人员不存在或不在您的管辖范围内：{'、'.join(missing)}"]})
+        inventory = None
+        if values.pop("inventory"):
+            try:
+                inventory = get_scoped_or_404(Inventory.objects.all(), request.user, pk=data.validated_data["inventory"])
+            except Http404:
+                raise DRFValidationError({"inventory": ["不存在或不在您的管辖范围内。"]}) from None
+        patrol = services.patrol_create(actor=request.user, staff=staff, inventory=inventory, **values)
+        return Response(PatrolSerializer(selectors.patrol_get(request.user, patrol.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PatrolDetailView(generics.RetrieveAPIView):
+    serializer_class = PatrolSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.patrol_get(self.request.user, self.kwargs["pk"])
+
+
+class PatrolComplianceView(APIView):
+    """Patrols done per day against the expectation (`?region=&start=&end=`, at most 92 days)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(parameters=[ReportQuerySerializer],
+                   responses=inline_serializer("PatrolCompliance", {"days": serializers.ListField(
+                       child=serializers.DictField())}))
+    def get(self, request):
+        region, start, end = report_params(request, request.query_params)
+        days = selectors.patrol_compliance(request.user, region=region, start=start, end=end)
+        return Response({"region": region, "days": [{**d, "day": d["day"].isoformat()} for d in days]})
 
 
 class UnidentifiedListView(generics.ListAPIView):

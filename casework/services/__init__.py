@@ -20,8 +20,11 @@ from .street import (
     encounter_create,
     inventory_create,
     patrol_create,
+    shelter_check_in,
+    shelter_check_out,
     shelter_create,
     shelter_release,
+    shelter_update,
     unidentified_link,
 )
 from .temporary_aid import (
@@ -47,6 +50,9 @@ __all__ = [
     "temporary_aid_post_review",
     "shelter_create",
     "shelter_release",
+    "shelter_update",
+    "shelter_check_in",
+    "shelter_check_out",
     "inventory_create",
     "patrol_create",
     "encounter_create",

@@ -115,6 +115,15 @@ CASES = {
         world=lambda right: None, right_role=CW, wrong_role=OFFICER),
     "shelter_release": Case(call=lambda a, w: services.shelter_release(shelter=w, actor=a),
                             world=_occupied_shelter, right_role=CW, wrong_role=OFFICER),
+    "shelter_update": Case(call=lambda a, w: services.shelter_update(shelter=w, actor=a, capacity=20),
+                           world=lambda right: f.shelter(_colleague()), right_role=AP, wrong_role=CW),
+    "shelter_check_in": Case(call=lambda a, w: services.shelter_check_in(
+        shelter=w, actor=a, unidentified_description="男性，约60岁"),
+        world=lambda right: f.shelter(right), right_role=CW, wrong_role=OFFICER),
+    "shelter_check_out": Case(call=lambda a, w: services.shelter_check_out(stay=w, actor=a, destination="返乡"),
+                              world=lambda right: services.shelter_check_in(
+                                  shelter=f.shelter(right), actor=right, unidentified_description="女性"),
+                              right_role=CW, wrong_role=OFFICER),
     "inventory_create": Case(call=lambda a, w: services.inventory_create(name="物资库", region="610112", food=5, actor=a),
                              world=lambda right: None, right_role=CW, wrong_role=OFFICER),
     "patrol_create": Case(call=lambda a, w: services.patrol_create(
