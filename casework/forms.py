@@ -12,6 +12,8 @@ from .models import (
     ColdWaveAlert,
     DiscoveryTask,
     Encounter,
+    Handover,
+    NoticeFollowUp,
     Shelter,
     TemporaryAid,
     Visit,
@@ -206,3 +208,25 @@ class AlertForm(forms.Form):
     starts_on = forms.DateField(label=_("开始日期"), widget=DateInput)
     ends_on = forms.DateField(label=_("结束日期"), widget=DateInput)
     patrols_per_day = forms.IntegerField(label=_("预警期间每日巡查次数"), min_value=1, max_value=48, initial=3)
+
+
+class HandoverForm(forms.Form):
+    id_number = forms.CharField(label=_("受助人员身份证号码（能查明时）"), max_length=18, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    unidentified = forms.IntegerField(label=_("身份不明人员编号（无身份证时）"), required=False)
+    region = forms.CharField(label=_("移交区域代码（本地）"), max_length=6, min_length=6)
+    to_region = forms.CharField(label=_("接收区域代码（户籍地/返乡地）"), max_length=6, min_length=6)
+    method = forms.ChoiceField(label=_("返乡方式"), choices=Handover.Method.choices)
+    escort_by = forms.CharField(label=_("护送人员/联系人及电话"), max_length=128)
+    depart_at = forms.DateTimeField(label=_("出发时间"), widget=DateTimeInput)
+    destination = forms.CharField(label=_("送达地点"), max_length=255)
+    note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+
+class NoticeAckForm(forms.Form):
+    follow_up = forms.ChoiceField(label=_("后续处置"), choices=NoticeFollowUp.choices)
+    note = forms.CharField(label=_("处置说明"), max_length=255, required=False)

@@ -255,6 +255,14 @@ class AidPayment(models.Model):
         return f"{self.reference} {self.outcome}"
 
 
+class NoticeFollowUp(models.TextChoices):
+    VISIT = "visit", _("入户走访核实")
+    APPLICATION = "application", _("受理低保/特困申请")
+    TEMPORARY_AID = "temporary_aid", _("给予临时救助")
+    ALREADY_COVERED = "covered", _("已在保，无需处置")
+    NO_ACTION = "none", _("无需处置")
+
+
 class HomeRegionNotice(models.Model):
     """急难发生地直接救助: the report entry the person's home region receives."""
 
@@ -266,8 +274,13 @@ class HomeRegionNotice(models.Model):
     amount = models.BigIntegerField(_("金额（分）"))
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("签收人"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    follow_up = models.CharField(_("户籍地后续处置"), max_length=16, choices=NoticeFollowUp.choices, blank=True)
+    follow_up_note = models.CharField(_("处置说明"), max_length=255, blank=True)
 
-    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+    # the home region acts on it; the region that aided sees whether it was received
+    scope = Scope(region=("region_id", "from_region_id"), roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("异地救助通报")
@@ -520,6 +533,81 @@ class PatrolMember(models.Model):
 
     def __str__(self):
         return f"{self.patrol_id}:{self.user_id}"
+
+
+class Handover(models.Model):
+    """区域一体化: a street-relief case handed to another region (escort home 接送返乡): who escorts, when,
+    how; the receiving region acknowledges within the time limit and confirms the person received.
+    Both regions see it (the scope has both region paths)."""
+
+    class Method(models.TextChoices):
+        ESCORT = "escort", _("专人护送")
+        TRAIN = "train", _("购票乘火车返乡")
+        BUS = "bus", _("购票乘汽车返乡")
+        FAMILY = "family", _("亲属接回")
+        STATION = "station", _("救助管理站间交接")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("待接收地签收")
+        ACKNOWLEDGED = "acknowledged", _("已签收待接收")
+        COMPLETED = "completed", _("已接收")
+
+    from_region = models.ForeignKey(Region, verbose_name=_("移交区域"), on_delete=models.PROTECT, related_name="+")
+    to_region = models.ForeignKey(Region, verbose_name=_("接收区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("受助人员"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    unidentified = models.ForeignKey(UnidentifiedPerson, verbose_name=_("身份不明人员"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(Encounter, verbose_name=_("街面救助记录"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("返乡方式"), max_length=16, choices=Method.choices)
+    escort_by = models.CharField(_("护送人员/联系人"), max_length=128)
+    depart_at = models.DateTimeField(_("出发时间"))
+    destination = models.CharField(_("送达地点"), max_length=255)
+    note = models.TextField(_("情况说明"), blank=True)
+    ack_due_at = models.DateTimeField(_("签收时限"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SENT)
+    created_by = models.ForeignKey(User, verbose_name=_("移交经办人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("签收人"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    ack_note = models.CharField(_("签收意见"), max_length=255, blank=True)
+    completed_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(User, verbose_name=_("接收人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    completion_note = models.CharField(_("接收安置情况"), max_length=255, blank=True)
+
+    scope = Scope(region=("from_region_id", "to_region_id"), roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("跨区域转送")
+        verbose_name_plural = _("跨区域转送")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unidentified__isnull=False),
+                                   name="cw_handover_has_subject"),
+            models.CheckConstraint(condition=~Q(from_region=F("to_region")), name="cw_handover_other_region"),
+            models.CheckConstraint(condition=~Q(status="acknowledged") | Q(acknowledged_at__isnull=False),
+                                   name="cw_handover_ack_has_time"),
+            models.CheckConstraint(condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                                   name="cw_handover_done_has_time"),
+        ]
+        indexes = [models.Index(fields=["to_region", "status", "ack_due_at"], name="cw_handover_in_idx"),
+                   models.Index(fields=["from_region", "status"], name="cw_handover_out_idx")]
+
+    def __str__(self):
+        return f"{_('跨区域转送')} #{self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == self.Status.SENT and self.ack_due_at < timezone.now()
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return str(_("身份不明人员")) + f"#{self.unidentified_id}"
 
 
 class ColdWaveAlert(models.Model):

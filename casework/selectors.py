@@ -17,6 +17,7 @@ from .models import (
     DiscoveryTask,
     Encounter,
     FastTrackPeriod,
+    Handover,
     HomeRegionNotice,
     Inventory,
     Patrol,
@@ -97,6 +98,32 @@ def aid_year_total(person_id: int, year: int, *, exclude_id: int | None = None) 
 
 def home_notices(user) -> QuerySet:
     return restrict(HomeRegionNotice.objects.select_related("person", "from_region", "aid"), user)
+
+
+def home_notice_get(user, pk) -> HomeRegionNotice:
+    return get_scoped_or_404(home_notices(user), user, pk=pk)
+
+
+def handover_list(user) -> QuerySet:
+    """Hand-overs from or to the user's region (both sides see it), `overdue` annotated: still waiting for
+    the receiving region's acknowledgement past its time limit."""
+    overdue = Case(When(Q(status=Handover.Status.SENT) & Q(ack_due_at__lt=timezone.now()), then=Value(True)),
+                   default=Value(False), output_field=_Bool())
+    return restrict(Handover.objects.select_related("person", "unidentified", "from_region", "to_region",
+                                                    "created_by"), user).annotate(is_overdue=overdue)
+
+
+def handover_get(user, pk) -> Handover:
+    return get_scoped_or_404(handover_list(user), user, pk=pk)
+
+
+def handover_overdue_counts(user) -> dict:
+    """Overdue hand-overs, split by side: ones the user's region must sign for, ones it is waiting on."""
+    qs = handover_list(user).filter(status=Handover.Status.SENT, ack_due_at__lt=timezone.now())
+    if user.region_id is None:
+        return {"incoming": qs.count(), "outgoing": 0}
+    mine_in, mine_out = region_q("to_region_id", user.region_id), region_q("from_region_id", user.region_id)
+    return qs.aggregate(incoming=Count("id", filter=mine_in), outgoing=Count("id", filter=mine_out & ~mine_in))
 
 
 def shelter_list(user) -> QuerySet:

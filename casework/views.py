@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from assistance.selectors import household_get
 from portal import charts
 from portal.models import Region
-from portal.money import to_decimal
+from portal.money import to_decimal, yuan_display
 from portal.roles import CIVIL_STAFF
-from portal.scoping import region_in_scope
+from portal.scoping import region_in_scope, region_q
 from portal.web import form_errors, role_required
 
 from . import forms, reports, selectors, services
@@ -380,6 +380,105 @@ def fast_track_new(request):
 def alert_new(request):
     return _manage_form(request, forms.AlertForm, lambda d: services.cold_wave_alert_create(actor=request.user, **d),
                         _("发布寒潮预警"), _("寒潮预警已发布，巡查要求相应提高。"))
+
+
+# --------------------------------------------------------------------------- hand-over between regions
+
+
+@staff_only
+def handover_list(request):
+    qs = selectors.handover_list(request.user)
+    region = request.user.region_id
+    side = request.GET.get("side", "")
+    if region and side == "in":
+        qs = qs.filter(region_q("to_region_id", region))
+    elif region and side == "out":
+        qs = qs.filter(region_q("from_region_id", region))
+    if request.GET.get("overdue"):
+        qs = qs.filter(is_overdue=True)
+    return render(request, "casework/handover_list.html", {
+        "page": _page(request, qs.order_by("-is_overdue", "-created_at")), "side": side,
+        "overdue": selectors.handover_overdue_counts(request.user)})
+
+
+@staff_only
+def handover_create(request):
+    form = forms.HandoverForm(request.POST or None, initial={"region": request.user.region_id,
+                                                            "depart_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        try:
+            if d.get("unidentified"):
+                d["unidentified"] = selectors.unidentified_get(request.user, d["unidentified"])
+            else:
+                d.pop("unidentified", None)
+            h = services.handover_create(actor=request.user, **d)
+        except Http404:
+            form.add_error("unidentified", _("身份不明人员不存在或不在您的管辖范围内。"))
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("已发起转送，接收地须在 %(t)s 前签收。") % {
+                "t": timezone.localtime(h.ack_due_at).strftime("%Y-%m-%d %H:%M")})
+            return redirect("casework:handover-detail", pk=h.pk)
+    return _form_page(request, form, _("发起跨区域转送（接送返乡）"), back="casework:handover-list")
+
+
+@staff_only
+def handover_detail(request, pk):
+    h = selectors.handover_get(request.user, pk)
+    return render(request, "casework/handover_detail.html", {
+        "h": h, "note_form": forms.NoteForm(), "can_receive": region_in_scope(request.user, h.to_region_id)})
+
+
+def _handover_action(request, pk, call, done):
+    h = selectors.handover_get(request.user, pk)
+    form = forms.NoteForm(request.POST)
+    form.is_valid()
+    try:
+        call(h, form.cleaned_data.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("casework:handover-detail", pk=pk)
+
+
+@staff_only
+@require_POST
+def handover_acknowledge(request, pk):
+    return _handover_action(request, pk, lambda h, note: services.handover_acknowledge(
+        handover=h, actor=request.user, note=note), _("已签收。"))
+
+
+@staff_only
+@require_POST
+def handover_complete(request, pk):
+    return _handover_action(request, pk, lambda h, note: services.handover_complete(
+        handover=h, actor=request.user, note=note), _("已确认接收。"))
+
+
+@staff_only
+def notice_list(request):
+    qs = selectors.home_notices(request.user).select_related("region", "acknowledged_by")
+    return render(request, "casework/notice_list.html", {"page": _page(request, qs.order_by("acknowledged_at", "-id"))})
+
+
+@staff_only
+def notice_acknowledge(request, pk):
+    notice = selectors.home_notice_get(request.user, pk)
+    form = forms.NoticeAckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.home_notice_acknowledge(notice=notice, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("通报已签收。"))
+            return redirect("casework:notice-list")
+    return _form_page(request, form, _("签收异地救助通报：%(n)s 在 %(r)s 获救助 %(a)s") % {
+        "n": notice.person.name, "r": notice.from_region.name, "a": yuan_display(notice.amount)},
+        back="casework:notice-list")
 
 
 # --------------------------------------------------------------------------- visits, discovery

@@ -10,6 +10,9 @@ from ..models import (
     ApplicationDocument,
     DiscoveryTask,
     Encounter,
+    Handover,
+    HomeRegionNotice,
+    NoticeFollowUp,
     Patrol,
     Shelter,
     ShelterStay,
@@ -301,3 +304,58 @@ class PatrolCreateSerializer(serializers.Serializer):
     vehicle = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
     vehicles_sent = serializers.IntegerField(required=False, default=0, min_value=0)
     inventory = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+# --------------------------------------------------------------------------- hand-over between regions
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="subject_name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    from_region = serializers.CharField(source="from_region_id", read_only=True)
+    to_region = serializers.CharField(source="to_region_id", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = ["id", "name", "id_number", "unidentified", "encounter", "from_region", "to_region", "method",
+                  "escort_by", "depart_at", "destination", "note", "ack_due_at", "status", "overdue",
+                  "acknowledged_at", "ack_note", "completed_at", "completion_note"]
+        read_only_fields = fields
+
+
+class HandoverCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    to_region = RegionCodeField()
+    method = serializers.ChoiceField(choices=Handover.Method.choices)
+    escort_by = serializers.CharField(max_length=128)
+    depart_at = serializers.DateTimeField()
+    destination = serializers.CharField(max_length=255)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    id_number = IdNumberField(required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    unidentified = serializers.IntegerField(required=False, allow_null=True, default=None)
+    encounter = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class HomeNoticeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    from_region = serializers.CharField(source="from_region_id", read_only=True)
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = HomeRegionNotice
+        fields = ["id", "aid", "name", "id_number", "region", "from_region", "amount", "created_at",
+                  "acknowledged_at", "follow_up", "follow_up_note"]
+        read_only_fields = fields
+
+
+class NoticeAckSerializer(serializers.Serializer):
+    follow_up = serializers.ChoiceField(choices=NoticeFollowUp.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)

@@ -14,7 +14,7 @@ from assistance.selectors import household_get
 from portal.api.idempotency import idempotent
 from portal.api.permissions import HasRole
 from portal.roles import CIVIL_STAFF
-from portal.scoping import get_scoped_or_404, region_in_scope
+from portal.scoping import get_scoped_or_404, region_in_scope, region_q
 
 from .. import reports, selectors, services
 from ..filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
@@ -30,7 +30,12 @@ from .serializers import (
     DocumentUploadSerializer,
     EncounterCreateSerializer,
     EncounterSerializer,
+    HandoverCreateSerializer,
+    HandoverSerializer,
+    HomeNoticeSerializer,
     LinkSerializer,
+    NoteSerializer,
+    NoticeAckSerializer,
     PatrolCreateSerializer,
     PatrolSerializer,
     PostReviewSerializer,
@@ -512,3 +517,97 @@ class ReportView(APIView):
         return Response(reports.as_json(selectors.report(request.user, region=region, start=start, end=end)))
 
 
+
+
+# --------------------------------------------------------------------------- hand-over between regions
+
+
+class HandoverListCreateView(generics.ListCreateAPIView):
+    """Hand-overs from or to your region (`?side=in|out`, `?overdue=1`); POST hands a case over."""
+
+    serializer_class = HandoverSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        user, params = self.request.user, self.request.query_params
+        qs = selectors.handover_list(user)
+        if user.region_id and params.get("side") == "in":
+            qs = qs.filter(region_q("to_region_id", user.region_id))
+        elif user.region_id and params.get("side") == "out":
+            qs = qs.filter(region_q("from_region_id", user.region_id))
+        if params.get("overdue"):
+            qs = qs.filter(is_overdue=True)
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(request=HandoverCreateSerializer, responses={201: HandoverSerializer})
+    def post(self, request, *args, **kwargs):
+        data = HandoverCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v not in (None, "")}
+        for field, get in (("unidentified", selectors.unidentified_get),
+                           ("encounter", lambda u, pk: get_scoped_or_404(selectors.encounter_list(u), u, pk=pk))):
+            if field in values:
+                try:
+                    values[field] = get(request.user, values[field])
+                except Http404:
+                    raise DRFValidationError({field: ["不存在或不在您的管辖范围内。"]}) from None
+        h = services.handover_create(actor=request.user, **values)
+        return Response(HandoverSerializer(h).data, status=status.HTTP_201_CREATED)
+
+
+class HandoverDetailView(generics.RetrieveAPIView):
+    serializer_class = HandoverSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.handover_get(self.request.user, self.kwargs["pk"])
+
+
+class _HandoverAction(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+    service = None
+
+    @extend_schema(request=NoteSerializer, responses=HandoverSerializer)
+    def post(self, request, pk):
+        h = selectors.handover_get(request.user, pk)
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        h = type(self).service(handover=h, actor=request.user, note=data.validated_data["note"])
+        return Response(HandoverSerializer(h).data)
+
+
+class HandoverAcknowledgeView(_HandoverAction):
+    """签收 by the receiving region."""
+
+    service = staticmethod(services.handover_acknowledge)
+
+
+class HandoverCompleteView(_HandoverAction):
+    """接收 (after 签收) by the receiving region; `note` says how the person was settled."""
+
+    service = staticmethod(services.handover_complete)
+
+
+class HomeNoticeListView(generics.ListAPIView):
+    """急难发生地 aid notices about people of your region (and the ones your region sent)."""
+
+    serializer_class = HomeNoticeSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.home_notices(self.request.user).order_by("-id")
+        return qs.filter(acknowledged_at__isnull=True) if self.request.query_params.get("open") else qs
+
+
+class HomeNoticeAcknowledgeView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=NoticeAckSerializer, responses=HomeNoticeSerializer)
+    def post(self, request, pk):
+        notice = selectors.home_notice_get(request.user, pk)
+        data = NoticeAckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.home_notice_acknowledge(notice=notice, actor=request.user, **data.validated_data)
+        return Response(HomeNoticeSerializer(notice).data)

@@ -15,6 +15,7 @@ from .applications import (
     application_review,
 )
 from .discovery import discovery_resolve, discovery_scan
+from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
 from .policy import cold_wave_alert_create, fast_track_create, policy_set
 from .street import (
     encounter_create,
@@ -57,6 +58,10 @@ __all__ = [
     "patrol_create",
     "encounter_create",
     "unidentified_link",
+    "handover_create",
+    "handover_acknowledge",
+    "handover_complete",
+    "home_notice_acknowledge",
     "visit_create",
     "discovery_scan",
     "discovery_resolve",

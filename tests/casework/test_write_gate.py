@@ -72,6 +72,18 @@ def _discovery_task(right):
     return DiscoveryTask.objects.get()
 
 
+def _handover_to(region):
+    return services.handover_create(region="610112", to_region="120101", method="train", escort_by="张",
+                                    depart_at=timezone.now(), destination="天津站", id_number=f.new_id(), name="甲",
+                                    actor=_colleague())
+
+
+def _notice_to_tianjin():
+    aid = services.temporary_aid_create(id_number=f.new_id("120101"), name="津籍", region="610112", kind="emergency",
+                                        amount=50000, reason="被盗", actor=_colleague())
+    return aid.home_notice
+
+
 def _png():
     return SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n00", content_type="image/png")
 
@@ -136,6 +148,21 @@ CASES = {
     "unidentified_link": Case(call=lambda a, w: services.unidentified_link(
         unidentified=w, id_number=f.new_id(), name="刘查明", actor=a),
         world=_unidentified, right_role=CW, wrong_role=OFFICER),
+    # hand-over between regions (the receiving region: Tianjin here, so the wrong region is Shanghai)
+    "handover_create": Case(call=lambda a, w: services.handover_create(
+        region="610112", to_region="120101", method="train", escort_by="张", depart_at=timezone.now(),
+        destination="天津站", id_number=f.new_id(), name="甲", actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=AP),
+    "handover_acknowledge": Case(call=lambda a, w: services.handover_acknowledge(handover=w, actor=a),
+                                 world=lambda right: _handover_to(right.region_id), right_role=CW,
+                                 wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    "handover_complete": Case(call=lambda a, w: services.handover_complete(handover=w, actor=a, note="已交家属"),
+                              world=lambda right: services.handover_acknowledge(
+                                  handover=_handover_to(right.region_id), actor=right),
+                              right_role=CW, wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    "home_notice_acknowledge": Case(call=lambda a, w: services.home_notice_acknowledge(
+        notice=w, actor=a, follow_up="visit"), world=lambda right: _notice_to_tianjin(),
+        right_role=CW, wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
     # visits, discovery
     "visit_create": Case(call=lambda a, w: services.visit_create(
         household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
