@@ -19,6 +19,7 @@ class CaseworkConfig(AppConfig):
         NavItem(_("临时救助"), "casework:aid-list", CIVIL_STAFF, _("小额快救、急难发生地救助、审批与复核")),
         NavItem(_("街面巡查"), "casework:patrol-list", CIVIL_STAFF, _("巡查、救助记录、身份不明人员")),
         NavItem(_("救助场所"), "casework:shelter-list", CIVIL_STAFF, _("避寒场所、救助点、求助引导点")),
+        NavItem(_("受灾人员救助"), "casework:disaster-list", CIVIL_STAFF, _("灾害事件、受灾家庭、应急期和过渡期生活救助、复核")),
         NavItem(_("跨区域转送"), "casework:handover-list", CIVIL_STAFF, _("接送返乡、接收地签收、异地救助通报")),
         NavItem(_("政策与场所管理"), "casework:manage", CIVIL_STAFF, _("区域政策、快速通道、寒潮预警、救助场所")),
         NavItem(_("走访慰问"), "casework:visit-list", CIVIL_STAFF, _("入户走访与慰问记录")),

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from portal.money import to_fen
 
 from .models import (
+    AffectedHousehold,
     ApplicationCategory,
     ApplicationDocument,
     ColdWaveAlert,
+    DisasterEvent,
     DiscoveryTask,
     Encounter,
     Handover,
@@ -230,3 +232,40 @@ class NoteForm(forms.Form):
 class NoticeAckForm(forms.Form):
     follow_up = forms.ChoiceField(label=_("后续处置"), choices=NoticeFollowUp.choices)
     note = forms.CharField(label=_("处置说明"), max_length=255, required=False)
+
+
+class DisasterEventForm(forms.Form):
+    region = forms.CharField(label=_("受灾区域代码"), max_length=6, min_length=6)
+    kind = forms.ChoiceField(label=_("灾种"), choices=DisasterEvent.Kind.choices)
+    name = forms.CharField(label=_("名称"), max_length=128)
+    area = forms.CharField(label=_("受灾范围（乡镇/村）"), max_length=255, required=False)
+    occurred_on = forms.DateField(label=_("发生日期"), widget=DateInput)
+    emergency_ends_on = forms.DateField(label=_("应急期结束日期"), widget=DateInput)
+    transition_ends_on = forms.DateField(label=_("过渡期结束日期"), widget=DateInput)
+
+
+class AffectedForm(forms.Form):
+    id_number = forms.CharField(label=_("户主身份证号码"), max_length=18)
+    name = forms.CharField(label=_("户主姓名"), max_length=64)
+    people = forms.IntegerField(label=_("受灾人数"), min_value=1, max_value=50, initial=1)
+    damage = forms.ChoiceField(label=_("受灾程度"), choices=AffectedHousehold.Damage.choices)
+    region = forms.CharField(label=_("所在区域代码（默认灾害区域）"), max_length=6, required=False)
+    note = forms.CharField(label=_("情况说明"), max_length=255, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("受灾家庭名单（CSV 或 XLSX；表头：身份证号码、姓名、受灾人数、受灾程度、区域代码、情况说明）"))
+
+
+class DisasterAidForm(forms.Form):
+    phase = forms.ChoiceField(label=_("阶段"), choices=[("emergency", _("应急期生活救助")),
+                                                      ("transition", _("过渡期生活救助"))])
+    amount = YuanField(label=_("金额（元）"))
+    granted_on = forms.DateField(label=_("救助日期（默认今天）"), widget=DateInput, required=False)
+    reason = forms.CharField(label=_("事由"), max_length=255, required=False)
+
+
+class DisasterReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("复核结论"), choices=AffectedHousehold.Outcome.choices)
+    reason = forms.CharField(label=_("理由（无需救助时必填）"), max_length=255, required=False)
+    ref = forms.CharField(label=_("衔接记录编号（申请或临时救助编号，可选）"), max_length=32, required=False)

@@ -185,6 +185,11 @@ class TemporaryAid(models.Model):
 
     COUNTED = (Status.PENDING, Status.GRANTED, Status.PAID, Status.FAILED)
 
+    class Purpose(models.TextChoices):
+        GENERAL = "general", _("临时救助")
+        HEATING = "heating", _("取暖临时救助")
+        DISASTER = "disaster", _("受灾人员生活救助")
+
     class ReviewOutcome(models.TextChoices):
         CONFIRMED = "confirmed", _("复核无误")
         IRREGULAR = "irregular", _("复核发现问题")
@@ -217,6 +222,9 @@ class TemporaryAid(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(_("不予批准理由"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices, default=Purpose.GENERAL)
+    disaster_household = models.ForeignKey("AffectedHousehold", verbose_name=_("受灾家庭"), null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="aids")
 
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
@@ -718,3 +726,101 @@ class DiscoveryTask(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+# --------------------------------------------------------------------------- disaster-victim relief linkage
+
+
+class DisasterEvent(models.Model):
+    """A disaster (kind, area, dates): an emergency period, then a transition period (过渡期生活救助)."""
+
+    class Kind(models.TextChoices):
+        FLOOD = "flood", _("洪涝")
+        EARTHQUAKE = "earthquake", _("地震")
+        SNOW = "snow", _("低温雨雪冰冻")
+        GEOLOGICAL = "geological", _("地质灾害")
+        FIRE = "fire", _("火灾")
+        OTHER = "other", _("其他")
+
+    region = models.ForeignKey(Region, verbose_name=_("受灾区域"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("灾种"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=128)
+    area = models.CharField(_("受灾范围"), max_length=255)
+    occurred_on = models.DateField(_("发生日期"))
+    emergency_ends_on = models.DateField(_("应急期结束"))
+    transition_ends_on = models.DateField(_("过渡期结束"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("灾害事件")
+        verbose_name_plural = _("灾害事件")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(emergency_ends_on__gte=F("occurred_on"))
+                                   & Q(transition_ends_on__gte=F("emergency_ends_on")), name="cw_disaster_dates"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AffectedHousehold(models.Model):
+    """A household registered as affected by a disaster; once the transition period ends it gets a review
+    whose outcome says which programme takes it over (so nobody falls between them)."""
+
+    class Damage(models.TextChoices):
+        COLLAPSED = "collapsed", _("房屋倒塌")
+        SEVERE = "severe", _("房屋严重损坏")
+        MODERATE = "moderate", _("一般损坏")
+        NONE = "none", _("房屋未损")
+
+    class Review(models.TextChoices):
+        NOT_DUE = "", _("未到复核期")
+        OPEN = "open", _("待复核")
+        DONE = "done", _("已复核")
+
+    class Outcome(models.TextChoices):
+        DIBAO = "dibao", _("纳入低保")
+        TEKUN = "tekun", _("纳入特困供养")
+        TEMPORARY = "temporary", _("给予临时救助")
+        NO_NEED = "none", _("无需救助")
+
+    event = models.ForeignKey(DisasterEvent, verbose_name=_("灾害事件"), on_delete=models.PROTECT,
+                              related_name="households")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("户主/联系人"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    people = models.PositiveSmallIntegerField(_("受灾人数"), default=1)
+    damage = models.CharField(_("受灾程度"), max_length=16, choices=Damage.choices)
+    note = models.CharField(_("情况说明"), max_length=255, blank=True)
+    review = models.CharField(_("复核状态"), max_length=8, choices=Review.choices, blank=True, default="")
+    review_opened_on = models.DateField(_("复核任务生成日期"), null=True, blank=True)
+    outcome = models.CharField(_("复核结论"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(_("结论理由"), max_length=255, blank=True)
+    outcome_ref = models.CharField(_("衔接记录编号"), max_length=32, blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("受灾家庭")
+        verbose_name_plural = _("受灾家庭")
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="cw_affected_once_per_event"),
+            models.CheckConstraint(condition=Q(people__gte=1), name="cw_affected_people_ge_1"),
+            models.CheckConstraint(condition=~Q(review="done") | ~Q(outcome=""), name="cw_affected_done_has_outcome"),
+            models.CheckConstraint(condition=~Q(outcome="none") | ~Q(outcome_reason=""),
+                                   name="cw_affected_no_need_has_reason"),
+        ]
+        indexes = [models.Index(fields=["region", "review"], name="cw_affected_review_idx")]
+
+    def __str__(self):
+        return f"{self.event} · {self.person.name}"

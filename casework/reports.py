@@ -19,6 +19,7 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 def rows(data: dict) -> list[tuple[str, str, object]]:
     """(section, label, value) — money already in yuan strings."""
     a, t, s, sh, v = data["applications"], data["temporary_aid"], data["street"], data["shelters"], data["visits"]
+    d = data["disaster"]
     out = [
         (_("救助申请"), _("受理件数"), a["received"]),
         (_("救助申请"), _("确认件数"), a["confirmed"]),
@@ -49,6 +50,19 @@ def rows(data: dict) -> list[tuple[str, str, object]]:
         (_("救助场所"), _("入住人次"), sh["check_ins"]),
         (_("救助场所"), _("离站人次"), sh["check_outs"]),
         (_("救助场所"), _("当前在住人数"), sh["staying"]),
+        (_("受灾人员救助"), _("灾害事件（起）"), d["events"]),
+        (_("受灾人员救助"), _("受灾家庭（户）"), d["households"]),
+        (_("受灾人员救助"), _("受灾人数（人）"), d["people"]),
+        (_("受灾人员救助"), _("房屋倒塌户数"), d["collapsed"]),
+        (_("受灾人员救助"), _("应急期生活救助人次"), d["emergency_times"]),
+        (_("受灾人员救助"), _("应急期生活救助（元）"), yuan_str(d["emergency_amount"])),
+        (_("受灾人员救助"), _("过渡期生活救助人次"), d["transition_times"]),
+        (_("受灾人员救助"), _("过渡期生活救助（元）"), yuan_str(d["transition_amount"])),
+        (_("受灾人员救助"), _("过渡期后待复核（户）"), d["review_open"]),
+        (_("受灾人员救助"), _("复核纳入低保（户）"), d["to_dibao"]),
+        (_("受灾人员救助"), _("复核纳入特困（户）"), d["to_tekun"]),
+        (_("受灾人员救助"), _("复核给予临时救助（户）"), d["to_temporary"]),
+        (_("受灾人员救助"), _("复核无需救助（户）"), d["no_need"]),
         (_("走访慰问"), _("走访次数"), v["visits"]),
         (_("走访慰问"), _("走访家庭户数"), v["households"]),
         (_("走访慰问"), _("慰问金（元）"), yuan_str(v["cash"])),
@@ -65,6 +79,8 @@ def as_json(data: dict) -> dict:
         "region": data["region"], "start": data["start"].isoformat(), "end": data["end"].isoformat(),
         "applications": data["applications"], "temporary_aid": t, "street": data["street"],
         "shelters": data["shelters"], "visits": v,
+        "disaster": {**data["disaster"], "emergency_amount": yuan_str(data["disaster"]["emergency_amount"]),
+                     "transition_amount": yuan_str(data["disaster"]["transition_amount"])},
         "aid_by_region": [{**r, "amount": yuan_str(r["amount"])} for r in data["aid_by_region"]],
         "encounters_by_region": data["encounters_by_region"],
         "aid_by_kind": [{**r, "amount": yuan_str(r["amount"])} for r in data["aid_by_kind"]],

@@ -12,8 +12,10 @@ from portal.models import Region, code_range
 from portal.scoping import get_scoped_or_404, region_q, restrict
 
 from .models import (
+    AffectedHousehold,
     Application,
     ColdWaveAlert,
+    DisasterEvent,
     DiscoveryTask,
     Encounter,
     FastTrackPeriod,
@@ -124,6 +126,53 @@ def handover_overdue_counts(user) -> dict:
         return {"incoming": qs.count(), "outgoing": 0}
     mine_in, mine_out = region_q("to_region_id", user.region_id), region_q("from_region_id", user.region_id)
     return qs.aggregate(incoming=Count("id", filter=mine_in), outgoing=Count("id", filter=mine_out & ~mine_in))
+
+
+def disaster_list(user) -> QuerySet:
+    return restrict(DisasterEvent.objects.select_related("region").annotate(
+        household_count=Count("households", distinct=True)), user)
+
+
+def disaster_get(user, pk) -> DisasterEvent:
+    return get_scoped_or_404(DisasterEvent.objects.select_related("region"), user, pk=pk)
+
+
+def affected_list(user) -> QuerySet:
+    return restrict(AffectedHousehold.objects.select_related("event", "person", "household", "region")
+                    .annotate(aid_total=Coalesce(Sum("aids__amount", filter=Q(aids__status__in=(
+                        TemporaryAid.Status.PAID, TemporaryAid.Status.GRANTED))), 0)), user)
+
+
+def affected_get(user, pk) -> AffectedHousehold:
+    return get_scoped_or_404(AffectedHousehold.objects.select_related("event", "person", "household"), user, pk=pk)
+
+
+def disaster_figures(user, *, region: str, start: dt.date | None = None, end: dt.date | None = None) -> dict:
+    """The disaster-relief figures (aggregate queries): events, affected households and people, emergency
+    and transition aid (person-times, yuan), reviews by outcome."""
+    events = restrict(DisasterEvent.objects.all(), user).filter(_in("region_id", region))
+    if start and end:
+        events = events.filter(occurred_on__lte=end, transition_ends_on__gte=start)
+    affected = restrict(AffectedHousehold.objects.all(), user).filter(_in("region_id", region), event__in=events)
+    out = affected.aggregate(
+        households=Count("id"), people=Coalesce(Sum("people"), 0),
+        collapsed=Count("id", filter=Q(damage=AffectedHousehold.Damage.COLLAPSED)),
+        review_open=Count("id", filter=Q(review=AffectedHousehold.Review.OPEN)),
+        to_dibao=Count("id", filter=Q(outcome=AffectedHousehold.Outcome.DIBAO)),
+        to_tekun=Count("id", filter=Q(outcome=AffectedHousehold.Outcome.TEKUN)),
+        to_temporary=Count("id", filter=Q(outcome=AffectedHousehold.Outcome.TEMPORARY)),
+        no_need=Count("id", filter=Q(outcome=AffectedHousehold.Outcome.NO_NEED)),
+    )
+    out["events"] = events.count()
+    paid = (TemporaryAid.Status.PAID, TemporaryAid.Status.GRANTED)
+    aids = restrict(TemporaryAid.objects.all(), user).filter(disaster_household__in=affected, status__in=paid)
+    out.update(aids.aggregate(
+        emergency_times=Count("id", filter=Q(kind=TemporaryAid.Kind.EMERGENCY)),
+        emergency_amount=Coalesce(Sum("amount", filter=Q(kind=TemporaryAid.Kind.EMERGENCY)), 0),
+        transition_times=Count("id", filter=Q(kind=TemporaryAid.Kind.TRANSITION)),
+        transition_amount=Coalesce(Sum("amount", filter=Q(kind=TemporaryAid.Kind.TRANSITION)), 0),
+    ))
+    return out
 
 
 def shelter_list(user) -> QuerySet:
@@ -342,6 +391,7 @@ def report(user, *, region: str, start: dt.date, end: dt.date) -> dict:
         "street": {**enc_totals, **patrol_totals, "items": enc_totals["food"] + enc_totals["clothing"]
                    + enc_totals["bedding"]},
         "shelters": {**shelter_totals, **stay_totals},
+        "disaster": disaster_figures(user, region=region, start=start, end=end),
         "visits": visit_totals,
         "aid_by_region": by_region,
         "encounters_by_region": enc_by_region,

@@ -11,3 +11,9 @@ from . import services
 def discovery_scan_task(today: str | None = None) -> dict:
     """Nightly 主动发现 scan (beat schedule added by migration 0002)."""
     return services.discovery_scan(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="casework.disaster_review_open", acks_late=True)
+def disaster_review_open_task(today: str | None = None) -> int:
+    """Daily: review tasks for affected households whose transition period has ended (migration 0006)."""
+    return services.disaster_review_open(today=dt.date.fromisoformat(today) if today else None)

@@ -481,6 +481,93 @@ def notice_acknowledge(request, pk):
         back="casework:notice-list")
 
 
+# --------------------------------------------------------------------------- disaster-victim relief
+
+
+@staff_only
+def disaster_list(request):
+    return render(request, "casework/disaster_list.html", {
+        "page": _page(request, selectors.disaster_list(request.user)),
+        "reviews": selectors.affected_list(request.user).filter(review="open").order_by("review_opened_on", "id")[:50]})
+
+
+@staff_only
+def disaster_create(request):
+    form = forms.DisasterEventForm(request.POST or None, initial={"region": request.user.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.disaster_event_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("灾害事件已登记。"))
+            return redirect("casework:disaster-detail", pk=event.pk)
+    return _form_page(request, form, _("登记灾害事件"), back="casework:disaster-list")
+
+
+@staff_only
+def disaster_detail(request, pk):
+    event = selectors.disaster_get(request.user, pk)
+    form = forms.AffectedForm(request.POST if request.POST.get("do") == "add" else None)
+    import_form = forms.ImportForm(request.POST if request.POST.get("do") == "import" else None,
+                                   request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        try:
+            services.disaster_household_add(event=event, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("受灾家庭已登记。"))
+            return redirect("casework:disaster-detail", pk=pk)
+    if request.method == "POST" and import_form.is_bound and import_form.is_valid():
+        try:
+            report = services.disaster_households_import(event=event, upload=import_form.cleaned_data["file"],
+                                                         actor=request.user)
+        except ValidationError as exc:
+            form_errors(import_form, exc)
+    households = selectors.affected_list(request.user).filter(event=event)
+    return render(request, "casework/disaster_detail.html", {
+        "event": event, "form": form, "import_form": import_form, "report": report,
+        "page": _page(request, households.order_by("id")), "aid_form": forms.DisasterAidForm(),
+    })
+
+
+@staff_only
+@require_POST
+def disaster_aid(request, pk):
+    affected = selectors.affected_get(request.user, pk)
+    form = forms.DisasterAidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            aid = services.disaster_aid_pay(affected=affected, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已登记%(k)s %(a)s（%(s)s）。") % {
+                "k": aid.get_kind_display(), "a": yuan_display(aid.amount), "s": aid.get_status_display()})
+    return redirect("casework:disaster-detail", pk=affected.event_id)
+
+
+@staff_only
+def disaster_review(request, pk):
+    affected = selectors.affected_get(request.user, pk)
+    form = forms.DisasterReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disaster_review_resolve(affected=affected, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("复核结论已保存。"))
+            return redirect("casework:disaster-detail", pk=affected.event_id)
+    return _form_page(request, form, _("过渡期后复核：%(n)s（%(e)s）") % {"n": affected.person.name,
+                                                                   "e": affected.event.name},
+                      back="casework:disaster-list")
+
+
 # --------------------------------------------------------------------------- visits, discovery
 
 

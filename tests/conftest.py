@@ -73,6 +73,7 @@ DATA_MIGRATIONS = [
     ("assistance", "0005_resume_stalled_schedule"),
     ("assistance", "0010_bank_backfill_and_schedules"),
     ("casework", "0002_nightly_discovery_schedule"),
+    ("casework", "0006_disaster_review_schedule"),
 ]
 
 

@@ -5,9 +5,11 @@ from rest_framework import serializers
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 
 from ..models import (
+    AffectedHousehold,
     Application,
     ApplicationCategory,
     ApplicationDocument,
+    DisasterEvent,
     DiscoveryTask,
     Encounter,
     Handover,
@@ -359,3 +361,64 @@ class HomeNoticeSerializer(serializers.ModelSerializer):
 class NoticeAckSerializer(serializers.Serializer):
     follow_up = serializers.ChoiceField(choices=NoticeFollowUp.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+# --------------------------------------------------------------------------- disaster-victim relief
+
+
+class DisasterEventSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = DisasterEvent
+        fields = ["id", "region", "kind", "name", "area", "occurred_on", "emergency_ends_on", "transition_ends_on"]
+        read_only_fields = fields
+
+
+class DisasterEventCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    kind = serializers.ChoiceField(choices=DisasterEvent.Kind.choices)
+    name = serializers.CharField(max_length=128)
+    area = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    occurred_on = serializers.DateField()
+    emergency_ends_on = serializers.DateField()
+    transition_ends_on = serializers.DateField()
+
+
+class AffectedSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    aid_total = MoneyField(read_only=True, default=0)
+
+    class Meta:
+        model = AffectedHousehold
+        fields = ["id", "event", "region", "name", "id_number", "household", "people", "damage", "note", "review",
+                  "review_opened_on", "outcome", "outcome_reason", "outcome_ref", "aid_total"]
+        read_only_fields = fields
+
+
+class AffectedCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+    people = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    damage = serializers.ChoiceField(choices=AffectedHousehold.Damage.choices)
+    region = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class DisasterAidSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=[("emergency", "应急期"), ("transition", "过渡期")])
+    amount = MoneyField()
+    granted_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DisasterReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=AffectedHousehold.Outcome.choices)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    ref = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

@@ -20,11 +20,17 @@ from .. import reports, selectors, services
 from ..filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
 from ..models import Inventory, Shelter
 from .serializers import (
+    AffectedCreateSerializer,
+    AffectedSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
     CheckInSerializer,
     CheckOutSerializer,
     ConfirmSerializer,
+    DisasterAidSerializer,
+    DisasterEventCreateSerializer,
+    DisasterEventSerializer,
+    DisasterReviewSerializer,
     DiscoveryTaskSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
@@ -33,6 +39,7 @@ from .serializers import (
     HandoverCreateSerializer,
     HandoverSerializer,
     HomeNoticeSerializer,
+    ImportSerializer,
     LinkSerializer,
     NoteSerializer,
     NoticeAckSerializer,
@@ -507,7 +514,7 @@ class ReportView(APIView):
             "region": serializers.CharField(), "start": serializers.DateField(), "end": serializers.DateField(),
             "applications": serializers.DictField(), "temporary_aid": serializers.DictField(),
             "street": serializers.DictField(), "shelters": serializers.DictField(),
-            "visits": serializers.DictField(), "aid_by_region": serializers.ListField(child=serializers.DictField()),
+            "visits": serializers.DictField(), "disaster": serializers.DictField(), "aid_by_region": serializers.ListField(child=serializers.DictField()),
             "encounters_by_region": serializers.ListField(child=serializers.DictField()),
             "aid_by_kind": serializers.ListField(child=serializers.DictField()),
         }),
@@ -611,3 +618,89 @@ class HomeNoticeAcknowledgeView(APIView):
         data.is_valid(raise_exception=True)
         notice = services.home_notice_acknowledge(notice=notice, actor=request.user, **data.validated_data)
         return Response(HomeNoticeSerializer(notice).data)
+
+
+# --------------------------------------------------------------------------- disaster-victim relief
+
+
+class DisasterEventListCreateView(generics.ListCreateAPIView):
+    serializer_class = DisasterEventSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.disaster_list(self.request.user).order_by("-occurred_on", "-id")
+
+    @extend_schema(request=DisasterEventCreateSerializer, responses={201: DisasterEventSerializer})
+    def post(self, request, *args, **kwargs):
+        data = DisasterEventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.disaster_event_create(actor=request.user, **data.validated_data)
+        return Response(DisasterEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AffectedListCreateView(generics.ListCreateAPIView):
+    """The affected households of an event (`?review=open`); POST registers one."""
+
+    serializer_class = AffectedSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        event = selectors.disaster_get(self.request.user, self.kwargs["pk"])
+        qs = selectors.affected_list(self.request.user).filter(event=event).order_by("id")
+        review = self.request.query_params.get("review")
+        return qs.filter(review=review) if review in ("open", "done") else qs
+
+    @extend_schema(request=AffectedCreateSerializer, responses={201: AffectedSerializer})
+    def post(self, request, pk):
+        event = selectors.disaster_get(request.user, pk)
+        data = AffectedCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        a = services.disaster_household_add(event=event, actor=request.user, **data.validated_data)
+        return Response(AffectedSerializer(selectors.affected_list(request.user).get(pk=a.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class AffectedImportView(APIView):
+    """List import (CSV/XLSX): answers the per-row report; good rows are saved, bad rows say why."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ImportSerializer},
+                   responses=inline_serializer("ImportReport", {"rows": serializers.ListField(
+                       child=serializers.DictField())}))
+    def post(self, request, pk):
+        event = selectors.disaster_get(request.user, pk)
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.disaster_households_import(event=event, upload=data.validated_data["file"],
+                                                     actor=request.user)
+        return Response({"rows": report, "saved": sum(1 for r in report if r["ok"])})
+
+
+class DisasterAidView(APIView):
+    """Emergency- or transition-period living aid for an affected household (paid as temporary aid)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=DisasterAidSerializer, responses={201: TemporaryAidSerializer})
+    def post(self, request, pk):
+        affected = selectors.affected_get(request.user, pk)
+        data = DisasterAidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.disaster_aid_pay(affected=affected, actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+
+class DisasterReviewView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=DisasterReviewSerializer, responses=AffectedSerializer)
+    def post(self, request, pk):
+        affected = selectors.affected_get(request.user, pk)
+        data = DisasterReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.disaster_review_resolve(affected=affected, actor=request.user, **data.validated_data)
+        return Response(AffectedSerializer(selectors.affected_list(request.user).get(pk=pk)).data)

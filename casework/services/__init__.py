@@ -14,6 +14,14 @@ from .applications import (
     application_reject,
     application_review,
 )
+from .disaster import (
+    disaster_aid_pay,
+    disaster_event_create,
+    disaster_household_add,
+    disaster_households_import,
+    disaster_review_open,
+    disaster_review_resolve,
+)
 from .discovery import discovery_resolve, discovery_scan
 from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
 from .policy import cold_wave_alert_create, fast_track_create, policy_set
@@ -62,6 +70,12 @@ __all__ = [
     "handover_acknowledge",
     "handover_complete",
     "home_notice_acknowledge",
+    "disaster_event_create",
+    "disaster_household_add",
+    "disaster_households_import",
+    "disaster_aid_pay",
+    "disaster_review_open",
+    "disaster_review_resolve",
     "visit_create",
     "discovery_scan",
     "discovery_resolve",

@@ -49,7 +49,8 @@ def _pay(aid: TemporaryAid, actor) -> TemporaryAid:
 
 def aid_record(*, person: Person, region: str, kind: str, form: str, amount: int, reason: str, actor,
                goods: str = "", granted_on: dt.date | None = None, created_by=None, approved: bool = False,
-               household: Household | None = None) -> TemporaryAid:
+               household: Household | None = None, purpose: str = TemporaryAid.Purpose.GENERAL,
+               disaster_household=None) -> TemporaryAid:
     """The aid itself, without the permission gate: for a service that has already decided who may act
     (temporary_aid_create; application_confirm, with `approved=True`). Checks the yearly cap, grants
     (and pays) at once when small or approved, else leaves it pending. Call inside a transaction."""
@@ -85,10 +86,11 @@ def aid_record(*, person: Person, region: str, kind: str, form: str, amount: int
         kind=kind, form=form, amount=amount, goods=goods.strip(), reason=reason.strip(), status=status,
         fast_track=small, needs_review=small, granted_on=granted_on, created_by=created_by or actor,
         approved_by=actor if approved else None, approved_at=timezone.now() if approved else None,
+        purpose=purpose, disaster_household=disaster_household,
     )
     audit(actor=actor, action=AuditAction.AID_CREATE, obj=aid, region_code=region,
           after={"kind": kind, "form": form, "amount": amount, "status": status, "fast_track": small,
-                 "non_resident": non_resident})
+                 "non_resident": non_resident, "purpose": purpose})
     if non_resident:
         HomeRegionNotice.objects.create(aid=aid, region_id=home, from_region_id=region, person=person, amount=amount)
     if status == TemporaryAid.Status.GRANTED:

@@ -84,6 +84,22 @@ def _notice_to_tianjin():
     return aid.home_notice
 
 
+def _disaster():
+    today = timezone.localdate()
+    return services.disaster_event_create(region="610100", kind="snow", name="冰冻", area="山区",
+                                          occurred_on=today - dt.timedelta(days=30), emergency_ends_on=today,
+                                          transition_ends_on=today, actor=_colleague())
+
+
+def _affected(review=False):
+    a = services.disaster_household_add(event=_disaster(), id_number=f.new_id(), name="甲", damage="severe",
+                                        actor=_colleague())
+    if review:
+        services.disaster_review_open(today=timezone.localdate() + dt.timedelta(days=1))
+        a.refresh_from_db()
+    return a
+
+
 def _png():
     return SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n00", content_type="image/png")
 
@@ -163,6 +179,22 @@ CASES = {
     "home_notice_acknowledge": Case(call=lambda a, w: services.home_notice_acknowledge(
         notice=w, actor=a, follow_up="visit"), world=lambda right: _notice_to_tianjin(),
         right_role=CW, wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    # disaster-victim relief
+    "disaster_event_create": Case(call=lambda a, w: services.disaster_event_create(
+        region="610100", kind="flood", name="洪涝", area="灞桥区", occurred_on=f.TODAY, emergency_ends_on=f.TODAY,
+        transition_ends_on=f.TODAY, actor=a), world=lambda right: None, right_role=CW, wrong_role=OFFICER),
+    "disaster_household_add": Case(call=lambda a, w: services.disaster_household_add(
+        event=w, id_number=f.new_id(), name="甲", damage="none", actor=a),
+        world=lambda right: _disaster(), right_role=CW, wrong_role=AP),
+    "disaster_households_import": Case(call=lambda a, w: services.disaster_households_import(
+        event=w, upload=SimpleUploadedFile("l.csv", f"身份证号码,姓名,受灾程度\n{f.new_id()},甲,房屋未损\n".encode()),
+        actor=a), world=lambda right: _disaster(), right_role=CW, wrong_role=AP),
+    "disaster_aid_pay": Case(call=lambda a, w: services.disaster_aid_pay(affected=w, phase="emergency", amount=50000,
+                                                                          actor=a),
+                             world=lambda right: _affected(), right_role=CW, wrong_role=AP),
+    "disaster_review_resolve": Case(call=lambda a, w: services.disaster_review_resolve(
+        affected=w, outcome="none", reason="已恢复", actor=a), world=lambda right: _affected(review=True),
+        right_role=CW, wrong_role=OFFICER),
     # visits, discovery
     "visit_create": Case(call=lambda a, w: services.visit_create(
         household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
@@ -172,6 +204,7 @@ CASES = {
 }
 
 EXEMPT = {
+    "disaster_review_open": "the daily task's step (casework.disaster_review_open): no actor, nationwide",
     "discovery_scan": "the nightly task's step (casework.discovery_scan): no actor, nationwide; only the task calls it",
 }
 
