@@ -269,3 +269,9 @@ class DisasterReviewForm(forms.Form):
     outcome = forms.ChoiceField(label=_("复核结论"), choices=AffectedHousehold.Outcome.choices)
     reason = forms.CharField(label=_("理由（无需救助时必填）"), max_length=255, required=False)
     ref = forms.CharField(label=_("衔接记录编号（申请或临时救助编号，可选）"), max_length=32, required=False)
+
+
+class HeatingAidForm(forms.Form):
+    amount = YuanField(label=_("取暖临时救助金额（元）"))
+    reason = forms.CharField(label=_("困难情况（如低保边缘、新近遭遇困难，未纳入取暖救助）"),
+                             widget=forms.Textarea(attrs={"rows": 2}))

@@ -682,6 +682,7 @@ class DiscoveryTask(models.Model):
         ENROLMENT_LAPSE = "enrolment_lapse", _("救助即将到期")
         COLD_ELDERLY = "cold_elderly", _("寒潮期间独居老人")
         MEDICAL_BURDEN = "medical_burden", _("医疗费用个人负担过高")
+        HEATING_DROPPED = "heating_dropped", _("取暖救助发放失败或核对退出")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")

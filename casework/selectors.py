@@ -175,6 +175,16 @@ def disaster_figures(user, *, region: str, start: dt.date | None = None, end: dt
     return out
 
 
+def household_casework(user, household) -> dict:
+    """What casework holds about one household (its page): aids, visits, discovery tasks, disaster entries."""
+    return {
+        "aids": temporary_aid_list(user).filter(household=household).order_by("-id")[:50],
+        "visits": visit_list(user).filter(household=household)[:20],
+        "tasks": discovery_list(user).filter(household=household).order_by("-id")[:20],
+        "disasters": affected_list(user).filter(household=household)[:20],
+    }
+
+
 def shelter_list(user) -> QuerySet:
     return restrict(Shelter.objects.select_related("region"), user)
 

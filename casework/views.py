@@ -568,6 +568,25 @@ def disaster_review(request, pk):
                       back="casework:disaster-list")
 
 
+# --------------------------------------------------------------------------- a household's casework page
+
+
+@staff_only
+def household(request, pk):
+    hh = household_get(request.user, pk)
+    form = forms.HeatingAidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid = services.heating_aid_grant(household=hh, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc, rename={"household": None})
+        else:
+            messages.success(request, _("取暖临时救助已登记：%(s)s。") % {"s": aid.get_status_display()})
+            return redirect("casework:household", pk=pk)
+    return render(request, "casework/household.html", {
+        "hh": hh, "form": form, **selectors.household_casework(request.user, hh)})
+
+
 # --------------------------------------------------------------------------- visits, discovery
 
 

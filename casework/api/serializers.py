@@ -422,3 +422,8 @@ class DisasterReviewSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=AffectedHousehold.Outcome.choices)
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     ref = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class HeatingAidSerializer(serializers.Serializer):
+    amount = MoneyField()
+    reason = serializers.CharField(max_length=1000)

@@ -36,6 +36,7 @@ urlpatterns = [
     path("disasters/<int:pk>/import/", views.AffectedImportView.as_view(), name="casework-api-affected-import"),
     path("affected/<int:pk>/aid/", views.DisasterAidView.as_view(), name="casework-api-disaster-aid"),
     path("affected/<int:pk>/review/", views.DisasterReviewView.as_view(), name="casework-api-disaster-review"),
+    path("households/<int:pk>/heating-aid/", views.HeatingAidView.as_view(), name="casework-api-heating-aid"),
     path("visits/", views.VisitListCreateView.as_view(), name="casework-api-visits"),
     path("discovery-tasks/", views.DiscoveryTaskListView.as_view(), name="casework-api-discovery"),
     path("discovery-tasks/<int:pk>/resolve/", views.DiscoveryResolveView.as_view(), name="casework-api-discovery-resolve"),

@@ -38,6 +38,7 @@ from .serializers import (
     EncounterSerializer,
     HandoverCreateSerializer,
     HandoverSerializer,
+    HeatingAidSerializer,
     HomeNoticeSerializer,
     ImportSerializer,
     LinkSerializer,
@@ -704,3 +705,20 @@ class DisasterReviewView(APIView):
         data.is_valid(raise_exception=True)
         services.disaster_review_resolve(affected=affected, actor=request.user, **data.validated_data)
         return Response(AffectedSerializer(selectors.affected_list(request.user).get(pk=pk)).data)
+
+
+class HeatingAidView(APIView):
+    """取暖临时救助 for a household no heating scheme covers this season."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=HeatingAidSerializer, responses={201: TemporaryAidSerializer})
+    def post(self, request, pk):
+        try:
+            household = household_get(request.user, pk)
+        except (Http404, Household.DoesNotExist):
+            raise Http404 from None
+        data = HeatingAidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.heating_aid_grant(household=household, actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)

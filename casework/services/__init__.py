@@ -24,6 +24,7 @@ from .disaster import (
 )
 from .discovery import discovery_resolve, discovery_scan
 from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
+from .heating import heating_aid_grant
 from .policy import cold_wave_alert_create, fast_track_create, policy_set
 from .street import (
     encounter_create,
@@ -76,6 +77,7 @@ __all__ = [
     "disaster_aid_pay",
     "disaster_review_open",
     "disaster_review_resolve",
+    "heating_aid_grant",
     "visit_create",
     "discovery_scan",
     "discovery_resolve",

@@ -195,6 +195,9 @@ CASES = {
     "disaster_review_resolve": Case(call=lambda a, w: services.disaster_review_resolve(
         affected=w, outcome="none", reason="已恢复", actor=a), world=lambda right: _affected(review=True),
         right_role=CW, wrong_role=OFFICER),
+    "heating_aid_grant": Case(call=lambda a, w: services.heating_aid_grant(household=w, amount=50000, reason="低保边缘",
+                                                                            actor=a),
+                              world=lambda right: f.household(right)[0], right_role=CW, wrong_role=AP),
     # visits, discovery
     "visit_create": Case(call=lambda a, w: services.visit_create(
         household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
