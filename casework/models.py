@@ -825,3 +825,52 @@ class AffectedHousehold(models.Model):
 
     def __str__(self):
         return f"{self.event} · {self.person.name}"
+
+
+# --------------------------------------------------------------------------- notices (SMS)
+
+
+class Notice(models.Model):
+    """One message to an applicant or a household (SMS through the pluggable sender), kept with its status."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_CONFIRMED = "app_confirmed", _("申请确认通知")
+        APPLICATION_REJECTED = "app_rejected", _("不予认定通知")
+        AID_PAID = "aid_paid", _("临时救助发放通知")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NO_PHONE = "no_phone", _("未登记手机号")
+
+    person = models.ForeignKey(Person, verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    application = models.ForeignKey(Application, verbose_name=_("申请"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="notices")
+    aid = models.ForeignKey(TemporaryAid, verbose_name=_("临时救助"), null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="notices")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("渠道"), max_length=16, default="sms")
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    text = models.CharField(_("内容"), max_length=500)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    sender = models.CharField(_("发送器"), max_length=64, blank=True)
+    reference = models.CharField(_("回执编号"), max_length=64, blank=True)
+    error = models.CharField(_("失败原因"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("短信通知")
+        verbose_name_plural = _("短信通知")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="cw_notice_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

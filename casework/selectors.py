@@ -22,6 +22,7 @@ from .models import (
     Handover,
     HomeRegionNotice,
     Inventory,
+    Notice,
     Patrol,
     PatrolMember,
     RegionPolicy,
@@ -175,6 +176,14 @@ def disaster_figures(user, *, region: str, start: dt.date | None = None, end: dt
     return out
 
 
+def sms_list(user) -> QuerySet:
+    return restrict(Notice.objects.select_related("person"), user)
+
+
+def sms_get(user, pk) -> Notice:
+    return get_scoped_or_404(sms_list(user), user, pk=pk)
+
+
 def household_casework(user, household) -> dict:
     """What casework holds about one household (its page): aids, visits, discovery tasks, disaster entries."""
     return {
@@ -182,6 +191,7 @@ def household_casework(user, household) -> dict:
         "visits": visit_list(user).filter(household=household)[:20],
         "tasks": discovery_list(user).filter(household=household).order_by("-id")[:20],
         "disasters": affected_list(user).filter(household=household)[:20],
+        "sms": sms_list(user).filter(household=household)[:50],
     }
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("affected/<int:pk>/aid/", views.disaster_aid, name="disaster-aid"),
     path("affected/<int:pk>/review/", views.disaster_review, name="disaster-review"),
     path("households/<int:pk>/", views.household, name="household"),
+    path("sms/<int:pk>/resend/", views.sms_resend, name="sms-resend"),
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/new/", views.visit_create, name="visit-create"),
     path("discovery/", views.discovery_list, name="discovery-list"),

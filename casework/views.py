@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -75,7 +76,8 @@ def application_create(request):
 def application_detail(request, pk):
     app = selectors.application_get(request.user, pk)
     return render(request, "casework/application_detail.html", {
-        "app": app, "documents": app.documents.all(), "review_form": forms.ReviewForm(),
+        "app": app, "documents": app.documents.all(),
+        "sms": selectors.sms_list(request.user).filter(application=app), "review_form": forms.ReviewForm(),
         "confirm_form": forms.ConfirmForm(initial={"approved_amount": to_decimal(app.requested_amount)}),
         "reject_form": forms.RejectForm(), "document_form": forms.DocumentForm()})
 
@@ -153,6 +155,7 @@ def aid_detail(request, pk):
     aid = selectors.temporary_aid_get(request.user, pk)
     return render(request, "casework/aid_detail.html", {
         "aid": aid, "payment": getattr(aid, "payment", None) if hasattr(aid, "payment") else None,
+        "sms": selectors.sms_list(request.user).filter(aid=aid),
         "review_form": forms.PostReviewForm(), "reject_form": forms.RejectForm()})
 
 
@@ -585,6 +588,20 @@ def household(request, pk):
             return redirect("casework:household", pk=pk)
     return render(request, "casework/household.html", {
         "hh": hh, "form": form, **selectors.household_casework(request.user, hh)})
+
+
+@staff_only
+@require_POST
+def sms_resend(request, pk):
+    notice = selectors.sms_get(request.user, pk)
+    try:
+        services.notice_resend(notice=notice, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已重新发送。"))
+    return redirect(request.POST.get("next") or "casework:application-list") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), allowed_hosts={request.get_host()}) else redirect("casework:application-list")
 
 
 # --------------------------------------------------------------------------- visits, discovery

@@ -14,6 +14,7 @@ from ..models import (
     Encounter,
     Handover,
     HomeRegionNotice,
+    Notice,
     NoticeFollowUp,
     Patrol,
     Shelter,
@@ -427,3 +428,14 @@ class DisasterReviewSerializer(serializers.Serializer):
 class HeatingAidSerializer(serializers.Serializer):
     amount = MoneyField()
     reason = serializers.CharField(max_length=1000)
+
+
+class SmsNoticeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "name", "region", "household", "application", "aid", "channel", "text", "status",
+                  "sender", "reference", "error", "attempts", "created_at", "sent_at"]
+        read_only_fields = fields

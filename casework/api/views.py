@@ -54,6 +54,7 @@ from .serializers import (
     ShelterCreateSerializer,
     ShelterSerializer,
     ShelterUpdateSerializer,
+    SmsNoticeSerializer,
     StaySerializer,
     TemporaryAidCreateSerializer,
     TemporaryAidSerializer,
@@ -722,3 +723,30 @@ class HeatingAidView(APIView):
         data.is_valid(raise_exception=True)
         aid = services.heating_aid_grant(household=household, actor=request.user, **data.validated_data)
         return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+
+class SmsNoticeListView(generics.ListAPIView):
+    """Messages sent to applicants and households, with their status (`?application=`, `?aid=`, `?household=`,
+    `?status=`)."""
+
+    serializer_class = SmsNoticeSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.sms_list(self.request.user).order_by("-id")
+        for field in ("application", "aid", "household"):
+            value = self.request.query_params.get(field, "")
+            if value.isdigit():
+                qs = qs.filter(**{f"{field}_id": int(value)})
+        st = self.request.query_params.get("status")
+        return qs.filter(status=st) if st else qs
+
+
+class SmsResendView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=None, responses=SmsNoticeSerializer)
+    def post(self, request, pk):
+        notice = selectors.sms_get(request.user, pk)
+        return Response(SmsNoticeSerializer(services.notice_resend(notice=notice, actor=request.user)).data)

@@ -25,6 +25,7 @@ from .disaster import (
 from .discovery import discovery_resolve, discovery_scan
 from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
 from .heating import heating_aid_grant
+from .notices import notice_resend, notice_send
 from .policy import cold_wave_alert_create, fast_track_create, policy_set
 from .street import (
     encounter_create,
@@ -78,6 +79,8 @@ __all__ = [
     "disaster_review_open",
     "disaster_review_resolve",
     "heating_aid_grant",
+    "notice_send",
+    "notice_resend",
     "visit_create",
     "discovery_scan",
     "discovery_resolve",

@@ -198,6 +198,8 @@ CASES = {
     "heating_aid_grant": Case(call=lambda a, w: services.heating_aid_grant(household=w, amount=50000, reason="低保边缘",
                                                                             actor=a),
                               world=lambda right: f.household(right)[0], right_role=CW, wrong_role=AP),
+    "notice_resend": Case(call=lambda a, w: services.notice_resend(notice=w, actor=a),
+                          world=lambda right: _aid(50000).notices.get(), right_role=CW, wrong_role=OFFICER),
     # visits, discovery
     "visit_create": Case(call=lambda a, w: services.visit_create(
         household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
@@ -208,6 +210,7 @@ CASES = {
 
 EXEMPT = {
     "disaster_review_open": "the daily task's step (casework.disaster_review_open): no actor, nationwide",
+    "notice_send": "the task's step (casework.send_notice): takes a notice id, no actor",
     "discovery_scan": "the nightly task's step (casework.discovery_scan): no actor, nationwide; only the task calls it",
 }
 
