@@ -28,7 +28,7 @@ def _signals(caseworker, approver, today):
     services.cold_wave_alert_create(region="610100", level="orange", starts_on=today - dt.timedelta(days=1),
                                     ends_on=today + dt.timedelta(days=3), patrols_per_day=4, actor=approver)
     # 3) medical personal burden above the threshold this month, for a household member as beneficiary
-    sick_hh, sick_rows = f.household(caseworker)
+    sick_hh, sick_rows = f.household(caseworker, birth="19850101")  # young: never a cold-wave signal too
     off = mpf.officer(username="mp_officer")
     beneficiary = mp_services.insured_create(actor=off, id_number=sick_rows[0]["id_number"],
                                              name=sick_rows[0]["name"], scheme="resident", region="610100")
