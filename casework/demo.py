@@ -130,7 +130,7 @@ def seed(stdout):
 def _seed_rest(stdout, *, cw, cw2, ap, shelters, stock, today, now):
     """Issue 17: people checking in and out of a shelter, a patrol with its crew, hand-overs in each state,
     a disaster event past its transition period with its reviews opened, and heating temporary aid."""
-    tj = User.objects.filter(username="caseworker_tj").first()
+    bz = User.objects.filter(username="caseworker_bz").first()
     # a shelter day to day: three check in, one leaves
     centre = shelters[0]
     stays = [services.shelter_check_in(shelter=centre, actor=cw, id_number=_id("610112", birth, 630 + i), name=name,
@@ -139,18 +139,18 @@ def _seed_rest(stdout, *, cw, cw2, ap, shelters, stock, today, now):
     services.shelter_check_out(stay=stays[0], actor=cw, destination="投靠亲属（未央区）")
     services.patrol_create(region="610112", area="未央路—凤城八路", started_at=now - dt.timedelta(hours=1),
                            staff=[cw2], vehicle="陕A·J5678", vehicles_sent=1, inventory=stock, actor=cw)
-    # hand-overs to Tianjin: waiting (overdue), acknowledged, received
-    if tj is not None:
-        hs = [services.handover_create(region="610103", to_region="120101", method=method, escort_by=escort,
-                                       depart_at=now - dt.timedelta(hours=hours), destination="天津市救助管理站",
-                                       id_number=_id("120101", birth, 640 + i), name=name, actor=cw)
+    # hand-overs home to Bozhou (Anhui): waiting (overdue), acknowledged, received
+    if bz is not None:
+        hs = [services.handover_create(region="610103", to_region="341602", method=method, escort_by=escort,
+                                       depart_at=now - dt.timedelta(hours=hours), destination="亳州市救助管理站",
+                                       id_number=_id("341602", birth, 640 + i), name=name, actor=cw)
               for i, (method, escort, hours, birth, name) in enumerate([
-                  ("train", "王队员 138****1234，G 字头列车", 30, "19850303", "津籍返乡甲"),
-                  ("escort", "李民政、张司机，专车护送", 10, "19920404", "津籍返乡乙"),
-                  ("family", "其兄到站接回", 50, "19790909", "津籍返乡丙")])]
-        services.handover_acknowledge(handover=hs[1], actor=tj, note="已安排接站")
-        services.handover_acknowledge(handover=hs[2], actor=tj)
-        services.handover_complete(handover=hs[2], actor=tj, note="已交其兄，返回和平区住所")
+                  ("train", "王队员 138****1234，G 字头列车", 30, "19850303", "皖籍返乡甲"),
+                  ("escort", "李民政、张司机，专车护送", 10, "19920404", "皖籍返乡乙"),
+                  ("family", "其兄到站接回", 50, "19790909", "皖籍返乡丙")])]
+        services.handover_acknowledge(handover=hs[1], actor=bz, note="已安排接站")
+        services.handover_acknowledge(handover=hs[2], actor=bz)
+        services.handover_complete(handover=hs[2], actor=bz, note="已交其兄，返回谯城区住所")
     # a disaster past its transition period: living aid in both phases, then the reviews
     start = today - dt.timedelta(days=75)
     event = services.disaster_event_create(region="610100", kind="snow", name="蓝田县低温雨雪冰冻灾害",

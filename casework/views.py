@@ -490,7 +490,7 @@ def notice_acknowledge(request, pk):
 @staff_only
 def disaster_list(request):
     return render(request, "casework/disaster_list.html", {
-        "page": _page(request, selectors.disaster_list(request.user)),
+        "page": _page(request, selectors.disaster_list(request.user).order_by("-occurred_on", "-id")),
         "reviews": selectors.affected_list(request.user).filter(review="open").order_by("review_opened_on", "id")[:50]})
 
 
