@@ -325,3 +325,24 @@ def public_notice_list(user, region_code: str = "", *, days: int = 30):
     if not region_in_scope(user, code):
         raise Http404
     return region, list(qs.select_related("household__head", "region").order_by("region_id", "id")[:2000])
+
+
+# --- read by casework (取暖救助与临时救助衔接): who dropped out of a heating batch, who a heating scheme covers
+
+
+def heating_dropped_payments(*, since: dt.datetime) -> QuerySet:
+    """Heating-scheme payments changed since `since` whose recipient dropped out: failed at the bank, or
+    cancelled at dynamic re-verification (动态核对). Values rows, set-based; the household's head included."""
+    return (Payment.objects.filter(scheme__kind=Scheme.Kind.HEATING, updated_at__gte=since)
+            .filter(Q(status=Payment.Status.FAILED)
+                    | Q(status=Payment.Status.CANCELLED, reason__startswith="动态核对"))
+            .values("id", "scheme_id", "period", "household_id", "person_id", "region_id", "status", "reason",
+                    "amount", "household__head_id"))
+
+
+def heating_covered(household_id: int, *, since: dt.datetime) -> bool:
+    """Whether a heating scheme covers the household this season: a payment of a heating scheme for it made
+    or pending since `since` (not failed, not cancelled)."""
+    return Payment.objects.filter(scheme__kind=Scheme.Kind.HEATING, household_id=household_id,
+                                  created_at__gte=since).exclude(
+        status__in=(Payment.Status.FAILED, Payment.Status.CANCELLED)).exists()

@@ -122,5 +122,59 @@ def seed(stdout):
     assistance_services.enrolment_create(id_number=people[4][0], category="low_income", monthly_amount=30000,
                                          start=today - dt.timedelta(days=330), end=today + dt.timedelta(days=20),
                                          actor=cw)
+    _seed_rest(stdout, cw=cw, cw2=cw2, ap=ap, shelters=shelters, stock=stock, today=today, now=now)
     counts = services.discovery_scan(today=today)
     stdout.write(f"casework: 申请 5 件、临时救助 5 笔、巡查 1 次（救助 4 人次）、场所 3 处、走访 2 次、主动发现 {counts}")
+
+
+def _seed_rest(stdout, *, cw, cw2, ap, shelters, stock, today, now):
+    """Issue 17: people checking in and out of a shelter, a patrol with its crew, hand-overs in each state,
+    a disaster event past its transition period with its reviews opened, and heating temporary aid."""
+    bz = User.objects.filter(username="caseworker_bz").first()
+    # a shelter day to day: three check in, one leaves
+    centre = shelters[0]
+    stays = [services.shelter_check_in(shelter=centre, actor=cw, id_number=_id("610112", birth, 630 + i), name=name,
+                                       at=now - dt.timedelta(hours=20 - i))
+             for i, (birth, name) in enumerate([("19600101", "王避寒"), ("19580505", "赵避寒"), ("19710707", "钱避寒")])]
+    services.shelter_check_out(stay=stays[0], actor=cw, destination="投靠亲属（未央区）")
+    services.patrol_create(region="610112", area="未央路—凤城八路", started_at=now - dt.timedelta(hours=1),
+                           staff=[cw2], vehicle="陕A·J5678", vehicles_sent=1, inventory=stock, actor=cw)
+    # hand-overs home to Bozhou (Anhui): waiting (overdue), acknowledged, received
+    if bz is not None:
+        hs = [services.handover_create(region="610103", to_region="341602", method=method, escort_by=escort,
+                                       depart_at=now - dt.timedelta(hours=hours), destination="亳州市救助管理站",
+                                       id_number=_id("341602", birth, 640 + i), name=name, actor=cw)
+              for i, (method, escort, hours, birth, name) in enumerate([
+                  ("train", "王队员 138****1234，G 字头列车", 30, "19850303", "皖籍返乡甲"),
+                  ("escort", "李民政、张司机，专车护送", 10, "19920404", "皖籍返乡乙"),
+                  ("family", "其兄到站接回", 50, "19790909", "皖籍返乡丙")])]
+        services.handover_acknowledge(handover=hs[1], actor=bz, note="已安排接站")
+        services.handover_acknowledge(handover=hs[2], actor=bz)
+        services.handover_complete(handover=hs[2], actor=bz, note="已交其兄，返回谯城区住所")
+    # a disaster past its transition period: living aid in both phases, then the reviews
+    start = today - dt.timedelta(days=75)
+    event = services.disaster_event_create(region="610100", kind="snow", name="蓝田县低温雨雪冰冻灾害",
+                                           area="蓝田县汤峪镇、玉川镇", occurred_on=start,
+                                           emergency_ends_on=start + dt.timedelta(days=10),
+                                           transition_ends_on=start + dt.timedelta(days=60), actor=cw)
+    affected = [services.disaster_household_add(event=event, id_number=_id("610122", birth, 650 + i), name=name,
+                                                people=n, damage=damage, region="610122", actor=cw)
+                for i, (birth, name, n, damage) in enumerate([
+                    ("19660606", "蓝田甲", 4, "collapsed"), ("19700808", "蓝田乙", 2, "severe"),
+                    ("19800202", "蓝田丙", 3, "moderate")])]
+    for a in affected:
+        services.disaster_aid_pay(affected=a, phase="emergency", amount=80000, granted_on=start + dt.timedelta(days=2),
+                                  actor=cw)
+    services.disaster_aid_pay(affected=affected[0], phase="transition", amount=60000,
+                              granted_on=start + dt.timedelta(days=30), actor=cw)
+    services.disaster_review_open(today=today)
+    services.disaster_review_resolve(affected=affected[2], outcome="none", reason="已恢复生产，家庭收入稳定", actor=cw)
+    # heating temporary aid for a household no heating scheme covers
+    hh = assistance_services.household_create(
+        region="610112", area="urban", address="未央区演示路99号（低保边缘）",
+        members=[{"name": "冯取暖", "id_number": _id("610112", "19560312", 660), "relation": "head"}],
+        bank_account="6222020200112299999", actor=cw)
+    services.heating_aid_grant(household=hh, amount=50000, reason="低保边缘家庭，未纳入取暖救助，老人冬季取暖困难",
+                               actor=cw)
+    stdout.write("casework: 场所入住 3 人次（离站 1）、跨区域转送 3 件（待签收/已签收/已接收）、"
+                 "灾害事件 1 起（过渡期已结束，复核任务 3 户）、取暖临时救助 1 户")

@@ -185,6 +185,11 @@ class TemporaryAid(models.Model):
 
     COUNTED = (Status.PENDING, Status.GRANTED, Status.PAID, Status.FAILED)
 
+    class Purpose(models.TextChoices):
+        GENERAL = "general", _("临时救助")
+        HEATING = "heating", _("取暖临时救助")
+        DISASTER = "disaster", _("受灾人员生活救助")
+
     class ReviewOutcome(models.TextChoices):
         CONFIRMED = "confirmed", _("复核无误")
         IRREGULAR = "irregular", _("复核发现问题")
@@ -217,6 +222,9 @@ class TemporaryAid(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(_("不予批准理由"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices, default=Purpose.GENERAL)
+    disaster_household = models.ForeignKey("AffectedHousehold", verbose_name=_("受灾家庭"), null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="aids")
 
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
@@ -255,6 +263,14 @@ class AidPayment(models.Model):
         return f"{self.reference} {self.outcome}"
 
 
+class NoticeFollowUp(models.TextChoices):
+    VISIT = "visit", _("入户走访核实")
+    APPLICATION = "application", _("受理低保/特困申请")
+    TEMPORARY_AID = "temporary_aid", _("给予临时救助")
+    ALREADY_COVERED = "covered", _("已在保，无需处置")
+    NO_ACTION = "none", _("无需处置")
+
+
 class HomeRegionNotice(models.Model):
     """急难发生地直接救助: the report entry the person's home region receives."""
 
@@ -266,8 +282,13 @@ class HomeRegionNotice(models.Model):
     amount = models.BigIntegerField(_("金额（分）"))
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("签收人"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    follow_up = models.CharField(_("户籍地后续处置"), max_length=16, choices=NoticeFollowUp.choices, blank=True)
+    follow_up_note = models.CharField(_("处置说明"), max_length=255, blank=True)
 
-    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+    # the home region acts on it; the region that aided sees whether it was received
+    scope = Scope(region=("region_id", "from_region_id"), roles=CIVIL_STAFF)
 
     class Meta:
         verbose_name = _("异地救助通报")
@@ -455,6 +476,148 @@ class Encounter(models.Model):
         return f"{self.location} {self.at:%Y-%m-%d %H:%M}"
 
 
+class ShelterStay(models.Model):
+    """One person's stay in a shelter: checked in (a place taken), checked out (the place given back).
+    Occupancy is the number of open stays; the history is these rows."""
+
+    shelter = models.ForeignKey(Shelter, verbose_name=_("救助场所"), on_delete=models.PROTECT, related_name="stays")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("入住人员"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    unidentified = models.ForeignKey(UnidentifiedPerson, verbose_name=_("身份不明人员"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(Encounter, verbose_name=_("街面救助记录"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField(_("入住时间"))
+    checked_in_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    checked_out_at = models.DateTimeField(_("离站时间"), null=True, blank=True)
+    checked_out_by = models.ForeignKey(User, verbose_name=_("离站登记人"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    destination = models.CharField(_("离站去向"), max_length=255, blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("入住记录")
+        verbose_name_plural = _("入住记录")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unidentified__isnull=False),
+                                   name="cw_stay_has_subject"),
+            models.CheckConstraint(condition=Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=F("checked_in_at")),
+                                   name="cw_stay_out_after_in"),
+            models.UniqueConstraint(fields=["person"], condition=Q(checked_out_at__isnull=True, person__isnull=False),
+                                    name="cw_stay_one_open_per_person"),
+            models.UniqueConstraint(fields=["unidentified"],
+                                    condition=Q(checked_out_at__isnull=True, unidentified__isnull=False),
+                                    name="cw_stay_one_open_per_unidentified"),
+        ]
+        indexes = [models.Index(fields=["shelter", "checked_out_at"], name="cw_stay_open_idx")]
+
+    def __str__(self):
+        return f"{self.shelter} #{self.pk}"
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return str(_("身份不明人员")) + f"#{self.unidentified_id}"
+
+
+class PatrolMember(models.Model):
+    """A member of staff on a patrol (the leader included): one row per person-time (人次)."""
+
+    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.PROTECT, related_name="crew")
+    user = models.ForeignKey(User, verbose_name=_("巡查人员"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("巡查区域"), on_delete=models.PROTECT, related_name="+")
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("巡查人员")
+        verbose_name_plural = _("巡查人员")
+        ordering = ["patrol_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["patrol", "user"], name="cw_patrol_member_once")]
+
+    def __str__(self):
+        return f"{self.patrol_id}:{self.user_id}"
+
+
+class Handover(models.Model):
+    """区域一体化: a street-relief case handed to another region (escort home 接送返乡): who escorts, when,
+    how; the receiving region acknowledges within the time limit and confirms the person received.
+    Both regions see it (the scope has both region paths)."""
+
+    class Method(models.TextChoices):
+        ESCORT = "escort", _("专人护送")
+        TRAIN = "train", _("购票乘火车返乡")
+        BUS = "bus", _("购票乘汽车返乡")
+        FAMILY = "family", _("亲属接回")
+        STATION = "station", _("救助管理站间交接")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("待接收地签收")
+        ACKNOWLEDGED = "acknowledged", _("已签收待接收")
+        COMPLETED = "completed", _("已接收")
+
+    from_region = models.ForeignKey(Region, verbose_name=_("移交区域"), on_delete=models.PROTECT, related_name="+")
+    to_region = models.ForeignKey(Region, verbose_name=_("接收区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("受助人员"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    unidentified = models.ForeignKey(UnidentifiedPerson, verbose_name=_("身份不明人员"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(Encounter, verbose_name=_("街面救助记录"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("返乡方式"), max_length=16, choices=Method.choices)
+    escort_by = models.CharField(_("护送人员/联系人"), max_length=128)
+    depart_at = models.DateTimeField(_("出发时间"))
+    destination = models.CharField(_("送达地点"), max_length=255)
+    note = models.TextField(_("情况说明"), blank=True)
+    ack_due_at = models.DateTimeField(_("签收时限"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SENT)
+    created_by = models.ForeignKey(User, verbose_name=_("移交经办人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("签收人"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    ack_note = models.CharField(_("签收意见"), max_length=255, blank=True)
+    completed_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(User, verbose_name=_("接收人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    completion_note = models.CharField(_("接收安置情况"), max_length=255, blank=True)
+
+    scope = Scope(region=("from_region_id", "to_region_id"), roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("跨区域转送")
+        verbose_name_plural = _("跨区域转送")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unidentified__isnull=False),
+                                   name="cw_handover_has_subject"),
+            models.CheckConstraint(condition=~Q(from_region=F("to_region")), name="cw_handover_other_region"),
+            models.CheckConstraint(condition=~Q(status="acknowledged") | Q(acknowledged_at__isnull=False),
+                                   name="cw_handover_ack_has_time"),
+            models.CheckConstraint(condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                                   name="cw_handover_done_has_time"),
+        ]
+        indexes = [models.Index(fields=["to_region", "status", "ack_due_at"], name="cw_handover_in_idx"),
+                   models.Index(fields=["from_region", "status"], name="cw_handover_out_idx")]
+
+    def __str__(self):
+        return f"{_('跨区域转送')} #{self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == self.Status.SENT and self.ack_due_at < timezone.now()
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return str(_("身份不明人员")) + f"#{self.unidentified_id}"
+
+
 class ColdWaveAlert(models.Model):
     class Level(models.TextChoices):
         BLUE = "blue", _("蓝色")
@@ -519,6 +682,7 @@ class DiscoveryTask(models.Model):
         ENROLMENT_LAPSE = "enrolment_lapse", _("救助即将到期")
         COLD_ELDERLY = "cold_elderly", _("寒潮期间独居老人")
         MEDICAL_BURDEN = "medical_burden", _("医疗费用个人负担过高")
+        HEATING_DROPPED = "heating_dropped", _("取暖救助发放失败或核对退出")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")
@@ -560,6 +724,153 @@ class DiscoveryTask(models.Model):
                                    name="cw_discovery_dismiss_reason"),
         ]
         indexes = [models.Index(fields=["region", "status"], name="cw_discovery_queue_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+# --------------------------------------------------------------------------- disaster-victim relief linkage
+
+
+class DisasterEvent(models.Model):
+    """A disaster (kind, area, dates): an emergency period, then a transition period (过渡期生活救助)."""
+
+    class Kind(models.TextChoices):
+        FLOOD = "flood", _("洪涝")
+        EARTHQUAKE = "earthquake", _("地震")
+        SNOW = "snow", _("低温雨雪冰冻")
+        GEOLOGICAL = "geological", _("地质灾害")
+        FIRE = "fire", _("火灾")
+        OTHER = "other", _("其他")
+
+    region = models.ForeignKey(Region, verbose_name=_("受灾区域"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("灾种"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=128)
+    area = models.CharField(_("受灾范围"), max_length=255)
+    occurred_on = models.DateField(_("发生日期"))
+    emergency_ends_on = models.DateField(_("应急期结束"))
+    transition_ends_on = models.DateField(_("过渡期结束"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("灾害事件")
+        verbose_name_plural = _("灾害事件")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(emergency_ends_on__gte=F("occurred_on"))
+                                   & Q(transition_ends_on__gte=F("emergency_ends_on")), name="cw_disaster_dates"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AffectedHousehold(models.Model):
+    """A household registered as affected by a disaster; once the transition period ends it gets a review
+    whose outcome says which programme takes it over (so nobody falls between them)."""
+
+    class Damage(models.TextChoices):
+        COLLAPSED = "collapsed", _("房屋倒塌")
+        SEVERE = "severe", _("房屋严重损坏")
+        MODERATE = "moderate", _("一般损坏")
+        NONE = "none", _("房屋未损")
+
+    class Review(models.TextChoices):
+        NOT_DUE = "", _("未到复核期")
+        OPEN = "open", _("待复核")
+        DONE = "done", _("已复核")
+
+    class Outcome(models.TextChoices):
+        DIBAO = "dibao", _("纳入低保")
+        TEKUN = "tekun", _("纳入特困供养")
+        TEMPORARY = "temporary", _("给予临时救助")
+        NO_NEED = "none", _("无需救助")
+
+    event = models.ForeignKey(DisasterEvent, verbose_name=_("灾害事件"), on_delete=models.PROTECT,
+                              related_name="households")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("户主/联系人"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    people = models.PositiveSmallIntegerField(_("受灾人数"), default=1)
+    damage = models.CharField(_("受灾程度"), max_length=16, choices=Damage.choices)
+    note = models.CharField(_("情况说明"), max_length=255, blank=True)
+    review = models.CharField(_("复核状态"), max_length=8, choices=Review.choices, blank=True, default="")
+    review_opened_on = models.DateField(_("复核任务生成日期"), null=True, blank=True)
+    outcome = models.CharField(_("复核结论"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(_("结论理由"), max_length=255, blank=True)
+    outcome_ref = models.CharField(_("衔接记录编号"), max_length=32, blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("受灾家庭")
+        verbose_name_plural = _("受灾家庭")
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="cw_affected_once_per_event"),
+            models.CheckConstraint(condition=Q(people__gte=1), name="cw_affected_people_ge_1"),
+            models.CheckConstraint(condition=~Q(review="done") | ~Q(outcome=""), name="cw_affected_done_has_outcome"),
+            models.CheckConstraint(condition=~Q(outcome="none") | ~Q(outcome_reason=""),
+                                   name="cw_affected_no_need_has_reason"),
+        ]
+        indexes = [models.Index(fields=["region", "review"], name="cw_affected_review_idx")]
+
+    def __str__(self):
+        return f"{self.event} · {self.person.name}"
+
+
+# --------------------------------------------------------------------------- notices (SMS)
+
+
+class Notice(models.Model):
+    """One message to an applicant or a household (SMS through the pluggable sender), kept with its status."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_CONFIRMED = "app_confirmed", _("申请确认通知")
+        APPLICATION_REJECTED = "app_rejected", _("不予认定通知")
+        AID_PAID = "aid_paid", _("临时救助发放通知")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NO_PHONE = "no_phone", _("未登记手机号")
+
+    person = models.ForeignKey(Person, verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    application = models.ForeignKey(Application, verbose_name=_("申请"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="notices")
+    aid = models.ForeignKey(TemporaryAid, verbose_name=_("临时救助"), null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="notices")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("渠道"), max_length=16, default="sms")
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    text = models.CharField(_("内容"), max_length=500)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    sender = models.CharField(_("发送器"), max_length=64, blank=True)
+    reference = models.CharField(_("回执编号"), max_length=64, blank=True)
+    error = models.CharField(_("失败原因"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("短信通知")
+        verbose_name_plural = _("短信通知")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="cw_notice_status_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"

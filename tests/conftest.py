@@ -76,6 +76,7 @@ DATA_MIGRATIONS = [
     ("assistance", "0010_bank_backfill_and_schedules"),
     ("assistance", "0013_monthly_payroll_schedule"),
     ("casework", "0002_nightly_discovery_schedule"),
+    ("casework", "0006_disaster_review_schedule"),
 ]
 
 

@@ -5,12 +5,20 @@ from rest_framework import serializers
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 
 from ..models import (
+    AffectedHousehold,
     Application,
     ApplicationCategory,
     ApplicationDocument,
+    DisasterEvent,
     DiscoveryTask,
     Encounter,
+    Handover,
+    HomeRegionNotice,
+    Notice,
+    NoticeFollowUp,
+    Patrol,
     Shelter,
+    ShelterStay,
     TemporaryAid,
     UnidentifiedPerson,
     Visit,
@@ -222,3 +230,212 @@ class ReportQuerySerializer(serializers.Serializer):
     region = RegionCodeField(required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+
+
+# --------------------------------------------------------------------------- shelters day to day, patrols
+
+
+class ShelterCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Shelter.Kind.choices)
+    name = serializers.CharField(max_length=128)
+    region = RegionCodeField()
+    address = serializers.CharField(max_length=255)
+    capacity = serializers.IntegerField(min_value=0)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                         default=None)
+
+
+class ShelterUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=128, required=False)
+    address = serializers.CharField(max_length=255, required=False)
+    capacity = serializers.IntegerField(min_value=0, required=False)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class StaySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True, allow_null=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = ShelterStay
+        fields = ["id", "shelter", "region", "name", "id_number", "unidentified", "encounter", "checked_in_at",
+                  "checked_out_at", "destination"]
+        read_only_fields = fields
+
+
+class CheckInSerializer(serializers.Serializer):
+    id_number = IdNumberField(required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    unidentified = serializers.IntegerField(required=False, allow_null=True, default=None)
+    unidentified_description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CheckOutSerializer(serializers.Serializer):
+    destination = serializers.CharField(max_length=255)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class PatrolSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+    leader = serializers.CharField(source="leader.username", read_only=True)
+    staff = serializers.SerializerMethodField()
+    encounter_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Patrol
+        fields = ["id", "region", "area", "leader", "staff", "members", "started_at", "ended_at", "vehicle",
+                  "vehicles_sent", "inventory", "encounter_count"]
+        read_only_fields = fields
+
+    def get_staff(self, obj) -> list[str]:
+        return [m.user.username for m in obj.crew.all()]
+
+
+class PatrolCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    area = serializers.CharField(max_length=255)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    members = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    staff = serializers.ListField(child=serializers.CharField(max_length=150), required=False, default=list,
+                                  help_text="巡查人员的用户名（带队人自动计入）")
+    vehicle = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    vehicles_sent = serializers.IntegerField(required=False, default=0, min_value=0)
+    inventory = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+# --------------------------------------------------------------------------- hand-over between regions
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="subject_name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    from_region = serializers.CharField(source="from_region_id", read_only=True)
+    to_region = serializers.CharField(source="to_region_id", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = ["id", "name", "id_number", "unidentified", "encounter", "from_region", "to_region", "method",
+                  "escort_by", "depart_at", "destination", "note", "ack_due_at", "status", "overdue",
+                  "acknowledged_at", "ack_note", "completed_at", "completion_note"]
+        read_only_fields = fields
+
+
+class HandoverCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    to_region = RegionCodeField()
+    method = serializers.ChoiceField(choices=Handover.Method.choices)
+    escort_by = serializers.CharField(max_length=128)
+    depart_at = serializers.DateTimeField()
+    destination = serializers.CharField(max_length=255)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    id_number = IdNumberField(required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    unidentified = serializers.IntegerField(required=False, allow_null=True, default=None)
+    encounter = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class HomeNoticeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    from_region = serializers.CharField(source="from_region_id", read_only=True)
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = HomeRegionNotice
+        fields = ["id", "aid", "name", "id_number", "region", "from_region", "amount", "created_at",
+                  "acknowledged_at", "follow_up", "follow_up_note"]
+        read_only_fields = fields
+
+
+class NoticeAckSerializer(serializers.Serializer):
+    follow_up = serializers.ChoiceField(choices=NoticeFollowUp.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+# --------------------------------------------------------------------------- disaster-victim relief
+
+
+class DisasterEventSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = DisasterEvent
+        fields = ["id", "region", "kind", "name", "area", "occurred_on", "emergency_ends_on", "transition_ends_on"]
+        read_only_fields = fields
+
+
+class DisasterEventCreateSerializer(serializers.Serializer):
+    region = RegionCodeField()
+    kind = serializers.ChoiceField(choices=DisasterEvent.Kind.choices)
+    name = serializers.CharField(max_length=128)
+    area = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    occurred_on = serializers.DateField()
+    emergency_ends_on = serializers.DateField()
+    transition_ends_on = serializers.DateField()
+
+
+class AffectedSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_number = MaskedIdNumberField(source="person.id_number")
+    region = serializers.CharField(source="region_id", read_only=True)
+    aid_total = MoneyField(read_only=True, default=0)
+
+    class Meta:
+        model = AffectedHousehold
+        fields = ["id", "event", "region", "name", "id_number", "household", "people", "damage", "note", "review",
+                  "review_opened_on", "outcome", "outcome_reason", "outcome_ref", "aid_total"]
+        read_only_fields = fields
+
+
+class AffectedCreateSerializer(serializers.Serializer):
+    id_number = IdNumberField()
+    name = serializers.CharField(max_length=64)
+    people = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    damage = serializers.ChoiceField(choices=AffectedHousehold.Damage.choices)
+    region = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class DisasterAidSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=[("emergency", "应急期"), ("transition", "过渡期")])
+    amount = MoneyField()
+    granted_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DisasterReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=AffectedHousehold.Outcome.choices)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    ref = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class HeatingAidSerializer(serializers.Serializer):
+    amount = MoneyField()
+    reason = serializers.CharField(max_length=1000)
+
+
+class SmsNoticeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "name", "region", "household", "application", "aid", "channel", "text", "status",
+                  "sender", "reference", "error", "attempts", "created_at", "sent_at"]
+        read_only_fields = fields

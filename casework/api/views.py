@@ -14,27 +14,48 @@ from assistance.selectors import household_get
 from portal.api.idempotency import idempotent
 from portal.api.permissions import HasRole
 from portal.roles import CIVIL_STAFF
-from portal.scoping import get_scoped_or_404, region_in_scope
+from portal.scoping import get_scoped_or_404, region_in_scope, region_q
 
 from .. import reports, selectors, services
 from ..filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
 from ..models import Inventory, Shelter
 from .serializers import (
+    AffectedCreateSerializer,
+    AffectedSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
+    CheckInSerializer,
+    CheckOutSerializer,
     ConfirmSerializer,
+    DisasterAidSerializer,
+    DisasterEventCreateSerializer,
+    DisasterEventSerializer,
+    DisasterReviewSerializer,
     DiscoveryTaskSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     EncounterCreateSerializer,
     EncounterSerializer,
+    HandoverCreateSerializer,
+    HandoverSerializer,
+    HeatingAidSerializer,
+    HomeNoticeSerializer,
+    ImportSerializer,
     LinkSerializer,
+    NoteSerializer,
+    NoticeAckSerializer,
+    PatrolCreateSerializer,
+    PatrolSerializer,
     PostReviewSerializer,
     ReasonSerializer,
     ReportQuerySerializer,
     ResolveSerializer,
     ReviewSerializer,
+    ShelterCreateSerializer,
     ShelterSerializer,
+    ShelterUpdateSerializer,
+    SmsNoticeSerializer,
+    StaySerializer,
     TemporaryAidCreateSerializer,
     TemporaryAidSerializer,
     UnidentifiedSerializer,
@@ -259,13 +280,132 @@ class EncounterListCreateView(generics.ListCreateAPIView):
         return Response(EncounterSerializer(enc).data, status=status.HTTP_201_CREATED)
 
 
-class ShelterListView(generics.ListAPIView):
+class ShelterListView(generics.ListCreateAPIView):
+    """Shelters, help points and guide points in your region and below; POST sets one up."""
+
     serializer_class = ShelterSerializer
     permission_classes = [IsAuthenticated, STAFF]
     filter_backends = []
 
     def get_queryset(self):
         return selectors.shelter_list(self.request.user).order_by("region_id", "name")
+
+    @extend_schema(request=ShelterCreateSerializer, responses={201: ShelterSerializer})
+    def post(self, request, *args, **kwargs):
+        data = ShelterCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        shelter = services.shelter_create(actor=request.user, **data.validated_data)
+        return Response(ShelterSerializer(shelter).data, status=status.HTTP_201_CREATED)
+
+
+class ShelterDetailView(APIView):
+    """GET one shelter; PATCH (the region's approver): name, address, capacity, phone, active."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(responses=ShelterSerializer)
+    def get(self, request, pk):
+        return Response(ShelterSerializer(selectors.shelter_get(request.user, pk)).data)
+
+    @extend_schema(request=ShelterUpdateSerializer, responses=ShelterSerializer)
+    def patch(self, request, pk):
+        shelter = selectors.shelter_get(request.user, pk)
+        data = ShelterUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ShelterSerializer(services.shelter_update(shelter=shelter, actor=request.user,
+                                                                  **data.validated_data)).data)
+
+
+class ShelterStayListView(generics.ListAPIView):
+    """The stays of a shelter (occupancy history), open ones first; POST checks someone in."""
+
+    serializer_class = StaySerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        shelter = selectors.shelter_get(self.request.user, self.kwargs["pk"])
+        return selectors.stay_list(self.request.user).filter(shelter=shelter).order_by(
+            "-checked_out_at", "-checked_in_at", "-id")
+
+    @extend_schema(request=CheckInSerializer, responses={201: StaySerializer})
+    def post(self, request, pk):
+        shelter = selectors.shelter_get(request.user, pk)
+        data = CheckInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v not in (None, "")}
+        if values.get("unidentified"):
+            try:
+                values["unidentified"] = selectors.unidentified_get(request.user, values["unidentified"])
+            except Http404:
+                raise DRFValidationError({"unidentified": ["不存在或不在您的管辖范围内。"]}) from None
+        stay = services.shelter_check_in(shelter=shelter, actor=request.user, **values)
+        return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
+
+
+class StayCheckOutView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=CheckOutSerializer, responses=StaySerializer)
+    def post(self, request, pk):
+        stay = selectors.stay_get(request.user, pk)
+        data = CheckOutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v is not None}
+        return Response(StaySerializer(services.shelter_check_out(stay=stay, actor=request.user, **values)).data)
+
+
+class PatrolListCreateView(generics.ListCreateAPIView):
+    """Patrols in your region and below (with their crew: person-times); POST records one."""
+
+    serializer_class = PatrolSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.patrol_list(self.request.user).prefetch_related("crew__user").order_by("-started_at", "-id")
+
+    @extend_schema(request=PatrolCreateSerializer, responses={201: PatrolSerializer})
+    def post(self, request, *args, **kwargs):
+        data = PatrolCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        names = values.pop("staff")
+        staff = list(selectors.staff_choices(request.user).filter(username__in=names))
+        missing = sorted(set(names) - {u.username for u in staff})
+        if missing:
+            raise DRFValidationError({"staff": [f"巡查人员不存在或不在您的管辖范围内：{'、'.join(missing)}"]})
+        inventory = None
+        if values.pop("inventory"):
+            try:
+                inventory = get_scoped_or_404(Inventory.objects.all(), request.user, pk=data.validated_data["inventory"])
+            except Http404:
+                raise DRFValidationError({"inventory": ["不存在或不在您的管辖范围内。"]}) from None
+        patrol = services.patrol_create(actor=request.user, staff=staff, inventory=inventory, **values)
+        return Response(PatrolSerializer(selectors.patrol_get(request.user, patrol.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PatrolDetailView(generics.RetrieveAPIView):
+    serializer_class = PatrolSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.patrol_get(self.request.user, self.kwargs["pk"])
+
+
+class PatrolComplianceView(APIView):
+    """Patrols done per day against the expectation (`?region=&start=&end=`, at most 92 days)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(parameters=[ReportQuerySerializer],
+                   responses=inline_serializer("PatrolCompliance", {"days": serializers.ListField(
+                       child=serializers.DictField())}))
+    def get(self, request):
+        region, start, end = report_params(request, request.query_params)
+        days = selectors.patrol_compliance(request.user, region=region, start=start, end=end)
+        return Response({"region": region, "days": [{**d, "day": d["day"].isoformat()} for d in days]})
 
 
 class UnidentifiedListView(generics.ListAPIView):
@@ -376,7 +516,7 @@ class ReportView(APIView):
             "region": serializers.CharField(), "start": serializers.DateField(), "end": serializers.DateField(),
             "applications": serializers.DictField(), "temporary_aid": serializers.DictField(),
             "street": serializers.DictField(), "shelters": serializers.DictField(),
-            "visits": serializers.DictField(), "aid_by_region": serializers.ListField(child=serializers.DictField()),
+            "visits": serializers.DictField(), "disaster": serializers.DictField(), "aid_by_region": serializers.ListField(child=serializers.DictField()),
             "encounters_by_region": serializers.ListField(child=serializers.DictField()),
             "aid_by_kind": serializers.ListField(child=serializers.DictField()),
         }),
@@ -386,3 +526,227 @@ class ReportView(APIView):
         return Response(reports.as_json(selectors.report(request.user, region=region, start=start, end=end)))
 
 
+
+
+# --------------------------------------------------------------------------- hand-over between regions
+
+
+class HandoverListCreateView(generics.ListCreateAPIView):
+    """Hand-overs from or to your region (`?side=in|out`, `?overdue=1`); POST hands a case over."""
+
+    serializer_class = HandoverSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        user, params = self.request.user, self.request.query_params
+        qs = selectors.handover_list(user)
+        if user.region_id and params.get("side") == "in":
+            qs = qs.filter(region_q("to_region_id", user.region_id))
+        elif user.region_id and params.get("side") == "out":
+            qs = qs.filter(region_q("from_region_id", user.region_id))
+        if params.get("overdue"):
+            qs = qs.filter(is_overdue=True)
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(request=HandoverCreateSerializer, responses={201: HandoverSerializer})
+    def post(self, request, *args, **kwargs):
+        data = HandoverCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if v not in (None, "")}
+        for field, get in (("unidentified", selectors.unidentified_get),
+                           ("encounter", lambda u, pk: get_scoped_or_404(selectors.encounter_list(u), u, pk=pk))):
+            if field in values:
+                try:
+                    values[field] = get(request.user, values[field])
+                except Http404:
+                    raise DRFValidationError({field: ["不存在或不在您的管辖范围内。"]}) from None
+        h = services.handover_create(actor=request.user, **values)
+        return Response(HandoverSerializer(h).data, status=status.HTTP_201_CREATED)
+
+
+class HandoverDetailView(generics.RetrieveAPIView):
+    serializer_class = HandoverSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+
+    def get_object(self):
+        return selectors.handover_get(self.request.user, self.kwargs["pk"])
+
+
+class _HandoverAction(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+    service = None
+
+    @extend_schema(request=NoteSerializer, responses=HandoverSerializer)
+    def post(self, request, pk):
+        h = selectors.handover_get(request.user, pk)
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        h = type(self).service(handover=h, actor=request.user, note=data.validated_data["note"])
+        return Response(HandoverSerializer(h).data)
+
+
+class HandoverAcknowledgeView(_HandoverAction):
+    """签收 by the receiving region."""
+
+    service = staticmethod(services.handover_acknowledge)
+
+
+class HandoverCompleteView(_HandoverAction):
+    """接收 (after 签收) by the receiving region; `note` says how the person was settled."""
+
+    service = staticmethod(services.handover_complete)
+
+
+class HomeNoticeListView(generics.ListAPIView):
+    """急难发生地 aid notices about people of your region (and the ones your region sent)."""
+
+    serializer_class = HomeNoticeSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.home_notices(self.request.user).order_by("-id")
+        return qs.filter(acknowledged_at__isnull=True) if self.request.query_params.get("open") else qs
+
+
+class HomeNoticeAcknowledgeView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=NoticeAckSerializer, responses=HomeNoticeSerializer)
+    def post(self, request, pk):
+        notice = selectors.home_notice_get(request.user, pk)
+        data = NoticeAckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.home_notice_acknowledge(notice=notice, actor=request.user, **data.validated_data)
+        return Response(HomeNoticeSerializer(notice).data)
+
+
+# --------------------------------------------------------------------------- disaster-victim relief
+
+
+class DisasterEventListCreateView(generics.ListCreateAPIView):
+    serializer_class = DisasterEventSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.disaster_list(self.request.user).order_by("-occurred_on", "-id")
+
+    @extend_schema(request=DisasterEventCreateSerializer, responses={201: DisasterEventSerializer})
+    def post(self, request, *args, **kwargs):
+        data = DisasterEventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.disaster_event_create(actor=request.user, **data.validated_data)
+        return Response(DisasterEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AffectedListCreateView(generics.ListCreateAPIView):
+    """The affected households of an event (`?review=open`); POST registers one."""
+
+    serializer_class = AffectedSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        event = selectors.disaster_get(self.request.user, self.kwargs["pk"])
+        qs = selectors.affected_list(self.request.user).filter(event=event).order_by("id")
+        review = self.request.query_params.get("review")
+        return qs.filter(review=review) if review in ("open", "done") else qs
+
+    @extend_schema(request=AffectedCreateSerializer, responses={201: AffectedSerializer})
+    def post(self, request, pk):
+        event = selectors.disaster_get(request.user, pk)
+        data = AffectedCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        a = services.disaster_household_add(event=event, actor=request.user, **data.validated_data)
+        return Response(AffectedSerializer(selectors.affected_list(request.user).get(pk=a.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class AffectedImportView(APIView):
+    """List import (CSV/XLSX): answers the per-row report; good rows are saved, bad rows say why."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ImportSerializer},
+                   responses=inline_serializer("ImportReport", {"rows": serializers.ListField(
+                       child=serializers.DictField())}))
+    def post(self, request, pk):
+        event = selectors.disaster_get(request.user, pk)
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.disaster_households_import(event=event, upload=data.validated_data["file"],
+                                                     actor=request.user)
+        return Response({"rows": report, "saved": sum(1 for r in report if r["ok"])})
+
+
+class DisasterAidView(APIView):
+    """Emergency- or transition-period living aid for an affected household (paid as temporary aid)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=DisasterAidSerializer, responses={201: TemporaryAidSerializer})
+    def post(self, request, pk):
+        affected = selectors.affected_get(request.user, pk)
+        data = DisasterAidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.disaster_aid_pay(affected=affected, actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+
+class DisasterReviewView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=DisasterReviewSerializer, responses=AffectedSerializer)
+    def post(self, request, pk):
+        affected = selectors.affected_get(request.user, pk)
+        data = DisasterReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.disaster_review_resolve(affected=affected, actor=request.user, **data.validated_data)
+        return Response(AffectedSerializer(selectors.affected_list(request.user).get(pk=pk)).data)
+
+
+class HeatingAidView(APIView):
+    """取暖临时救助 for a household no heating scheme covers this season."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=HeatingAidSerializer, responses={201: TemporaryAidSerializer})
+    def post(self, request, pk):
+        try:
+            household = household_get(request.user, pk)
+        except (Http404, Household.DoesNotExist):
+            raise Http404 from None
+        data = HeatingAidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aid = services.heating_aid_grant(household=household, actor=request.user, **data.validated_data)
+        return Response(TemporaryAidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+
+class SmsNoticeListView(generics.ListAPIView):
+    """Messages sent to applicants and households, with their status (`?application=`, `?aid=`, `?household=`,
+    `?status=`)."""
+
+    serializer_class = SmsNoticeSerializer
+    permission_classes = [IsAuthenticated, STAFF]
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.sms_list(self.request.user).order_by("-id")
+        for field in ("application", "aid", "household"):
+            value = self.request.query_params.get(field, "")
+            if value.isdigit():
+                qs = qs.filter(**{f"{field}_id": int(value)})
+        st = self.request.query_params.get("status")
+        return qs.filter(status=st) if st else qs
+
+
+class SmsResendView(APIView):
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=None, responses=SmsNoticeSerializer)
+    def post(self, request, pk):
+        notice = selectors.sms_get(request.user, pk)
+        return Response(SmsNoticeSerializer(services.notice_resend(notice=notice, actor=request.user)).data)

@@ -14,14 +14,28 @@ from .applications import (
     application_reject,
     application_review,
 )
+from .disaster import (
+    disaster_aid_pay,
+    disaster_event_create,
+    disaster_household_add,
+    disaster_households_import,
+    disaster_review_open,
+    disaster_review_resolve,
+)
 from .discovery import discovery_resolve, discovery_scan
+from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
+from .heating import heating_aid_grant
+from .notices import notice_resend, notice_send
 from .policy import cold_wave_alert_create, fast_track_create, policy_set
 from .street import (
     encounter_create,
     inventory_create,
     patrol_create,
+    shelter_check_in,
+    shelter_check_out,
     shelter_create,
     shelter_release,
+    shelter_update,
     unidentified_link,
 )
 from .temporary_aid import (
@@ -47,10 +61,26 @@ __all__ = [
     "temporary_aid_post_review",
     "shelter_create",
     "shelter_release",
+    "shelter_update",
+    "shelter_check_in",
+    "shelter_check_out",
     "inventory_create",
     "patrol_create",
     "encounter_create",
     "unidentified_link",
+    "handover_create",
+    "handover_acknowledge",
+    "handover_complete",
+    "home_notice_acknowledge",
+    "disaster_event_create",
+    "disaster_household_add",
+    "disaster_households_import",
+    "disaster_aid_pay",
+    "disaster_review_open",
+    "disaster_review_resolve",
+    "heating_aid_grant",
+    "notice_send",
+    "notice_resend",
     "visit_create",
     "discovery_scan",
     "discovery_resolve",

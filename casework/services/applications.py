@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from assistance import services as assistance_services
 from assistance.models import Household
+from portal.money import yuan_str
 from portal.permissions import require
 from portal.roles import CIVIL_STAFF
 from portal.scoping import region_in_scope
@@ -21,8 +22,9 @@ from portal.services import audit
 
 from .. import selectors
 from ..audit_actions import AuditAction
-from ..models import Application, ApplicationCategory, ApplicationDocument, TemporaryAid
+from ..models import Application, ApplicationCategory, ApplicationDocument, Notice, TemporaryAid
 from ._shared import APPROVERS, CASEWORKERS, current_household, known_region, person_for
+from .notices import queue_notice
 from .temporary_aid import aid_record
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -157,6 +159,11 @@ def application_confirm(*, application: Application, actor, approved_amount: int
     app.decided_at = timezone.now()
     app.approved_amount = amount
     app.save()
+    queue_notice(person=app.person, region=app.region_id, kind=Notice.Kind.APPLICATION_CONFIRMED,
+                 household=app.household, application=app,
+                 text=_("【民政】%(name)s，您申请的%(category)s已于 %(day)s 审核确认，核定金额 %(amount)s 元。") % {
+                     "name": app.person.name, "category": app.get_category_display(),
+                     "day": timezone.localdate().isoformat(), "amount": yuan_str(amount)})
     audit(actor=actor, action=AuditAction.APPLICATION_CONFIRM, obj=app, region_code=app.region_id,
           before={"status": Application.Status.REVIEWED},
           after={"status": app.status, "approved_amount": amount, "enrolment": app.enrolment_id,
@@ -180,6 +187,10 @@ def application_reject(*, application: Application, actor, reason: str) -> Appli
     app.decided_by = actor
     app.decided_at = timezone.now()
     app.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
+    queue_notice(person=app.person, region=app.region_id, kind=Notice.Kind.APPLICATION_REJECTED,
+                 household=app.household, application=app,
+                 text=_("【民政】%(name)s，您申请的%(category)s经审核不予认定，理由：%(reason)s。如有异议可向受理地民政部门提出。") % {
+                     "name": app.person.name, "category": app.get_category_display(), "reason": app.rejection_reason})
     audit(actor=actor, action=AuditAction.APPLICATION_REJECT, obj=app, region_code=app.region_id,
           before={"status": before}, after={"status": app.status, "reason": app.rejection_reason})
     return app

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance import selectors as assistance_selectors
 from assistance.models import Enrolment, Household, Member
 from medical_pooling import selectors as pooling_selectors
 from portal.money import yuan_str
@@ -50,7 +51,9 @@ def discovery_scan(*, today: dt.date | None = None) -> dict:
     - enrolments ending within 30 days;
     - during a cold-wave alert, people aged 70+ living alone (a household of one) in the alert's area;
     - personal-burden medical spending (medical_pooling's selector, the person as beneficiary) in this or
-      last month above CASEWORK_MEDICAL_THRESHOLD_FEN.
+      last month above CASEWORK_MEDICAL_THRESHOLD_FEN;
+    - people dropped from a heating batch in the last 60 days (failed payment, or ineligible at
+      re-verification): read through `assistance.selectors.heating_dropped_payments`.
     A nightly task's step (`casework.discovery_scan`): no actor, nationwide."""
     today = today or timezone.localdate()
     now = timezone.now()
@@ -102,6 +105,17 @@ def discovery_scan(*, today: dt.date | None = None) -> dict:
                                               "threshold": yuan_str(threshold)})
                       for r in rows]
         counts["medical_burden"] = _insert(tasks)
+        # dropped from a heating batch (failed payment, ineligible at re-verification) in the last 60 days:
+        # a task for the household's head instead of disappearing (once per scheme and period)
+        since = now - dt.timedelta(days=60)
+        tasks = [DiscoveryTask(kind=DiscoveryTask.Kind.HEATING_DROPPED, region_id=r["region_id"],
+                               person_id=r["person_id"] or r["household__head_id"], household_id=r["household_id"],
+                               period=f"h{r['scheme_id']}-{r['period']}"[:16], created_at=now,
+                               evidence={"payment": r["id"], "scheme": r["scheme_id"], "status": r["status"],
+                                         "reason": r["reason"], "amount": yuan_str(r["amount"])})
+                 for r in assistance_selectors.heating_dropped_payments(since=since)
+                 if r["person_id"] or r["household__head_id"]]
+        counts["heating_dropped"] = _insert(tasks)
         audit(actor=None, action=AuditAction.DISCOVERY_SCAN, object_type="casework.DiscoveryTask", object_id="scan",
               after={"today": today, **counts})
     return counts

@@ -15,8 +15,8 @@ from portal.scoping import region_in_scope
 from portal.services import audit
 
 from ..audit_actions import AuditAction
-from ..models import Encounter, Inventory, Patrol, Shelter, UnidentifiedPerson
-from ._shared import CASEWORKERS, known_region, person_for
+from ..models import Encounter, Inventory, Patrol, PatrolMember, Shelter, ShelterStay, UnidentifiedPerson
+from ._shared import APPROVERS, CASEWORKERS, known_region, person_for
 
 
 @transaction.atomic
@@ -44,8 +44,15 @@ def shelter_create(*, kind: str, name: str, region: str, address: str, capacity:
 def shelter_release(*, shelter: Shelter, actor, count: int = 1) -> Shelter:
     """People leave a shelter: occupancy goes down (never below zero)."""
     require(actor, roles=CIVIL_STAFF, region=shelter.region_id)
+    if count < 1:
+        raise ValidationError({"count": [_("离站人数至少为 1。")]})
     if not Shelter.objects.filter(pk=shelter.pk, occupancy__gte=count).update(occupancy=F("occupancy") - count):
         raise ValidationError(_("在住人数不足。"))
+    # the oldest open stays end with it (rows from before stays were recorded have none)
+    oldest = list(ShelterStay.objects.filter(shelter=shelter, checked_out_at__isnull=True)
+                  .order_by("checked_in_at", "id").values_list("id", flat=True)[:count])
+    ShelterStay.objects.filter(pk__in=oldest).update(checked_out_at=timezone.now(), checked_out_by=actor,
+                                                     destination=_("批量离站"))
     shelter.refresh_from_db()
     audit(actor=actor, action=AuditAction.SHELTER_RELEASE, obj=shelter, region_code=shelter.region_id,
           after={"occupancy": shelter.occupancy})
@@ -66,9 +73,16 @@ def inventory_create(*, name: str, region: str, actor, food: int = 0, clothing: 
 
 @transaction.atomic
 def patrol_create(*, region: str, area: str, started_at, actor, members: str = "", vehicle: str = "",
-                  vehicles_sent: int = 0, ended_at=None, inventory: Inventory | None = None) -> Patrol:
+                  vehicles_sent: int = 0, ended_at=None, inventory: Inventory | None = None,
+                  staff=()) -> Patrol:
+    """A patrol; `staff` (users) are its crew as staff records beside the leader, so that patrol
+    person-times (巡查人员人次) are counted: one PatrolMember row per person on the patrol."""
     require(actor, roles=CASEWORKERS)
     require(actor, region=known_region(region))
+    staff = [u for u in staff if u.pk != actor.pk]
+    for u in staff:
+        if not u.has_role(*CIVIL_STAFF) or not region_in_scope(u, region):
+            raise ValidationError({"staff": [_("巡查人员“%(u)s”不是本区域的民政工作人员。") % {"u": u.get_username()}]})
     if not (area or "").strip():
         raise ValidationError({"area": [_("请填写巡查路段或片区。")]})
     if ended_at and ended_at < started_at:
@@ -78,8 +92,10 @@ def patrol_create(*, region: str, area: str, started_at, actor, members: str = "
     patrol = Patrol.objects.create(region_id=region, area=area.strip(), leader=actor, members=members.strip(),
                                    started_at=started_at, ended_at=ended_at, vehicle=vehicle.strip(),
                                    vehicles_sent=vehicles_sent, inventory=inventory)
+    PatrolMember.objects.bulk_create([PatrolMember(patrol=patrol, user=u, region_id=region)
+                                      for u in [actor, *{u.pk: u for u in staff}.values()]])
     audit(actor=actor, action=AuditAction.PATROL_CREATE, obj=patrol, region_code=region,
-          after={"area": patrol.area, "vehicles_sent": vehicles_sent})
+          after={"area": patrol.area, "vehicles_sent": vehicles_sent, "staff": [actor.pk, *(u.pk for u in staff)]})
     return patrol
 
 
@@ -144,6 +160,7 @@ def encounter_create(*, patrol: Patrol, actor, at, location: str, condition: str
                 _("库存不足：现有食品 %(f)d 份、衣物 %(c)d 件、被褥 %(b)d 套。") % {
                     "f": inventory.food, "c": inventory.clothing, "b": inventory.bedding}]})
     if outcome == Encounter.Outcome.SHELTER:
+        _refuse_second_stay(person=person, unidentified=unidentified)
         if not region_in_scope(actor, shelter.region_id):
             raise ValidationError({"shelter": [_("该救助场所不在您的管辖范围内。")]})
         if not Shelter.objects.filter(pk=shelter.pk, active=True, occupancy__lt=F("capacity")).update(
@@ -161,6 +178,10 @@ def encounter_create(*, patrol: Patrol, actor, at, location: str, condition: str
         handed_to=handed_to.strip(), handed_over_at=handed_over_at or (at if outcome == Encounter.Outcome.ESCORTED else None),
         created_by=actor,
     )
+    if enc.shelter_id:
+        ShelterStay.objects.create(shelter=shelter, region_id=shelter.region_id, person=person,
+                                   unidentified=unidentified if person is None else None, encounter=enc,
+                                   checked_in_at=at, checked_in_by=actor)
     audit(actor=actor, action=AuditAction.ENCOUNTER_CREATE, obj=enc, region_code=patrol.region_id,
           after={"outcome": outcome, "food": food, "clothing": clothing, "bedding": bedding,
                  "shelter": enc.shelter_id, "unidentified": enc.unidentified_id})
@@ -185,3 +206,111 @@ def unidentified_link(*, unidentified: UnidentifiedPerson, id_number: str, name:
           after={"person": person.pk, "encounters": moved})
     return u
 
+
+
+def _refuse_second_stay(*, person=None, unidentified=None) -> None:
+    open_stays = ShelterStay.objects.filter(checked_out_at__isnull=True)
+    stay = None
+    if person is not None:
+        stay = open_stays.filter(person=person).select_related("shelter").first()
+    elif unidentified is not None:
+        stay = open_stays.filter(unidentified=unidentified).select_related("shelter").first()
+    if stay is not None:
+        raise ValidationError({"shelter": [_("该人员已在“%(name)s”入住，请先办理离站。") % {"name": stay.shelter.name}]})
+
+
+@transaction.atomic
+def shelter_update(*, shelter: Shelter, actor, name: str | None = None, address: str | None = None,
+                   capacity: int | None = None, phone: str | None = None, active: bool | None = None,
+                   latitude=None, longitude=None) -> Shelter:
+    """The region's approver keeps its shelters, help points and guide points up to date (capacity never
+    below the people staying there now; closing one with people in it is refused)."""
+    require(actor, roles=APPROVERS, region=shelter.region_id)
+    s = Shelter.objects.select_for_update().get(pk=shelter.pk)
+    before = {"name": s.name, "capacity": s.capacity, "active": s.active}
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": [_("请填写名称。")]})
+        s.name = name.strip()[:128]
+    if address is not None:
+        s.address = address.strip()[:255]
+    if phone is not None:
+        s.phone = phone.strip()[:32]
+    if capacity is not None:
+        if capacity < 0:
+            raise ValidationError({"capacity": [_("容量不能为负数。")]})
+        if capacity < s.occupancy:
+            raise ValidationError({"capacity": [_("容量不能少于当前在住人数（%(n)d 人）。") % {"n": s.occupancy}]})
+        s.capacity = capacity
+    if active is not None:
+        if not active and s.occupancy:
+            raise ValidationError({"active": [_("尚有 %(n)d 人在住，办理离站后才能停用。") % {"n": s.occupancy}]})
+        s.active = active
+    if latitude is not None:
+        if not (-90 <= latitude <= 90):
+            raise ValidationError({"latitude": [_("纬度应在 -90 到 90 之间。")]})
+        s.latitude = latitude
+    if longitude is not None:
+        if not (-180 <= longitude <= 180):
+            raise ValidationError({"longitude": [_("经度应在 -180 到 180 之间。")]})
+        s.longitude = longitude
+    s.save()
+    audit(actor=actor, action=AuditAction.SHELTER_UPDATE, obj=s, region_code=s.region_id, before=before,
+          after={"name": s.name, "capacity": s.capacity, "active": s.active})
+    return s
+
+
+@transaction.atomic
+def shelter_check_in(*, shelter: Shelter, actor, id_number: str = "", name: str = "",
+                     unidentified: UnidentifiedPerson | None = None, unidentified_description: str = "",
+                     at=None) -> ShelterStay:
+    """入住登记: a person (or an unidentified one, described) takes a place; refused when the shelter is
+    full or closed, or the person is already staying somewhere."""
+    require(actor, roles=CIVIL_STAFF, region=shelter.region_id)
+    at = at or timezone.now()
+    if at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"at": [_("入住时间不能晚于现在。")]})
+    person = None
+    if id_number:
+        person = person_for(id_number=id_number, name=name)
+    elif unidentified is not None:
+        if not region_in_scope(actor, unidentified.region_id):
+            raise ValidationError({"unidentified": [_("该身份不明人员不在您的管辖范围内。")]})
+        person = unidentified.person
+    elif not (unidentified_description or "").strip():
+        raise ValidationError({"id_number": [_("请填写身份证号码；身份不明时请填写体貌特征。")]})
+    _refuse_second_stay(person=person, unidentified=unidentified if person is None else None)
+    if not Shelter.objects.filter(pk=shelter.pk, active=True, occupancy__lt=F("capacity")).update(
+            occupancy=F("occupancy") + 1):
+        raise ValidationError({"shelter": [_("“%(name)s”已满员或已停用，请选择其他救助场所。") % {"name": shelter.name}]})
+    if person is None and unidentified is None:
+        unidentified = UnidentifiedPerson.objects.create(region_id=shelter.region_id,
+                                                         description=unidentified_description.strip())
+    stay = ShelterStay.objects.create(shelter=shelter, region_id=shelter.region_id, person=person,
+                                      unidentified=unidentified if person is None else None, checked_in_at=at,
+                                      checked_in_by=actor)
+    audit(actor=actor, action=AuditAction.SHELTER_CHECK_IN, obj=stay, region_code=shelter.region_id,
+          after={"shelter": shelter.pk, "person": stay.person_id, "unidentified": stay.unidentified_id})
+    return stay
+
+
+@transaction.atomic
+def shelter_check_out(*, stay: ShelterStay, actor, destination: str, at=None) -> ShelterStay:
+    """离站登记: the stay ends (with where the person went) and the place is free again."""
+    require(actor, roles=CIVIL_STAFF, region=stay.region_id)
+    stay = ShelterStay.objects.select_for_update().get(pk=stay.pk)
+    if stay.checked_out_at is not None:
+        raise ValidationError(_("该人员已办理离站。"))
+    if not (destination or "").strip():
+        raise ValidationError({"destination": [_("请填写离站去向（如返乡、投亲、自行离开）。")]})
+    at = at or timezone.now()
+    if at < stay.checked_in_at:
+        raise ValidationError({"at": [_("离站时间不能早于入住时间。")]})
+    Shelter.objects.filter(pk=stay.shelter_id, occupancy__gt=0).update(occupancy=F("occupancy") - 1)
+    stay.checked_out_at = at
+    stay.checked_out_by = actor
+    stay.destination = destination.strip()[:255]
+    stay.save(update_fields=["checked_out_at", "checked_out_by", "destination"])
+    audit(actor=actor, action=AuditAction.SHELTER_CHECK_OUT, obj=stay, region_code=stay.region_id,
+          after={"shelter": stay.shelter_id, "destination": stay.destination})
+    return stay

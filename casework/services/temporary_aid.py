@@ -19,8 +19,9 @@ from portal.services import audit
 
 from .. import selectors
 from ..audit_actions import AuditAction
-from ..models import AidPayment, HomeRegionNotice, TemporaryAid
+from ..models import AidPayment, HomeRegionNotice, Notice, TemporaryAid
 from ._shared import APPROVERS, CASEWORKERS, current_household, known_region, person_for
+from .notices import queue_notice
 
 
 def _pay(aid: TemporaryAid, actor) -> TemporaryAid:
@@ -29,6 +30,7 @@ def _pay(aid: TemporaryAid, actor) -> TemporaryAid:
     if aid.form == TemporaryAid.Form.IN_KIND:
         aid.status = TemporaryAid.Status.PAID
         aid.save(update_fields=["status"])
+        _tell_paid(aid)
         return aid
     if AidPayment.objects.filter(aid=aid).exists():
         return aid
@@ -44,12 +46,26 @@ def _pay(aid: TemporaryAid, actor) -> TemporaryAid:
     aid.save(update_fields=["status"])
     audit(actor=actor, action=AuditAction.AID_PAY, obj=aid, region_code=aid.region_id,
           before={"status": before}, after={"status": aid.status, "amount": aid.amount, "reference": reference})
+    if aid.status == TemporaryAid.Status.PAID:
+        _tell_paid(aid)
     return aid
+
+
+def _tell_paid(aid: TemporaryAid) -> None:
+    if aid.form == TemporaryAid.Form.IN_KIND:
+        text = _("【民政】%(name)s，您的临时救助（实物：%(goods)s）已发放。") % {"name": aid.person.name,
+                                                                      "goods": aid.goods or _("救助物资")}
+    else:
+        text = _("【民政】%(name)s，您的临时救助 %(amount)s 元已发放至您的账户，请注意查收。") % {
+            "name": aid.person.name, "amount": yuan_str(aid.amount)}
+    queue_notice(person=aid.person, region=aid.region_id, kind=Notice.Kind.AID_PAID, household=aid.household,
+                 aid=aid, text=text)
 
 
 def aid_record(*, person: Person, region: str, kind: str, form: str, amount: int, reason: str, actor,
                goods: str = "", granted_on: dt.date | None = None, created_by=None, approved: bool = False,
-               household: Household | None = None) -> TemporaryAid:
+               household: Household | None = None, purpose: str = TemporaryAid.Purpose.GENERAL,
+               disaster_household=None) -> TemporaryAid:
     """The aid itself, without the permission gate: for a service that has already decided who may act
     (temporary_aid_create; application_confirm, with `approved=True`). Checks the yearly cap, grants
     (and pays) at once when small or approved, else leaves it pending. Call inside a transaction."""
@@ -85,10 +101,11 @@ def aid_record(*, person: Person, region: str, kind: str, form: str, amount: int
         kind=kind, form=form, amount=amount, goods=goods.strip(), reason=reason.strip(), status=status,
         fast_track=small, needs_review=small, granted_on=granted_on, created_by=created_by or actor,
         approved_by=actor if approved else None, approved_at=timezone.now() if approved else None,
+        purpose=purpose, disaster_household=disaster_household,
     )
     audit(actor=actor, action=AuditAction.AID_CREATE, obj=aid, region_code=region,
           after={"kind": kind, "form": form, "amount": amount, "status": status, "fast_track": small,
-                 "non_resident": non_resident})
+                 "non_resident": non_resident, "purpose": purpose})
     if non_resident:
         HomeRegionNotice.objects.create(aid=aid, region_id=home, from_region_id=region, person=person, amount=amount)
     if status == TemporaryAid.Status.GRANTED:

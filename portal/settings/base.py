@@ -225,6 +225,9 @@ SPECTACULAR_SETTINGS = {
         "EncounterOutcomeEnum": "casework.models.Encounter.Outcome",
         "VisitKindEnum": "casework.models.Visit.Kind",
         "DiscoveryKindEnum": "casework.models.DiscoveryTask.Kind",
+        "DisasterKindEnum": "casework.models.DisasterEvent.Kind",
+        "AffectedOutcomeEnum": "casework.models.AffectedHousehold.Outcome",
+        "SmsNoticeKindEnum": "casework.models.Notice.Kind",
         "EmploymentOutcomeEnum": "skills_training.models.EmploymentFollowUp.Outcome",
     },
 }

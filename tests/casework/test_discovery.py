@@ -28,7 +28,7 @@ def _signals(caseworker, approver, today):
     services.cold_wave_alert_create(region="610100", level="orange", starts_on=today - dt.timedelta(days=1),
                                     ends_on=today + dt.timedelta(days=3), patrols_per_day=4, actor=approver)
     # 3) medical personal burden above the threshold this month, for a household member as beneficiary
-    sick_hh, sick_rows = f.household(caseworker)
+    sick_hh, sick_rows = f.household(caseworker, birth="19850101")  # young: never a cold-wave signal too
     off = mpf.officer(username="mp_officer")
     beneficiary = mp_services.insured_create(actor=off, id_number=sick_rows[0]["id_number"],
                                              name=sick_rows[0]["name"], scheme="resident", region="610100")
@@ -47,9 +47,9 @@ def test_scan_creates_each_signal_once(api, caseworker, approver, outsider, sett
     today = timezone.localdate()
     rows, alone_rows, sick_rows = _signals(caseworker, approver, today)
     counts = discovery_scan_task(today.isoformat())
-    assert counts == {"enrolment_lapse": 1, "cold_elderly": 1, "medical_burden": 1}
+    assert counts == {"enrolment_lapse": 1, "cold_elderly": 1, "medical_burden": 1, "heating_dropped": 0}
     again = services.discovery_scan(today=today)
-    assert again == {"enrolment_lapse": 0, "cold_elderly": 0, "medical_burden": 0}
+    assert again == {"enrolment_lapse": 0, "cold_elderly": 0, "medical_burden": 0, "heating_dropped": 0}
     assert DiscoveryTask.objects.count() == 3
     kinds = {t.kind: t for t in DiscoveryTask.objects.select_related("person")}
     assert kinds["cold_elderly"].person.id_number == alone_rows[0]["id_number"]

@@ -72,6 +72,34 @@ def _discovery_task(right):
     return DiscoveryTask.objects.get()
 
 
+def _handover_to(region):
+    return services.handover_create(region="610112", to_region="120101", method="train", escort_by="张",
+                                    depart_at=timezone.now(), destination="天津站", id_number=f.new_id(), name="甲",
+                                    actor=_colleague())
+
+
+def _notice_to_tianjin():
+    aid = services.temporary_aid_create(id_number=f.new_id("120101"), name="津籍", region="610112", kind="emergency",
+                                        amount=50000, reason="被盗", actor=_colleague())
+    return aid.home_notice
+
+
+def _disaster():
+    today = timezone.localdate()
+    return services.disaster_event_create(region="610100", kind="snow", name="冰冻", area="山区",
+                                          occurred_on=today - dt.timedelta(days=30), emergency_ends_on=today,
+                                          transition_ends_on=today, actor=_colleague())
+
+
+def _affected(review=False):
+    a = services.disaster_household_add(event=_disaster(), id_number=f.new_id(), name="甲", damage="severe",
+                                        actor=_colleague())
+    if review:
+        services.disaster_review_open(today=timezone.localdate() + dt.timedelta(days=1))
+        a.refresh_from_db()
+    return a
+
+
 def _png():
     return SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n00", content_type="image/png")
 
@@ -115,6 +143,15 @@ CASES = {
         world=lambda right: None, right_role=CW, wrong_role=OFFICER),
     "shelter_release": Case(call=lambda a, w: services.shelter_release(shelter=w, actor=a),
                             world=_occupied_shelter, right_role=CW, wrong_role=OFFICER),
+    "shelter_update": Case(call=lambda a, w: services.shelter_update(shelter=w, actor=a, capacity=20),
+                           world=lambda right: f.shelter(_colleague()), right_role=AP, wrong_role=CW),
+    "shelter_check_in": Case(call=lambda a, w: services.shelter_check_in(
+        shelter=w, actor=a, unidentified_description="男性，约60岁"),
+        world=lambda right: f.shelter(right), right_role=CW, wrong_role=OFFICER),
+    "shelter_check_out": Case(call=lambda a, w: services.shelter_check_out(stay=w, actor=a, destination="返乡"),
+                              world=lambda right: services.shelter_check_in(
+                                  shelter=f.shelter(right), actor=right, unidentified_description="女性"),
+                              right_role=CW, wrong_role=OFFICER),
     "inventory_create": Case(call=lambda a, w: services.inventory_create(name="物资库", region="610112", food=5, actor=a),
                              world=lambda right: None, right_role=CW, wrong_role=OFFICER),
     "patrol_create": Case(call=lambda a, w: services.patrol_create(
@@ -127,6 +164,42 @@ CASES = {
     "unidentified_link": Case(call=lambda a, w: services.unidentified_link(
         unidentified=w, id_number=f.new_id(), name="刘查明", actor=a),
         world=_unidentified, right_role=CW, wrong_role=OFFICER),
+    # hand-over between regions (the receiving region: Tianjin here, so the wrong region is Shanghai)
+    "handover_create": Case(call=lambda a, w: services.handover_create(
+        region="610112", to_region="120101", method="train", escort_by="张", depart_at=timezone.now(),
+        destination="天津站", id_number=f.new_id(), name="甲", actor=a),
+        world=lambda right: None, right_role=CW, wrong_role=AP),
+    "handover_acknowledge": Case(call=lambda a, w: services.handover_acknowledge(handover=w, actor=a),
+                                 world=lambda right: _handover_to(right.region_id), right_role=CW,
+                                 wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    "handover_complete": Case(call=lambda a, w: services.handover_complete(handover=w, actor=a, note="已交家属"),
+                              world=lambda right: services.handover_acknowledge(
+                                  handover=_handover_to(right.region_id), actor=right),
+                              right_role=CW, wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    "home_notice_acknowledge": Case(call=lambda a, w: services.home_notice_acknowledge(
+        notice=w, actor=a, follow_up="visit"), world=lambda right: _notice_to_tianjin(),
+        right_role=CW, wrong_role=OFFICER, right_region="120000", wrong_region="310000"),
+    # disaster-victim relief
+    "disaster_event_create": Case(call=lambda a, w: services.disaster_event_create(
+        region="610100", kind="flood", name="洪涝", area="灞桥区", occurred_on=f.TODAY, emergency_ends_on=f.TODAY,
+        transition_ends_on=f.TODAY, actor=a), world=lambda right: None, right_role=CW, wrong_role=OFFICER),
+    "disaster_household_add": Case(call=lambda a, w: services.disaster_household_add(
+        event=w, id_number=f.new_id(), name="甲", damage="none", actor=a),
+        world=lambda right: _disaster(), right_role=CW, wrong_role=AP),
+    "disaster_households_import": Case(call=lambda a, w: services.disaster_households_import(
+        event=w, upload=SimpleUploadedFile("l.csv", f"身份证号码,姓名,受灾程度\n{f.new_id()},甲,房屋未损\n".encode()),
+        actor=a), world=lambda right: _disaster(), right_role=CW, wrong_role=AP),
+    "disaster_aid_pay": Case(call=lambda a, w: services.disaster_aid_pay(affected=w, phase="emergency", amount=50000,
+                                                                          actor=a),
+                             world=lambda right: _affected(), right_role=CW, wrong_role=AP),
+    "disaster_review_resolve": Case(call=lambda a, w: services.disaster_review_resolve(
+        affected=w, outcome="none", reason="已恢复", actor=a), world=lambda right: _affected(review=True),
+        right_role=CW, wrong_role=OFFICER),
+    "heating_aid_grant": Case(call=lambda a, w: services.heating_aid_grant(household=w, amount=50000, reason="低保边缘",
+                                                                            actor=a),
+                              world=lambda right: f.household(right)[0], right_role=CW, wrong_role=AP),
+    "notice_resend": Case(call=lambda a, w: services.notice_resend(notice=w, actor=a),
+                          world=lambda right: _aid(50000).notices.get(), right_role=CW, wrong_role=OFFICER),
     # visits, discovery
     "visit_create": Case(call=lambda a, w: services.visit_create(
         household=w, visited_on=timezone.localdate(), kind="holiday", actor=a),
@@ -136,6 +209,8 @@ CASES = {
 }
 
 EXEMPT = {
+    "disaster_review_open": "the daily task's step (casework.disaster_review_open): no actor, nationwide",
+    "notice_send": "the task's step (casework.send_notice): takes a notice id, no actor",
     "discovery_scan": "the nightly task's step (casework.discovery_scan): no actor, nationwide; only the task calls it",
 }
 
