@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     PAYMENT_REISSUE = "assistance.payment_reissue", _("重新发放")
     PAYMENT_CANCEL = "assistance.payment_cancel", _("取消发放明细")
     BANK_RESULT_APPLY = "assistance.bank_result_apply", _("银行回盘入账")
+    ALLOCATION_CREATE = "assistance.allocation_create", _("下拨资金")
     BANK_RESULT_REFUSE = "assistance.bank_result_refuse", _("拒绝银行回盘文件")
     BANK_QUERY_APPLY = "assistance.bank_query_apply", _("按参考号查询银行结果入账")
     ACCOUNT_CHANGE_REQUEST = "assistance.account_change_request", _("申请变更收款账号")

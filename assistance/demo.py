@@ -114,6 +114,14 @@ def seed(stdout):
         stdout.write("  社会救助：缺少演示账号，跳过")
         return
     _households(stdout, admin)
+    # funds from the centre down: the seed's 410亿 for 2026, to Shaanxi and Tianjin, Shaanxi on to Xi'an
+    yi = 100_000_000 * 100
+    services.allocation_create(year=2026, region=None, amount=410 * yi, actor=admin)
+    services.allocation_create(year=2026, region="610000", amount=50 * yi, actor=admin)
+    services.allocation_create(year=2026, region="120000", amount=20 * yi, actor=admin)
+    ap_sx = _user("approver_sx")
+    if ap_sx is not None:
+        services.allocation_create(year=2026, region="610100", amount=10 * yi, actor=ap_sx)
     campaign = Campaign.objects.get_or_create(
         name=CAMPAIGN, defaults={"starts_on": dt.date(2025, 11, 1), "ends_on": dt.date(2026, 3, 31)})[0]
     common = {"campaign": campaign}

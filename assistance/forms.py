@@ -105,6 +105,16 @@ class BatchForm(forms.Form):
         self.fields["region"].queryset = regions_for(user)
 
 
+class AllocationForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    region = RegionChoiceField(label=_("下拨到"), queryset=Region.objects.none())
+    amount = MoneyFormField(label=_("下拨金额（元）"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions_for(user)
+
+
 class BankResultForm(forms.Form):
     file = forms.FileField(label=_("银行回盘文件（CSV）"))
 

@@ -221,6 +221,10 @@ class Scheme(models.Model):
     # regions above theirs (a provincial scheme is carried out by its cities and districts).
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
+    # the funds it draws from (the nearest allocation at or above its region for its deadline's year)
+    allocation = models.ForeignKey("Allocation", verbose_name=_("资金来源"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="schemes")
+
     class Meta:
         verbose_name = _("救助项目")
         verbose_name_plural = _("救助项目")
@@ -834,3 +838,41 @@ class PaidMonth(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.category} {self.month}"
+
+
+class Allocation(models.Model):
+    """Funds pre-allocated from the centre down (提前下拨): one row per programme, year and level's region
+    (no region: the central allocation), each drawn from the allocation one level up. `committed` is what
+    has been passed on below or given to schemes; it never exceeds `amount`."""
+
+    class Programme(models.TextChoices):
+        RELIEF = "relief", _("困难群众救助补助资金")
+
+    programme = models.CharField(_("资金项目"), max_length=16, choices=Programme.choices, default=Programme.RELIEF)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey(Region, verbose_name=_("区域"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    parent = models.ForeignKey("self", verbose_name=_("上级资金"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    amount = models.BigIntegerField(_("下拨金额（分）"))
+    committed = models.BigIntegerField(_("已分配金额（分）"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("下拨人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("下拨时间"), auto_now_add=True)
+
+    scope = Scope(region="region_id", roles=CIVIL_STAFF)
+
+    class Meta:
+        verbose_name = _("资金下拨")
+        verbose_name_plural = _("资金下拨")
+        ordering = ["year", "region_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(committed__gte=0) & Q(committed__lte=F("amount")),
+                                   name="allocation_committed_within_amount"),
+            models.UniqueConstraint(fields=["programme", "year", "region"], name="allocation_once_per_region"),
+            models.UniqueConstraint(fields=["programme", "year"], condition=Q(region__isnull=True),
+                                    name="allocation_once_central"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_programme_display()} {self.region.name if self.region_id else _('中央')}"

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import idnumber
 from portal.models import Person, Region
@@ -14,6 +15,7 @@ from portal.scoping import can_see_model, region_in_scope, restrict
 from .filters import region_bounds
 from .models import (
     AccountChange,
+    Allocation,
     Asset,
     AssistanceRule,
     BankFile,
@@ -346,3 +348,25 @@ def heating_covered(household_id: int, *, since: dt.datetime) -> bool:
     return Payment.objects.filter(scheme__kind=Scheme.Kind.HEATING, household_id=household_id,
                                   created_at__gte=since).exclude(
         status__in=(Payment.Status.FAILED, Payment.Status.CANCELLED)).exists()
+
+
+
+def allocation_execution(user, *, year: int | None = None) -> list[dict]:
+    """Allocations in scope with what each level has allocated, committed (passed down or to schemes) and
+    paid (by the schemes drawing from it or from an allocation below it): one grouped query over schemes,
+    rolled up by region code."""
+    qs = restrict(Allocation.objects.all(), user).select_related("region").order_by("year", "region_id")
+    if year:
+        qs = qs.filter(year=year)
+    rows = list(qs)
+    paid_by_allocation = list(
+        Scheme.objects.filter(allocation__isnull=False, allocation__year__in={a.year for a in rows} or {0})
+        .values_list("allocation__year", "allocation__region_id").annotate(s=Sum("paid")))
+    out = []
+    for a in rows:
+        lo, hi = a.region.code_range if a.region_id else ("", "999999")
+        paid = sum(total or 0 for y, code, total in paid_by_allocation
+                   if y == a.year and (a.region_id is None or (code is not None and lo <= code <= hi)))
+        out.append({"allocation": a, "amount": a.amount, "committed": a.committed, "paid": paid,
+                    "level": a.region.get_level_display() if a.region_id else _("中央")})
+    return out

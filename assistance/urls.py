@@ -37,6 +37,7 @@ urlpatterns = [
     path("batches/<int:pk>/bank-file.csv", views.batch_bank_file, name="batch-bank-file"),
     path("batches/<int:pk>/bank-result/", views.batch_bank_result, name="batch-bank-result"),
     path("account-changes/", views.account_changes, name="account-changes"),
+    path("funds/", views.funds, name="funds"),
     path("payments/<int:pk>/reissue/", views.payment_reissue, name="payment-reissue"),
     path("payments/<int:pk>/cancel/", views.payment_cancel, name="payment-cancel"),
     path("household-enrolments/<int:pk>/<slug:action>/", views.household_enrolment_action,

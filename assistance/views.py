@@ -27,6 +27,7 @@ from . import documents, roster, selectors, services
 from .channels import write_bank_file
 from .filters import HouseholdFilter
 from .forms import (
+    AllocationForm,
     AssetForm,
     BankResultForm,
     BatchForm,
@@ -196,6 +197,25 @@ def scheme_list(request):
         qs = qs.filter(kind=kind)
     return render(request, "assistance/scheme_list.html", {"page": _page(request, qs), "q": q, "kind": kind,
                                                            "kinds": Scheme.Kind.choices})
+
+
+@staff_page
+def funds(request):
+    """Funds from the centre down: allocated, committed and paid per level (the execution dashboard), and
+    allocating to a region below (the service decides who may)."""
+    form = AllocationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_create(year=form.cleaned_data["year"], region=form.cleaned_data["region"].code,
+                                       amount=form.cleaned_data["amount"], actor=request.user)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("资金已下拨。"))
+            return redirect("assistance:funds")
+    year = request.GET.get("year", "")
+    rows = selectors.allocation_execution(request.user, year=int(year) if year.isdigit() else None)
+    return render(request, "assistance/funds.html", {"rows": rows, "form": form, "year": year})
 
 
 @caseworker_page

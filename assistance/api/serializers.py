@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 
-from ..models import Area, Batch, Category, Household, Member, Payment, Scheme
+from ..models import Allocation, Area, Batch, Category, Household, Member, Payment, Scheme
 
 
 def _choice(choices, name: str):
@@ -186,3 +186,17 @@ class MeansTestSerializer(serializers.Serializer):
     amount = MoneyField()
     inputs = serializers.JSONField()
     created_at = serializers.DateTimeField()
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    """Funds allocated to a region for a programme and year (`region` null: the central total)."""
+
+    region = RegionCodeField(source="region_id", required=False, allow_null=True, default=None)
+    amount = MoneyField()
+    committed = MoneyField(read_only=True)
+    paid = MoneyField(read_only=True, required=False)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "programme", "year", "region", "amount", "committed", "paid", "parent"]
+        read_only_fields = ["id", "committed", "paid", "parent"]

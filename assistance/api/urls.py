@@ -9,6 +9,7 @@ urlpatterns = [
          name="assistance-household-means-test"),
     path("enrolments/", views.EnrolmentCreateView.as_view(), name="assistance-enrolments"),
     path("schemes/", views.SchemeListCreateView.as_view(), name="assistance-schemes"),
+    path("allocations/", views.AllocationListCreateView.as_view(), name="assistance-allocations"),
     path("batches/", views.BatchListCreateView.as_view(), name="assistance-batches"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="assistance-batch"),
     path("batches/<int:pk>/approve/", views.BatchApproveView.as_view(), name="assistance-batch-approve"),

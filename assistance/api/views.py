@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..filters import HouseholdFilter
 from ..models import Household, Member
 from .serializers import (
+    AllocationSerializer,
     AssistanceReasonSerializer,
     BatchCreatedSerializer,
     BatchCreateSerializer,
@@ -237,3 +238,28 @@ class HouseholdMeansTestView(APIView):
         test = services.means_test_run(household=household, actor=request.user, on=data.validated_data["on"],
                                        category=data.validated_data["category"])
         return Response(MeansTestSerializer(test).data, status=status.HTTP_201_CREATED)
+
+
+class AllocationListCreateView(APIView):
+    """Funds from the centre down: each allocation with what is committed below it and paid (GET, staff in
+    scope); POST allocates from the level above (the service decides who may)."""
+
+    permission_classes = [IsAuthenticated, HasRole(*CIVIL_STAFF)]
+
+    @extend_schema(responses={200: AllocationSerializer(many=True)},
+                   parameters=[OpenApiParameter("year", int, required=False)])
+    def get(self, request):
+        year = request.query_params.get("year")
+        rows = selectors.allocation_execution(request.user, year=int(year) if (year or "").isdigit() else None)
+        data = [{**AllocationSerializer(r["allocation"]).data, "paid": AllocationSerializer().fields["paid"]
+                 .to_representation(r["paid"])} for r in rows]
+        return Response(data)
+
+    @extend_schema(request=AllocationSerializer, responses={201: AllocationSerializer})
+    def post(self, request):
+        data = AllocationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        allocation = services.allocation_create(year=v["year"], region=v.get("region_id"), amount=v["amount"],
+                                                programme=v.get("programme", "relief"), actor=request.user)
+        return Response(AllocationSerializer(allocation).data, status=status.HTTP_201_CREATED)

@@ -37,6 +37,7 @@ from .batches import (
     batch_resume_stalled,
 )
 from .build_sql import build_chunk_size as build_chunk_size
+from .funds import allocation_create
 from .household import (
     asset_add,
     enrolment_resume,
@@ -87,6 +88,7 @@ __all__ = [
     "enrolment_record",
     # schemes
     "scheme_create",
+    "allocation_create",
     # batches
     "batch_create",
     "batch_build",

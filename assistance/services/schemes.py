@@ -12,6 +12,7 @@ from portal.services import audit
 
 from ..audit_actions import AuditAction
 from ..models import Campaign, Category, Scheme
+from .funds import scheme_draw
 
 
 @transaction.atomic
@@ -20,7 +21,8 @@ def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: l
                   payment_form: str = Scheme.PaymentForm.BANK, campaign: Campaign | None = None,
                   campaign_name: str = "", first_month: str = "") -> Scheme:
     """A scheme, optionally in a campaign given as an object or by name (made if new, only when the
-    scheme itself is valid: a refused scheme leaves no campaign behind)."""
+    scheme itself is valid: a refused scheme leaves no campaign behind). Its budget is drawn from the
+    region's allocation for the deadline's year, when there is one (`funds`)."""
     require(actor, roles=CIVIL_STAFF, region=region)
     errors = {}
     if kind not in Scheme.Kind.values:
@@ -44,14 +46,16 @@ def scheme_create(*, name: str, kind: str, region: str, unit: str, categories: l
         errors["name"] = [_("请填写项目名称。")]
     if errors:
         raise ValidationError(errors)
+    allocation = scheme_draw(region=region, year=deadline.year, budget=budget)  # 400 beyond the funds
     if campaign is None and (campaign_name or "").strip():
         campaign = Campaign.objects.get_or_create(name=campaign_name.strip())[0]
     scheme = Scheme.objects.create(
         name=name.strip(), kind=kind, region_id=region, unit=unit, categories=cats, urban_amount=urban_amount,
         rural_amount=rural_amount, months=months, budget=budget, deadline=deadline, payment_form=payment_form,
-        campaign=campaign, created_by=actor, first_month=first_month or "",
+        campaign=campaign, created_by=actor, first_month=first_month or "", allocation=allocation,
     )
     audit(actor=actor, action=AuditAction.SCHEME_CREATE, obj=scheme, region_code=region,
           after={"kind": kind, "unit": unit, "categories": cats, "urban_amount": urban_amount,
-                 "rural_amount": rural_amount, "months": months, "budget": budget})
+                 "rural_amount": rural_amount, "months": months, "budget": budget,
+                 "allocation": allocation.pk if allocation else None})
     return scheme

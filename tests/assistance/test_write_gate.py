@@ -115,6 +115,14 @@ def _household_enrolment(right, suspended=False):
     return he
 
 
+def _funds_chain(right):
+    """Funds down to Xi'an for 2026, so that `right` (a Xi'an approver) may pass some to a district."""
+    admin = UserFactory(role=Role.ADMIN, region_id=None)
+    services.allocation_create(year=2026, region=None, amount=10**6, actor=admin)
+    services.allocation_create(year=2026, region="610000", amount=10**5, actor=admin)
+    services.allocation_create(year=2026, region="610100", amount=10**4, actor=admin)
+
+
 def _members():
     return [{"name": "新户主", "id_number": f.new_id(), "relation": "head"}]
 
@@ -207,6 +215,9 @@ CASES = {
     "review_complete": Case(
         call=lambda actor, w: services.review_complete(household_enrolment=w, outcome="confirm", actor=actor),
         world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
+    "allocation_create": Case(
+        call=lambda actor, w: services.allocation_create(year=2026, region="610112", amount=100, actor=actor),
+        world=_funds_chain, right_role=AP, wrong_role=CW),
     "account_change_decide": Case(
         call=lambda actor, w: services.account_change_decide(change=w, approve=True, actor=actor),
         world=_account_change, right_role=AP, wrong_role=CW),
