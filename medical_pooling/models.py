@@ -287,7 +287,8 @@ class Spend(models.Model):
     # pooling region's fund, not a designated institution
     institution = models.ForeignKey(Institution, verbose_name=_("定点机构"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="spends")
-    premium_scheme = models.CharField(_("缴费险种"), max_length=16, choices=PremiumScheme.choices, blank=True)
+    premium_scheme = models.CharField(_("缴费险种"), max_length=16, choices=PremiumScheme.choices, blank=True,
+                                      db_default="")
     premium_year = models.PositiveSmallIntegerField(_("缴费年度"), null=True, blank=True)
     beneficiary = models.ForeignKey(Insured, verbose_name=_("被共济人"), on_delete=models.PROTECT, related_name="+")
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
