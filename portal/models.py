@@ -235,7 +235,7 @@ class IdempotencyRecord(models.Model):
 class ApiToken(models.Model):
     """An API token (`Authorization: Token <key>`). Only the SHA-256 digest of the random key is stored, so
     the table cannot be replayed; each token expires (PORTAL_API_TOKEN_TTL_SECONDS) and is deleted when
-    revoked (web logout, POST /api/v1/auth/logout/). See portal.tokens."""
+    revoked (web logout of its user, or an admin deleting it). See portal.tokens."""
 
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("令牌前缀"), max_length=8)

@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
-    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
     path("me/", views.WhoAmIView.as_view(), name="api-whoami"),
     path("regions/", views.RegionListView.as_view(), name="api-regions"),
 ]

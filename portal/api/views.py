@@ -2,13 +2,13 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import tokens, twofactor
-from portal.models import ApiToken, Region
+from portal.models import Region
 from portal.selectors import region_children
 
 from .auth import TokenClientThrottle, TokenUsernameThrottle
@@ -62,20 +62,6 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         key, row = tokens.issue(serializer.validated_data["user"])
         return Response({"token": key, "expiry": serializers.DateTimeField().to_representation(row.expires_at)})
-
-
-class LogoutView(APIView):
-    """Revoke the token this request carries (with a browser session: every token of the user)."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="令牌已吊销")})
-    def post(self, request, *args, **kwargs):
-        if isinstance(request.auth, ApiToken):
-            request.auth.delete()
-        else:
-            tokens.revoke_all(request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WhoAmIView(APIView):

@@ -109,12 +109,14 @@ PORTAL_OTP_REQUIRED_ROLES = env_list(
 # operator gives them one with `create_portal_user --otp-secret`).
 PORTAL_OTP_API_REQUIRES_DEVICE = env_bool("PORTAL_OTP_API_REQUIRES_DEVICE", True)
 # Paths a signed-in but not yet verified user may still open (the API checks its own credentials).
-PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/static/", "/api/", "/healthz", "/i18n/", "/jsi18n/", "/training/verify/"]
+PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/api/", "/healthz", "/i18n/", "/jsi18n/", "/training/verify/"]
 PORTAL_OTP_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "社会救助综合服务平台"
+# the admin lists devices (deleting one makes its user enrol again) but never shows secrets or codes
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# --- API tokens (portal.models.ApiToken): random, stored as a SHA-256 digest, valid this long, revoked at
-# web logout (every token of the user) or by POST /api/v1/auth/logout/ (the token sent).
+# --- API tokens (portal.models.ApiToken): random, stored as a SHA-256 digest, valid this long (seconds);
+# revoked at web logout (every token of the user) or by an admin deleting them (admin: API 令牌).
 PORTAL_API_TOKEN_TTL_SECONDS = int(os.environ.get("PORTAL_API_TOKEN_TTL_SECONDS", str(10 * 3600)))
 
 ROOT_URLCONF = "portal.urls"

@@ -236,7 +236,7 @@ def login(page, username, password="pass12345!"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    if "/accounts/2fa/verify/" in page.url:
+    if "/accounts/otp/verify/" in page.url:
         page.fill("#id_otp_token", current_code(username))
         page.click("#otp-submit")
-        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
+        page.wait_for_url(lambda url: "/accounts/otp/" not in url)

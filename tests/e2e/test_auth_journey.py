@@ -14,7 +14,7 @@ def test_approver_enrols_at_first_sign_in_and_gives_a_code_the_next_time(make_pa
     UserFactory(role=Role.APPROVER, region_id="610100", username="e2e_ap_new", first_name="赵审批")
     page, shot = make_page()
     login(page, "e2e_ap_new")
-    assert "/accounts/2fa/setup/" in page.url
+    assert "/accounts/otp/setup/" in page.url
     assert page.locator("h1").inner_text() == "两步验证"
     assert page.locator(".otp-qr svg").count() == 1
     shot("enrol")

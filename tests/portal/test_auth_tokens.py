@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
 from portal import twofactor
-from portal.models import ApiToken
+from portal.models import ApiToken, AuditEvent
 from tests.factories import totp_code
 
 PASSWORD = "pass12345!"
@@ -87,11 +87,17 @@ def test_web_logout_revokes_the_users_tokens(api, caseworker):
 
 
 @pytest.mark.django_db
-def test_api_logout_revokes_the_token_sent(api, caseworker):
-    kept, dropped = ask(api, caseworker).json()["token"], ask(api, caseworker).json()["token"]
-    assert authed(api, dropped).post("/api/v1/auth/logout/").status_code == 204
-    assert authed(api, dropped).get("/api/v1/me/").status_code == 401
-    assert authed(api, kept).get("/api/v1/me/").status_code == 200
+def test_an_admin_revokes_a_token_and_it_is_audited(api, caseworker, admin_user, client):
+    token = ask(api, caseworker).json()["token"]
+    row = ApiToken.objects.get(user=caseworker)
+    assert row.prefix == token[:8]
+    client.force_login(admin_user)
+    page = client.get(f"/admin/portal/apitoken/{row.pk}/change/").content.decode()
+    assert row.prefix in page and token[8:] not in page and row.digest not in page
+    resp = client.post("/admin/portal/apitoken/", {"action": "revoke_selected", "_selected_action": [row.pk]})
+    assert resp.status_code == 302
+    assert authed(api, token).get("/api/v1/me/").status_code == 401
+    assert AuditEvent.objects.filter(action="user.api_token_revoked", object_id=str(caseworker.pk)).exists()
 
 
 @pytest.mark.django_db
