@@ -169,16 +169,25 @@ def test_create_portal_user_otp_secret_is_idempotent_and_checked(db):
 
 
 @pytest.mark.django_db
-def test_demo_logins_of_required_roles_get_the_documented_secret():
+def test_seed_demo_gives_the_demo_logins_of_required_roles_the_printed_secret():
     from io import StringIO
+
+    from django.core.management import call_command
 
     from portal import demo
 
-    demo.seed(StringIO(), password="demo12345")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert demo.DEMO_OTP_SECRET in out.getvalue()
     for username, role, _extra, _where in demo.DEMO_USERS:
-        device = TOTPDevice.objects.filter(user__username=username).first()
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if role in {Role.APPROVER, Role.INSURANCE_OFFICER, Role.TRAINING_STAFF, Role.ADMIN}:
             assert device is not None and device.bin_key == twofactor.parse_base32(demo.DEMO_OTP_SECRET), username
         else:
             assert device is None, username
+    # the printed secret signs the demo approver in through the API
+    from rest_framework.test import APIClient
 
+    resp = APIClient().post("/api/v1/auth/token/", {"username": "approver", "password": "demo12345",
+                                                    "otp": totp_code(demo.DEMO_OTP_SECRET)}, format="json")
+    assert resp.status_code == 200
