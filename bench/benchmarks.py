@@ -58,9 +58,9 @@ def _user(username, role, region=None, **extra):
 
 
 def _token(user):
-    from rest_framework.authtoken.models import Token
+    from portal.tokens import issue
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return issue(user)[0]
 
 
 def _staff():

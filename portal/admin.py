@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Job, Person, Region, User
+from . import tokens
+from .admin_tools import ReadOnlyAdmin, run_action
+from .models import ApiToken, AuditEvent, Job, Person, Region, User
 
 
 @admin.register(Region)
@@ -72,3 +74,20 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """API tokens: only their first characters are known (the rest is a digest); revoking deletes them."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at"]
+    search_fields = ["user__username", "prefix"]
+    list_select_related = ["user"]
+    fields = ["prefix", "user", "created_at", "expires_at"]
+    actions = ["revoke_selected"]
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke_selected(self, request, queryset):
+        run_action(self, request, queryset.select_related("user"),
+                   lambda t: tokens.revoke_token(t, actor=request.user), _("已吊销 %(n)d 个令牌。"),
+                   label=lambda t: f"{t.prefix}…")

@@ -12,6 +12,11 @@ BOZHOU_PARENT_NAME = "王德福"
 BOZHOU_HOSPITAL = "H34160200001"
 BOZHOU_PHARMACY = "P34160200001"
 
+# The demo logins of roles that need a second factor share this TOTP secret (RFC 6238, SHA-1, 6 digits,
+# 30 s): add it to an authenticator app (or compute codes with it) to sign in as them. Demo only.
+DEMO_OTP_SECRET = "OJSWY2LFMYWXA33SORQWYLLEMVWW6LJS"
+DEMO_OTP_ROLES = {"approver", "insurance_officer", "training_staff", "admin"}
+
 # username, role, extra options, where (for the printed table)
 DEMO_USERS = [
     ("admin", "admin", {}, "全国"),
@@ -38,6 +43,8 @@ def seed(stdout, *, password: str):
         args = ["--username", username, "--password", password, "--role", role]
         for key, value in extra.items():
             args += [f"--{key.replace('_', '-')}", value]
+        if role in DEMO_OTP_ROLES:
+            args += ["--otp-secret", DEMO_OTP_SECRET]
         call_command("create_portal_user", *args, stdout=stdout)
         logins.append((username, role, where))
     return logins

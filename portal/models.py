@@ -230,3 +230,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.method} {self.path}"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`). Only the SHA-256 digest of the random key is stored, so
+    the table cannot be replayed; each token expires (PORTAL_API_TOKEN_TTL_SECONDS) and is deleted when
+    revoked (web logout of its user, or an admin deleting it). See portal.tokens."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("令牌前缀"), max_length=8)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user_id})"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import auth_views as otp_views
 from . import views
 
 admin.site.site_header = "社会救助综合服务平台 · 管理后台"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("", include(("portal.web_urls", "portal"), namespace="portal")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/setup/", otp_views.otp_setup, name="otp-setup"),
+    path("accounts/otp/verify/", otp_views.otp_verify, name="otp-verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("assistance/", include(("assistance.urls", "assistance"), namespace="assistance")),

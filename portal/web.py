@@ -8,16 +8,24 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+
+from . import twofactor
 
 
 def role_required(*roles, message: str | None = None):
-    """Decorator: signed in (else the login page) and one of `roles` or an admin (else 403)."""
+    """Decorator: signed in (else the login page), second factor done where the user needs one (else the
+    code or enrolment page; SecondFactorMiddleware already sends them there, this is the second line) and
+    one of `roles` or an admin (else 403)."""
 
     def decorator(view):
         @login_required
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            step = twofactor.pending_step(request)
+            if step:
+                return redirect(twofactor.step_url(request, step))
             if not request.user.has_role(*roles):
                 raise PermissionDenied(message or _("您的角色无权访问此页面。"))
             return view(request, *args, **kwargs)

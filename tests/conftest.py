@@ -4,7 +4,23 @@ import pytest
 from rest_framework.test import APIClient
 
 from portal.models import Role
-from tests.factories import PersonFactory, UserFactory, token_for
+from tests.factories import PersonFactory, UserFactory, token_for, verify_session
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` skips the password; here it skips the second factor as well (the session
+    is verified by the user's TOTP device), so page tests of approvers, officers, trainers and admins need
+    not type codes. The second factor's own tests sign in through the pages (tests/portal/test_auth*.py)."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        verify_session(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import random
 
 import factory
-from rest_framework.authtoken.models import Token
 
 from portal.idnumber import make
 from portal.models import Person, Role, User
@@ -57,4 +56,45 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    """A new API token for `user` (portal.tokens: hashed, expiring), as the token endpoint would give."""
+    from portal.tokens import issue
+
+    return issue(user)[0]
+
+
+def totp_code(user_or_secret, *, fresh: bool = True) -> str:
+    """The current 6-digit TOTP code of a user's device (or of a base32 secret), computed with django-otp's
+    own RFC 6238 function. A code is good once: with `fresh`, a device that has just accepted this step's
+    code forgets it (tests that sign in twice within 30 s)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.twofactor import parse_base32
+
+    if isinstance(user_or_secret, str):
+        key = parse_base32(user_or_secret)
+    else:
+        device = TOTPDevice.objects.get(user=user_or_secret, confirmed=True)
+        if fresh:
+            TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                           throttling_failure_timestamp=None)
+        key = device.bin_key
+    return f"{totp(key):06d}"
+
+
+def verify_session(client, user) -> None:
+    """Mark `client`'s session as having passed the second factor with `user`'s TOTP device (made for the
+    test when the user has none), as if the code had been typed. Only for users who need one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal import twofactor
+
+    if not twofactor.required_for(user) and not twofactor.has_device(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=twofactor.TOTP_NAME, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

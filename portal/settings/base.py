@@ -43,7 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -66,11 +68,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.twofactor.SecondFactorMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -85,6 +89,35 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# --- Client addresses. How many reverse proxies stand in front of the portal (nginx, a load balancer):
+# 0 = clients connect directly and X-Forwarded-For is ignored (anyone can forge it); N = the client is the
+# N-th address from the right of X-Forwarded-For. One number drives DRF's throttles (NUM_PROXIES), the
+# login lockout (axes, through portal.clientip) and every other per-address limit.
+PORTAL_TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+# axes consults these only without the callable above and with django-ipware installed; kept consistent
+AXES_IPWARE_PROXY_COUNT = PORTAL_TRUSTED_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PORTAL_TRUSTED_PROXIES else ("REMOTE_ADDR",)
+
+# --- Second factor (TOTP, django-otp). Users of these roles (and superusers) must enrol a device at their
+# first browser sign-in and enter a code at every sign-in; the others may enrol on their own.
+PORTAL_OTP_REQUIRED_ROLES = env_list(
+    "PORTAL_OTP_REQUIRED_ROLES", "approver,insurance_officer,training_staff,admin"
+)
+# A user of a required role with no device yet gets no API token (they enrol in the browser first, or an
+# operator gives them one with `create_portal_user --otp-secret`).
+PORTAL_OTP_API_REQUIRES_DEVICE = env_bool("PORTAL_OTP_API_REQUIRES_DEVICE", True)
+# Paths a signed-in but not yet verified user may still open (the API checks its own credentials).
+PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/api/", "/healthz", "/i18n/", "/jsi18n/", "/training/verify/"]
+PORTAL_OTP_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "社会救助综合服务平台"
+# the admin lists devices (deleting one makes its user enrol again) but never shows secrets or codes
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- API tokens (portal.models.ApiToken): random, stored as a SHA-256 digest, valid this long (seconds);
+# revoked at web logout (every token of the user) or by an admin deleting them (admin: API 令牌).
+PORTAL_API_TOKEN_TTL_SECONDS = int(os.environ.get("PORTAL_API_TOKEN_TTL_SECONDS", str(10 * 3600)))
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -185,8 +218,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.api.auth.ExpiringTokenAuthentication",
+        "portal.api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
@@ -198,7 +231,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "verify": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "verify": "60/minute", "auth_token": "10/minute"},
+    "NUM_PROXIES": PORTAL_TRUSTED_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }

@@ -7,7 +7,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "verify": "10000/minute"}}  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
+    "anon": "10000/minute", "verify": "10000/minute", "auth_token": "10000/minute"}}
 
 # Tests run tasks in-process unless a test starts a real worker (tests/portal/test_celery_worker.py
 # switches the app to the broker for its own duration).

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from portal.demo import DEMO_OTP_ROLES, DEMO_OTP_SECRET
 from portal.demo import seed as seed_portal
 
 
@@ -31,4 +32,7 @@ class Command(BaseCommand):
                 module.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。登录账号（密码均为 {opts['password']}）："))
         for username, role, where in logins:
-            self.stdout.write(f"  {username:<14} {role:<20} {where}")
+            mark = " *" if role in DEMO_OTP_ROLES else ""
+            self.stdout.write(f"  {username:<14} {role:<20} {where}{mark}")
+        self.stdout.write(f"* 须两步验证：在验证器应用中添加 TOTP 密钥 {DEMO_OTP_SECRET}（SHA-1，6 位，30 秒），"
+                          "登录时输入其当前验证码；API 取令牌时以 otp 字段提交。")

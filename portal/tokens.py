@@ -1,0 +1,69 @@
+"""API tokens that expire, are stored hashed and can be revoked.
+
+`issue(user)` makes a new random key (40 hex characters, as the old DRF tokens looked) and stores only
+its SHA-256 digest; every login gets a new one. `user_for(key)` is the one-query check the API's
+authentication class makes. Revocation deletes rows: `revoke(key)` one token, `revoke_all(user)` every
+token of a user (web logout does that: portal.twofactor connects it to `user_logged_out`).
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Role
+from .permissions import require
+from .services import audit
+
+
+def digest_of(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def ttl() -> timedelta:
+    return timedelta(seconds=settings.PORTAL_API_TOKEN_TTL_SECONDS)
+
+
+def issue(user) -> tuple[str, ApiToken]:
+    """A new token for `user`: (the key, shown once; the stored row)."""
+    key = secrets.token_hex(20)
+    now = timezone.now()
+    row = ApiToken.objects.create(
+        digest=digest_of(key), prefix=key[:8], user=user, created_at=now, expires_at=now + ttl()
+    )
+    return key, row
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    """The live token with this key (its user loaded), or None when unknown, revoked or expired."""
+    if not key or len(key) > 128:
+        return None
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest_of(key), expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def revoke(key: str) -> int:
+    return ApiToken.objects.filter(digest=digest_of(key)).delete()[0]
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor) -> None:
+    """An admin revokes one token (admin action "吊销所选令牌"); audited."""
+    require(actor, roles=[Role.ADMIN])
+    audit(actor=actor, action="user.api_token_revoked", obj=token.user,
+          before={"token": f"{token.prefix}…", "expires_at": token.expires_at.isoformat()}, note="admin")
+    token.delete()
+
+
+def revoke_all(user) -> int:
+    return ApiToken.objects.filter(user=user).delete()[0]
+
+
+def purge_expired() -> int:
+    return ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()[0]
