@@ -105,9 +105,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if P
 PORTAL_OTP_REQUIRED_ROLES = env_list(
     "PORTAL_OTP_REQUIRED_ROLES", "approver,insurance_officer,training_staff,admin"
 )
-# A user of a required role with no device yet gets no API token (they enrol in the browser first, or an
-# operator gives them one with `create_portal_user --otp-secret`).
-PORTAL_OTP_API_REQUIRES_DEVICE = env_bool("PORTAL_OTP_API_REQUIRES_DEVICE", True)
+# shared/API.md: a user WITH a device sends `otp`; one of a required role with no device yet still gets a
+# token with the password (the browser asks them to enrol). A deployment that wants no token before
+# enrolment sets PORTAL_OTP_API_REQUIRES_DEVICE=1.
+PORTAL_OTP_API_REQUIRES_DEVICE = env_bool("PORTAL_OTP_API_REQUIRES_DEVICE", False)
 # Paths a signed-in but not yet verified user may still open (the API checks its own credentials).
 PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/api/", "/healthz", "/i18n/", "/jsi18n/", "/training/verify/"]
 PORTAL_OTP_RECOVERY_CODES = 10

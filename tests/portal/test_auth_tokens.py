@@ -61,7 +61,10 @@ def test_a_wrong_password_with_a_right_code_gets_nothing(api, approver):
 
 
 @pytest.mark.django_db
-def test_a_required_role_without_a_device_gets_no_token(api, approver, caseworker):
+def test_a_required_role_without_a_device_gets_no_token_where_the_deployment_says_so(api, approver, caseworker,
+                                                                                   settings):
+    assert ask(api, approver).status_code == 200  # shared/API.md's default: a password until enrolled
+    settings.PORTAL_OTP_API_REQUIRES_DEVICE = True
     resp = ask(api, approver)
     assert resp.status_code == 400 and "otp" in resp.json()
     assert ask(api, caseworker).status_code == 200  # a role that may go without
