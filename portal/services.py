@@ -76,6 +76,15 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
     return event
 
 
+def audit_read(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
+               note: str = "", after: dict | None = None) -> AuditEvent:
+    """A read of full personal data (a download, an admin page): one audit row, committed at once
+    (a read has no transaction of its own to join). Returns the row."""
+    with transaction.atomic():
+        return audit(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                     region_code=region_code, note=note, after=after)
+
+
 def verify_audit_chain() -> list[int]:
     """Ids of rows whose hash or link does not hold (empty list: the chain is intact)."""
     broken, prev = [], ""
