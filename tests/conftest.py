@@ -65,6 +65,7 @@ def person(db):
 DATA_MIGRATIONS = [
     ("portal", "0002_load_regions"),
     ("portal", "0004_resume_stalled_jobs_schedule"),
+    ("portal", "0006_audit_anchor_schedule"),
     ("skills_training", "0002_seed_standard"),
     ("medical_pooling", "0002_monthly_settlement_schedule"),
     ("medical_pooling", "0004_seed_fraud_rules"),
@@ -88,6 +89,13 @@ def _reload_reference_data():
         for operation in module.Migration.operations:
             if isinstance(operation, RunPython):
                 operation.code(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir(settings, tmp_path_factory):
+    """Each test anchors the audit chain in its own folder (the database is rolled back between tests,
+    so anchors of one test would name rows the next one never had)."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("audit-anchors")
 
 
 @pytest.fixture(autouse=True)
