@@ -240,7 +240,14 @@ LOGGING = {
     "filters": {"mask_pii": {"()": "portal.logging.MaskPIIFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery": {"level": "WARNING"},
+        # Django's own handlers (runserver's request lines with query strings, the DEBUG console) are
+        # replaced: every record goes through the masking handler
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Content security policy: every script is a local file; no inline script runs anywhere.
