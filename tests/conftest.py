@@ -92,10 +92,15 @@ def _reload_reference_data():
 
 
 @pytest.fixture(autouse=True)
-def _audit_anchor_dir(settings, tmp_path_factory):
-    """Each test anchors the audit chain in its own folder (the database is rolled back between tests,
-    so anchors of one test would name rows the next one never had)."""
-    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("audit-anchors")
+def _audit_anchor_dir():
+    """Each test starts with no audit anchors (the database is rolled back between tests, so anchors of
+    one test would name rows the next one never had). The test profile keeps them in a temporary folder.
+    (Plain django.conf.settings, not the `settings` fixture, which upsets serialized_rollback tests.)"""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(settings.AUDIT_ANCHOR_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
