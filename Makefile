@@ -13,6 +13,11 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test install messages lint bench worker beat bank clean
 
+# Without DJANGO_SETTINGS_MODULE, manage.py/wsgi/celery run the production profile (it needs secrets):
+# these targets choose the development profile, `make test` the test profile, explicitly.
+demo worker beat bench bank messages: export DJANGO_SETTINGS_MODULE ?= portal.settings.base
+test: export DJANGO_SETTINGS_MODULE = portal.settings.test
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip

@@ -61,15 +61,13 @@ class RosterResult:
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """File -> [{field: text, "_line": n}] (n = the row number people see in their spreadsheet)."""
-    raw = read_table(data, filename)
+    raw = read_table(data, filename, max_rows=MAX_ROWS)  # streams; stops reading past the limit
     if not raw:
         raise ValidationError(_("文件为空。"))
     header = [HEADERS.get(h.strip()) for h in raw[0]]
     missing = [name for name, key in HEADERS.items() if key in REQUIRED and key not in header]
     if missing:
         raise ValidationError(_("缺少列：%(cols)s。") % {"cols": "、".join(missing)})
-    if len(raw) - 1 > MAX_ROWS:
-        raise ValidationError(_("一次最多导入 %(n)d 行。") % {"n": MAX_ROWS})
     rows = []
     for n, rec in enumerate(raw[1:], start=2):
         if not any((c or "").strip() for c in rec):

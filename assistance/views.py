@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.audit_actions import AuditAction as PortalAudit
 from portal.pagination import page_of
 from portal.permissions import CIVIL_STAFF, Role, allowed
 from portal.scoping import restrict
+from portal.services import audit_read
 from portal.web import form_errors, role_required
 
 from . import documents, roster, selectors, services
@@ -369,6 +371,7 @@ def batch_bank_file(request, pk):
     if batch.status not in (Batch.Status.APPROVED, Batch.Status.PAYING, Batch.Status.PAID):
         raise PermissionDenied(_("批次审批后才能下载银行代发文件。"))
     rows = selectors.batch_payment_rows_for_bank(batch)
+    audit_read(actor=request.user, action=PortalAudit.BANK_FILE_DOWNLOAD, obj=batch, region_code=batch.region_id)
 
     def stream():
         yield "\ufeff" + _csv_lines(batch, [], header=True)

@@ -16,6 +16,7 @@ from assistance.models import Household
 from portal.models import Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
+from portal.storage import private_storage
 
 User = settings.AUTH_USER_MODEL
 
@@ -147,7 +148,7 @@ class ApplicationDocument(models.Model):
     application = models.ForeignKey(Application, verbose_name=_("申请"), on_delete=models.PROTECT,
                                     related_name="documents")
     kind = models.CharField(_("材料类型"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
-    file = models.FileField(_("文件"), upload_to=document_path, max_length=200)
+    file = models.FileField(_("文件"), upload_to=document_path, max_length=200, storage=private_storage)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件格式"), max_length=32)
     size = models.PositiveIntegerField(_("大小（字节）"))

@@ -10,6 +10,8 @@ urlpatterns = [
     path("applications/<int:pk>/confirm/", views.application_confirm, name="application-confirm"),
     path("applications/<int:pk>/reject/", views.application_reject, name="application-reject"),
     path("applications/<int:pk>/documents/", views.application_document, name="application-document"),
+    path("applications/<int:pk>/documents/<int:doc_pk>/", views.application_document_download,
+         name="application-document-download"),
     path("aid/", views.aid_list, name="aid-list"),
     path("aid/new/", views.aid_create, name="aid-create"),
     path("aid/<int:pk>/", views.aid_detail, name="aid-detail"),

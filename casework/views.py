@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 
 from assistance.selectors import household_get
 from portal import charts
+from portal.audit_actions import AuditAction as PortalAudit
 from portal.models import Region
 from portal.money import to_decimal, yuan_display
 from portal.roles import CIVIL_STAFF
 from portal.scoping import region_in_scope, region_q
+from portal.services import audit_read
 from portal.web import form_errors, role_required
 
 from . import forms, reports, selectors, services
@@ -80,6 +82,25 @@ def application_detail(request, pk):
         "sms": selectors.sms_list(request.user).filter(application=app), "review_form": forms.ReviewForm(),
         "confirm_form": forms.ConfirmForm(initial={"approved_amount": to_decimal(app.requested_amount)}),
         "reject_form": forms.RejectForm(), "document_form": forms.DocumentForm()})
+
+
+@staff_only
+def application_document_download(request, pk, doc_pk):
+    """A supporting document, only to staff whose scope holds the application (else 404); each read is
+    audited. The files live under PRIVATE_ROOT, which nothing else serves."""
+    app = selectors.application_get(request.user, pk)
+    doc = app.documents.filter(pk=doc_pk).first()
+    if doc is None:
+        raise Http404
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_read(actor=request.user, action=PortalAudit.DOCUMENT_DOWNLOAD, obj=doc, region_code=app.region_id,
+               after={"application": app.pk, "kind": doc.kind})
+    response = FileResponse(handle, as_attachment=True, filename=doc.original_name, content_type=doc.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _app_action(request, pk, form_class, call, done):

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from portal import idnumber
 from portal.jobs import job_create
@@ -35,6 +36,7 @@ from portal.money import yuan_str
 from portal.permissions import require
 from portal.queue import enqueue
 from portal.roles import Role
+from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
 
 from .audit_actions import AuditAction
@@ -352,6 +354,20 @@ def _pooler_for(actor) -> Insured:
     return insured
 
 
+BENEFICIARY_NOT_ELIGIBLE = _lazy("未找到与该身份证号码和姓名相符、可建立共济关系的参保人员，请核对后重试。")
+
+
+def _beneficiary_in_scope(actor, beneficiary: Insured, pooler: Insured) -> bool:
+    """May the actor learn why a beneficiary fails (not insured, other name, not contributing)? Only an
+    insurance officer whose region holds the beneficiary (or an admin); never a citizen, about anyone but
+    themself."""
+    if beneficiary.pk == pooler.pk:
+        return True
+    if actor.is_portal_admin:
+        return True
+    return actor.role == Role.INSURANCE_OFFICER and region_in_scope(actor, beneficiary.region_id)
+
+
 @transaction.atomic
 def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str, kinship: str,
                     quota: int, pooler: Insured | None = None) -> Relation:
@@ -378,6 +394,12 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
         raise ValidationError({"detail": _("您参保的统筹地区尚未开通个人医保钱包共济，暂不能建立共济关系。")})
     beneficiary = (Insured.objects.select_related("person")
                    .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
+    if beneficiary is None or not _beneficiary_in_scope(actor, beneficiary, pooler):
+        # outside the actor's scope one answer for "not insured / name mismatch / not contributing": the
+        # form must not tell a citizen whether an ID number is insured, under which name, in which state
+        if (beneficiary is None or not person_name_matches(beneficiary.person, beneficiary_name)
+                or not beneficiary.is_active):
+            raise ValidationError({"beneficiary_id_number": [BENEFICIARY_NOT_ELIGIBLE]})
     if beneficiary is None:
         raise ValidationError({"beneficiary_id_number": [_("被共济人未参加基本医疗保险。")]})
     if not person_name_matches(beneficiary.person, beneficiary_name):

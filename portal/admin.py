@@ -1,10 +1,21 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import tokens
 from .admin_tools import ReadOnlyAdmin, run_action
+from .audit_actions import AuditAction
 from .models import ApiToken, AuditEvent, Job, Person, Region, User
+from .services import audit, audit_read
+
+
+def _masked(field: str, value):
+    """What an audit row keeps of a person's field: contact numbers masked to their last four digits."""
+    if value is None or field != "phone":
+        return value
+    text = str(value)
+    return "*" * max(len(text) - 4, 0) + text[-4:]
 
 
 @admin.register(Region)
@@ -32,6 +43,22 @@ class PersonAdmin(admin.ModelAdmin):
     @admin.display(description=_("身份证号码"))
     def masked_id(self, obj):
         return obj.masked_id
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Opening a person's page shows the full ID number: each opening is an audit row."""
+        if request.method == "GET":
+            person = self.get_object(request, unquote(object_id))
+            if person is not None and self.has_view_or_change_permission(request, person):
+                audit_read(actor=request.user, action=AuditAction.PERSON_VIEW, obj=person)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """An edit by hand is audited in the admin's transaction: which fields, before and after."""
+        fields = list(form.changed_data)
+        before = {f: _masked(f, form.initial.get(f)) for f in fields} if change else None
+        super().save_model(request, obj, form, change)
+        audit(actor=request.user, action=AuditAction.PERSON_CHANGE, obj=obj, before=before,
+              after={f: _masked(f, form.cleaned_data.get(f)) for f in fields}, note="admin" if change else "admin add")
 
 
 @admin.register(User)

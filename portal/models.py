@@ -1,6 +1,7 @@
 """What every app shares: regions, the person registry, users and roles, audit, jobs, idempotency."""
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -123,9 +124,15 @@ class User(AbstractUser):
 class AuditEvent(models.Model):
     """Who did what, when, before/after. Written in the same transaction as the change.
 
-    Rows form a hash chain (each row hashes its content and the previous row's hash), so an
-    edited or deleted row is detected by `manage.py verify_audit_chain`.
+    Rows form a keyed hash chain: each row's hash is an HMAC-SHA256 (key: settings.AUDIT_CHAIN_KEY, which
+    the database does not hold) of its content and the previous row's hash, so an edited, inserted or
+    deleted row is detected by `manage.py verify_audit_chain` and cannot be re-hashed without the key.
+    Rows written before the key existed carry hash_version 1 (plain SHA-256) and still verify; no version-1
+    row may follow a version-2 row. The chain head is anchored outside the database (portal.audit_chain).
     """
+
+    HASH_PLAIN = 1  # SHA-256 of the content (rows written before the keyed chain)
+    HASH_HMAC = 2  # HMAC-SHA256 with AUDIT_CHAIN_KEY
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -140,6 +147,7 @@ class AuditEvent(models.Model):
     note = models.CharField(_("说明"), max_length=255, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    hash_version = models.PositiveSmallIntegerField(default=HASH_HMAC)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -150,25 +158,31 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            [
-                self.prev_hash,
-                self.actor_id,
-                self.action,
-                self.object_type,
-                self.object_id,
-                self.region_code,
-                self.before,
-                self.after,
-                self.note,
-                self.at.isoformat() if self.at else None,
-            ],
-            sort_keys=True,
-            ensure_ascii=False,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def _payload(self) -> bytes:
+        fields = [
+            self.prev_hash,
+            self.actor_id,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.region_code,
+            self.before,
+            self.after,
+            self.note,
+            self.at.isoformat() if self.at else None,
+        ]
+        if self.hash_version != self.HASH_PLAIN:
+            fields.append(self.hash_version)  # the version is bound into the keyed hash
+        return json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The row's hash by its version; `key` defaults to settings.AUDIT_CHAIN_KEY."""
+        if self.hash_version == self.HASH_PLAIN:
+            return hashlib.sha256(self._payload()).hexdigest()
+        if self.hash_version != self.HASH_HMAC:
+            return ""
+        key = key if key is not None else settings.AUDIT_CHAIN_KEY.encode()
+        return hmac.new(key, self._payload(), hashlib.sha256).hexdigest()
 
 
 class Job(models.Model):

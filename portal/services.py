@@ -70,17 +70,26 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
             note=note[:255],
             prev_hash=last or "",
             at=timezone.now(),
+            hash_version=AuditEvent.HASH_HMAC,
         )
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event
 
 
+def audit_read(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
+               note: str = "", after: dict | None = None) -> AuditEvent:
+    """A read of full personal data (a download, an admin page): one audit row, committed at once
+    (a read has no transaction of its own to join). Returns the row."""
+    with transaction.atomic():
+        return audit(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                     region_code=region_code, note=note, after=after)
+
+
 def verify_audit_chain() -> list[int]:
-    """Ids of rows whose hash or link does not hold (empty list: the chain is intact)."""
-    broken, prev = [], ""
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != prev or event.compute_hash() != event.hash:
-            broken.append(event.id)
-        prev = event.hash
-    return broken
+    """Ids of rows whose keyed hash, link or version does not hold, and of anchored rows that are gone
+    (empty list: the chain is intact). `portal.audit_chain.verify()` gives the full report."""
+    from .audit_chain import verify
+
+    report = verify()
+    return sorted(set(report.broken) | set(report.missing))

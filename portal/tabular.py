@@ -29,8 +29,13 @@ def decode_csv(data: bytes) -> str:
     raise ValidationError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV。"))
 
 
-def read_table(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> list[list[str]]:
-    """Rows of text cells (stripped) from a CSV or XLSX upload; a clear Chinese error otherwise."""
+def _cell(c) -> str:
+    return "" if c is None else (c.strftime("%Y-%m-%d") if isinstance(c, dt.date) else str(c).strip())
+
+
+def iter_table(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES):
+    """Rows of text cells, one at a time: an XLSX is read with openpyxl's streaming reader (read_only),
+    so a caller that stops early (a row limit) never parses the rest of the sheet."""
     if len(data) > max_bytes:
         raise ValidationError(_("文件过大：最大 %(mb)d MB。") % {"mb": max_bytes // (1024 * 1024)})
     if filename.lower().endswith(".xlsx"):
@@ -38,13 +43,38 @@ def read_table(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> lis
 
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            rows = wb.active.iter_rows(values_only=True)
         except Exception:
             raise ValidationError(_("无法读取该 Excel 文件。")) from None
-        return [["" if c is None else (c.strftime("%Y-%m-%d") if isinstance(c, dt.date) else str(c).strip())
-                 for c in row] for row in wb.active.iter_rows(values_only=True)]
+        try:
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except Exception:
+                    raise ValidationError(_("无法读取该 Excel 文件。")) from None
+                yield [_cell(c) for c in row]
+        finally:
+            wb.close()
+        return
     if not filename.lower().endswith((".csv", ".txt")):
         raise ValidationError(_("只能导入 CSV 或 XLSX 文件。"))
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(decode_csv(data)))]
+    for row in csv.reader(io.StringIO(decode_csv(data))):
+        yield [c.strip() for c in row]
+
+
+def read_table(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES, max_rows: int | None = None) -> list[list[str]]:
+    """Rows of text cells (stripped) from a CSV or XLSX upload; a clear Chinese error otherwise.
+    `max_rows`: more non-blank rows than this after the header stop the reading at once (ValidationError)."""
+    out, data_rows = [], 0
+    for row in iter_table(data, filename, max_bytes=max_bytes):
+        out.append(row)
+        if len(out) > 1 and any(row):
+            data_rows += 1
+            if max_rows is not None and data_rows > max_rows:
+                raise ValidationError(_("一次最多导入 %(n)d 行。") % {"n": max_rows}, code="too_many_rows")
+    return out
 
 
 def csv_writer(stream):

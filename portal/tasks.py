@@ -17,3 +17,12 @@ def heartbeat(job_id: int) -> None:
 @shared_task(name="portal.resume_stalled_jobs", acks_late=True)
 def resume_stalled_jobs(stale_after_seconds: int = 600) -> list[int]:
     return jobs_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
+
+
+@shared_task(name="portal.anchor_audit_chain")
+def anchor_audit_chain() -> int | None:
+    """Every 10 minutes: the audit chain's head, signed, appended outside the database (portal.audit_chain)."""
+    from .audit_chain import write_anchor
+
+    anchored = write_anchor()
+    return anchored["id"] if anchored else None

@@ -39,7 +39,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
-if settings.DEBUG:
+if settings.DEBUG and getattr(settings, "PORTAL_SERVE_MEDIA", False):  # never in production
     from django.views.static import serve
 
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,5 +1,6 @@
 """Reads. Staff reads start from `portal.scoping.restrict`; the public verification reads are public by design."""
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Count, Q, Sum
 
@@ -60,16 +61,31 @@ def certificate_verify(number: str, name: str) -> Certificate | None:
     return Certificate.objects.select_related("level").filter(number=number, holder_name=name).first()
 
 
+def _qr_signer() -> signing.Signer:
+    return signing.Signer(salt=QR_SALT, fallback_keys=settings.SECRET_KEY_FALLBACKS)
+
+
 def qr_token(number: str) -> str:
     """HMAC of the number (django.core.signing, keyed by SECRET_KEY): the QR link proves possession
     of the printed certificate without putting the holder's name in the URL."""
-    return signing.Signer(salt=QR_SALT).signature(number)
+    return _qr_signer().signature(number)
+
+
+def qr_token_valid(number: str, token: str) -> bool:
+    """Signed with SECRET_KEY or any of SECRET_KEY_FALLBACKS: rotating the key keeps printed QR codes valid
+    as long as the old key stays listed in DJANGO_SECRET_KEY_FALLBACKS."""
+    if not number or not token:
+        return False
+    signer = _qr_signer()
+    try:
+        return signer.unsign(f"{number}{signer.sep}{token}") == number
+    except signing.BadSignature:
+        return False
 
 
 def certificate_by_qr(number: str, token: str) -> Certificate | None:
     number = (number or "").strip().upper()
-    expected = qr_token(number)
-    if not token or not signing.constant_time_compare(expected, token):
+    if not qr_token_valid(number, token):
         return None
     return Certificate.objects.select_related("level").filter(number=number).first()
 

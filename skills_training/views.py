@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.audit_actions import AuditAction as PortalAudit
 from portal.permissions import allowed
 from portal.roles import Role
 from portal.scoping import get_scoped_or_404
+from portal.services import audit_read
 from portal.web import form_errors, role_required
 
 from . import certificates as render_cert
@@ -161,6 +163,7 @@ def certificate_pdf(request, number):
     if cert.status == Certificate.Status.REVOKED:  # a revoked certificate no longer offers its PDF
         return HttpResponse(_("该证书已撤销，不再提供证书文件。"), status=410, content_type="text/plain; charset=utf-8")
     pdf = render_cert.certificate_pdf(cert, render_cert.verify_url(cert, request))
+    audit_read(actor=request.user, action=PortalAudit.CERTIFICATE_PDF, obj=cert, region_code=cert.region_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
     return response

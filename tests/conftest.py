@@ -81,6 +81,7 @@ def person(db):
 DATA_MIGRATIONS = [
     ("portal", "0002_load_regions"),
     ("portal", "0004_resume_stalled_jobs_schedule"),
+    ("portal", "0007_audit_anchor_schedule"),
     ("skills_training", "0002_seed_standard"),
     ("medical_pooling", "0002_monthly_settlement_schedule"),
     ("medical_pooling", "0004_seed_fraud_rules"),
@@ -108,6 +109,18 @@ def _reload_reference_data():
         for operation in module.Migration.operations:
             if isinstance(operation, RunPython):
                 operation.code(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir():
+    """Each test starts with no audit anchors (the database is rolled back between tests, so anchors of
+    one test would name rows the next one never had). The test profile keeps them in a temporary folder.
+    (Plain django.conf.settings, not the `settings` fixture, which upsets serialized_rollback tests.)"""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(settings.AUDIT_ANCHOR_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -190,6 +190,11 @@ ASSISTANCE_BANK_URL = os.environ.get("PORTAL_BANK_URL", "http://127.0.0.1:8765")
 # a payment handed over longer ago than this, with no result yet, is asked about by reference
 ASSISTANCE_BANK_QUERY_AFTER = int(os.environ.get("PORTAL_BANK_QUERY_AFTER", "1800"))
 MEDIA_URL = "/media/"
+# Only the development server serves MEDIA_ROOT (production never does: nothing private lies there).
+PORTAL_SERVE_MEDIA = DEBUG
+# Private files (casework application documents): outside MEDIA_ROOT, served only through views that
+# check the reader's scope and audit the read (casework.views.application_document_download).
+PRIVATE_ROOT = Path(os.environ.get("PORTAL_PRIVATE_ROOT", VAR_DIR / "private"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -273,7 +278,14 @@ LOGGING = {
     "filters": {"mask_pii": {"()": "portal.logging.MaskPIIFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery": {"level": "WARNING"},
+        # Django's own handlers (runserver's request lines with query strings, the DEBUG console) are
+        # replaced: every record goes through the masking handler
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Content security policy: every script is a local file; no inline script runs anywhere.
@@ -294,6 +306,12 @@ CONTENT_SECURITY_POLICY = {
 
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The audit chain is an HMAC-SHA256 chain keyed by AUDIT_CHAIN_KEY, a key the database does not hold
+# (production requires it; development derives one from SECRET_KEY). The chain head is written, signed,
+# to append-only JSON lines under AUDIT_ANCHOR_DIR, so deleting the newest rows is detected.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "") or f"dev-audit-chain:{SECRET_KEY}"
+AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
 
 # Domain knobs (overridable per deployment).
 PORTAL_PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

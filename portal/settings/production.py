@@ -7,10 +7,22 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F401,F403
 from .base import env_bool
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
+# The profile wsgi.py, celery.py and manage.py run when DJANGO_SETTINGS_MODULE is not set; development
+# and tests choose portal.settings.base / portal.settings.test explicitly (Makefile, pyproject).
+DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random string of 50+ characters")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random string of 50+ characters for the production profile "
+        "(portal.settings.production, the default). For development set DJANGO_SETTINGS_MODULE=portal.settings.base."
+    )
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if len(AUDIT_CHAIN_KEY) < 1:
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY must be set for the production profile: the audit chain's HMAC key, kept outside the "
+        "database (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+    )
+PORTAL_SERVE_MEDIA = False
 
 # persistent database connections (checked before reuse): a request does not pay for a new PostgreSQL
 # backend; set DJANGO_CONN_MAX_AGE=0 behind a transaction-mode pooler such as PgBouncer

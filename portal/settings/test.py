@@ -1,5 +1,9 @@
 """Test profile: the base settings with fast hashing. DATABASE_URL/REDIS_URL decide Postgres/Redis."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,3 +20,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 # Login throttling is exercised by its own test (override_settings); elsewhere tests log in freely.
 AXES_ENABLED = False
+
+# Audit anchors of a test session in a temporary folder of its own (tests/conftest.py empties it per test).
+AUDIT_ANCHOR_DIR = Path(tempfile.gettempdir()) / f"portal-test-audit-anchors-{os.getpid()}"

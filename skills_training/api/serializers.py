@@ -116,8 +116,7 @@ class CertificateVerifyResultSerializer(serializers.Serializer):
     issued_on = serializers.DateField()
     holder = serializers.CharField(help_text=_("脱敏姓名，如 王*国"))
     evaluator = serializers.CharField()
-    revoked_at = serializers.DateTimeField(required=False)
-    revoke_reason = serializers.CharField(required=False)
+    revoked_at = serializers.DateTimeField(required=False)  # the status and its date; never the reason
 
     @staticmethod
     def from_certificate(cert: Certificate) -> dict:
@@ -125,7 +124,7 @@ class CertificateVerifyResultSerializer(serializers.Serializer):
                 "level_name": cert.level.label, "occupation": cert.occupation, "issued_on": cert.issued_on,
                 "holder": mask_name(cert.holder_name), "evaluator": cert.evaluator_name}
         if cert.status == Certificate.Status.REVOKED:
-            data.update(revoked_at=cert.revoked_at, revoke_reason=cert.revoke_reason)
+            data.update(revoked_at=cert.revoked_at)
         return CertificateVerifyResultSerializer(data).data
 
 

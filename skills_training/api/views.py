@@ -145,7 +145,7 @@ class _CertificateActionView(APIView):
 
 
 class CertificateRevokeView(_CertificateActionView):
-    """Revoke: the public verification then answers `revoked` with the reason and date."""
+    """Revoke: the public verification then answers `revoked` and the date (never the reason)."""
 
     service = staticmethod(services.certificate_revoke)
 

@@ -107,7 +107,8 @@ def test_document_upload_checked(api, caseworker, tmp_path, settings):
     assert ok.status_code == 201, ok.json()
     doc = ApplicationDocument.objects.get()
     assert doc.file.name.startswith("casework/documents/") and "身份证" not in doc.file.name
-    assert (settings.MEDIA_ROOT / doc.file.name).exists()
+    assert (settings.PRIVATE_ROOT / doc.file.name).exists()  # private: outside MEDIA_ROOT
+    assert not (settings.MEDIA_ROOT / doc.file.name).exists()
     exe = api(caseworker).post(url, {"file": SimpleUploadedFile("a.exe", b"MZ\x90\x00")}, format="multipart")
     assert exe.status_code == 400 and "PDF" in exe.json()["file"][0]
     fake = api(caseworker).post(url, {"file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")}, format="multipart")

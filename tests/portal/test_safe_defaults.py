@@ -1,0 +1,69 @@
+"""Without DJANGO_SETTINGS_MODULE the entry points run the production profile: no secret key, no start;
+DEBUG off; /media/ not served. Development and tests choose their profile explicitly."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.worker import ROOT
+
+ENTRY_POINTS = {
+    "manage.py": [sys.executable, "manage.py", "check"],
+    "wsgi": [sys.executable, "-c", "import portal.wsgi"],
+    "celery": [sys.executable, "-c", "from portal.celery import app; from django.conf import settings; settings.DEBUG"],
+}
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "AUDIT_CHAIN_KEY"}}
+    return {**env, **extra}
+
+
+def _run(cmd, env):
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_entry_points_default_to_production_and_refuse_without_a_secret_key(entry):
+    out = _run(ENTRY_POINTS[entry], _env())
+    assert out.returncode != 0, out.stdout
+    assert "ImproperlyConfigured" in out.stderr and "DJANGO_SECRET_KEY" in out.stderr, out.stderr[-2000:]
+
+
+def test_production_default_has_debug_off_and_serves_no_media():
+    script = ("import portal.wsgi\n"
+              "from django.conf import settings\n"
+              "from django.urls import Resolver404, resolve\n"
+              "try:\n    resolve('/media/casework/documents/x.pdf'); media = 'served'\n"
+              "except Resolver404:\n    media = 'not served'\n"
+              "print(settings.SETTINGS_MODULE, settings.DEBUG, media, settings.PRIVATE_ROOT != settings.MEDIA_ROOT)")
+    env = _env(DJANGO_SECRET_KEY=secrets.token_urlsafe(60), AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
+               DJANGO_DEBUG="1")  # even asked for, production keeps DEBUG off
+    out = _run([sys.executable, "-c", script], env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["portal.settings.production", "False", "not", "served", "True"]
+
+
+def test_production_requires_the_audit_chain_key():
+    out = _run([sys.executable, "-c", "import portal.wsgi"], _env(DJANGO_SECRET_KEY=secrets.token_urlsafe(60)))
+    assert out.returncode != 0 and "AUDIT_CHAIN_KEY" in out.stderr, out.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_the_production_profile():
+    env = _env(DJANGO_SECRET_KEY=secrets.token_urlsafe(60), AUDIT_CHAIN_KEY=secrets.token_urlsafe(32))
+    out = _run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
+    assert "no issues" in out.stdout
+
+
+def test_the_test_helpers_choose_their_profile():
+    for helper in ("tests/worker.py", "tests/server.py", "bench/run.py"):
+        assert "portal.settings.base" in (ROOT / helper).read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "export DJANGO_SETTINGS_MODULE ?= portal.settings.base" in makefile
+    assert "test: export DJANGO_SETTINGS_MODULE = portal.settings.test" in makefile
