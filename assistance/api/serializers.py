@@ -194,9 +194,18 @@ class AllocationSerializer(serializers.ModelSerializer):
     region = RegionCodeField(source="region_id", required=False, allow_null=True, default=None)
     amount = MoneyField()
     committed = MoneyField(read_only=True)
-    paid = MoneyField(read_only=True, required=False)
 
     class Meta:
         model = Allocation
-        fields = ["id", "programme", "year", "region", "amount", "committed", "paid", "parent"]
-        read_only_fields = ["id", "committed", "paid", "parent"]
+        fields = ["id", "programme", "year", "region", "amount", "committed", "parent"]
+        read_only_fields = ["id", "committed", "parent"]
+
+
+class AllocationExecutionSerializer(AllocationSerializer):
+    """An allocation with what the schemes drawing from it (or from allocations below it) have paid."""
+
+    paid = MoneyField(read_only=True)
+
+    class Meta(AllocationSerializer.Meta):
+        fields = [*AllocationSerializer.Meta.fields, "paid"]
+        read_only_fields = [*AllocationSerializer.Meta.read_only_fields, "paid"]

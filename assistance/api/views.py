@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..filters import HouseholdFilter
 from ..models import Household, Member
 from .serializers import (
+    AllocationExecutionSerializer,
     AllocationSerializer,
     AssistanceReasonSerializer,
     BatchCreatedSerializer,
@@ -246,14 +247,14 @@ class AllocationListCreateView(APIView):
 
     permission_classes = [IsAuthenticated, HasRole(*CIVIL_STAFF)]
 
-    @extend_schema(responses={200: AllocationSerializer(many=True)},
+    @extend_schema(responses={200: AllocationExecutionSerializer(many=True)},
                    parameters=[OpenApiParameter("year", int, required=False)])
     def get(self, request):
         year = request.query_params.get("year")
         rows = selectors.allocation_execution(request.user, year=int(year) if (year or "").isdigit() else None)
-        data = [{**AllocationSerializer(r["allocation"]).data, "paid": AllocationSerializer().fields["paid"]
-                 .to_representation(r["paid"])} for r in rows]
-        return Response(data)
+        for r in rows:
+            r["allocation"].paid = r["paid"]
+        return Response(AllocationExecutionSerializer([r["allocation"] for r in rows], many=True).data)
 
     @extend_schema(request=AllocationSerializer, responses={201: AllocationSerializer})
     def post(self, request):

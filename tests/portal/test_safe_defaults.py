@@ -18,8 +18,11 @@ ENTRY_POINTS = {
 
 
 def _env(**extra):
+    # a deployment's environment: none of the test run's own switches (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for their live server, which `check --deploy` rightly refuses)
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "AUDIT_CHAIN_KEY"}}
+           if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "AUDIT_CHAIN_KEY",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return {**env, **extra}
 
 
