@@ -231,10 +231,11 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     )
     advance_sql, advance_params = "", []
     if advance:
-        advance_sql = (f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} ax WHERE ax.scheme_id = ANY(%s)"
+        advance_sql = (f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} ax"
+                       f" WHERE ax.scheme_id IN ({', '.join(['%s'] * len(advance))})"
                        f" AND ax.status IN (%s, %s, %s) AND (ax.person_id = m.person_id"
                        f" OR (ax.person_id IS NULL AND ax.household_id = m.household_id)))")
-        advance_params = [advance, *unpaid]
+        advance_params = [*advance, *unpaid]
     base = (
         f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
         f" h.bank_account, COALESCE(hp.name, p.name), SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
@@ -267,8 +268,10 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             return inserted
         firsts, lasts = zip(*(month_bounds(m) for m in past), strict=True)
         suffix = f"-bp{month[5:7]}"
+        # a VALUES list of the past months (portable: the embedded SQLite demo runs the payroll too)
+        month_row = "(%s, %s::date, %s::date)" if connection.vendor == "postgresql" else "(%s, %s, %s)"
         backpay = (
-            f"WITH months(month, f, l) AS (SELECT * FROM unnest(%s::text[], %s::date[], %s::date[])),"
+            f"WITH months(month, f, l) AS (VALUES {', '.join([month_row] * len(past))}),"
             f" ent AS (SELECT e.person_id, mo.month, SUM(e.monthly_amount) AS amount, MIN(e.category) AS category"
             f"  FROM months mo JOIN {t['enrolment']} e ON e.start_date <= mo.l"
             f"   AND (e.end_date IS NULL OR e.end_date >= mo.f)"
@@ -294,7 +297,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s"
             f" AND x.period = due.month || %s AND x.person_id = m.person_id AND x.status <> %s)"
         )
-        bp_params = [list(past), list(firsts), list(lasts), key_lo, key_hi, *cats, revoked, revoked,
+        bp_params = [*(v for row in zip(past, firsts, lasts, strict=True) for v in row), key_lo, key_hi, *cats, revoked, revoked,
                      *cats, scheme.pk, cancelled, scheme.pk, *unpaid,
                      batch.pk, scheme.pk, suffix, pending, "补发", now, now, rlo, rhi, first,
                      scheme.pk, suffix, cancelled]
