@@ -46,10 +46,10 @@ OUTCOME = {"S": PaymentAttempt.Outcome.PAID, "F": PaymentAttempt.Outcome.FAILED}
 
 
 def _test_pause(point: str) -> None:
-    """Fault tests stop a worker at one point of a hand-over (ASSISTANCE_BANK_TEST_PAUSE = (point, s))."""
+    """Fault tests stop a worker at one point of a hand-over (ASSISTANCE_BANK_TEST_PAUSE = (point, seconds))."""
     pause = getattr(settings, "ASSISTANCE_BANK_TEST_PAUSE", None)
     if pause and pause[0] == point:
-        time.sleep(float(pause[1]))
+        time.sleep(pause[1])  # seconds (a test knob, not money)
 
 
 # --------------------------------------------------------------------------- hand-over
