@@ -11,3 +11,4 @@ class AuditAction(models.TextChoices):
     BANK_FILE_DOWNLOAD = "portal.bank_file_download", _("下载银行代发文件")
     DOCUMENT_DOWNLOAD = "portal.document_download", _("下载申请材料")
     CERTIFICATE_PDF = "portal.certificate_pdf", _("下载证书 PDF")
+    PERSON_LOOKUP_LIMITED = "portal.person_lookup_limited", _("按身份证号码查询超出频率限制")

@@ -30,22 +30,42 @@ from ..models import (
 UNPAID = [Payment.Status.PENDING, Payment.Status.SENT, Payment.Status.FAILED]
 
 
-def _member_person(*, name: str, id_number: str, field: str = "members") -> Person:
+def out_of_scope_refusal(number: str) -> str:
+    """The one answer for an ID number whose person lives outside the actor's regions, whatever the reason
+    (another name on record, a member of another household): it names nothing the actor typed not."""
+    return _("身份证号码 %(id)s 暂不能在本地登记，请核对号码和姓名；如该人员已在其他地区登记，请联系其户籍地民政部门办理迁入。") % {
+        "id": idnumber.mask(number)}
+
+
+def person_home_in_scope(actor, person: Person) -> bool:
+    """Is this person a current member of a household in the actor's regions? Only then may a refusal say
+    why (registered name, membership); a person outside them, or in no household, gets one answer."""
+    region = (Member.objects.filter(person=person, left_on__isnull=True)
+              .values_list("household__region_id", flat=True).first())
+    return region is not None and region_in_scope(actor, region)
+
+
+def _member_person(*, name: str, id_number: str, actor, field: str = "members") -> Person:
     try:
         number = idnumber.validate_id_number(id_number)
     except ValidationError as exc:
         raise ValidationError({field: [f"{name or ''} {m}".strip() for m in exc.messages]}) from None
     existing = Person.objects.filter(id_number=number).first()
-    if existing is not None and existing.name and name and not person_name_matches(existing, name):
+    if existing is None:
+        return person_get_or_create(id_number=number, name=name)
+    mismatch = bool(existing.name and name and not person_name_matches(existing, name))
+    member_elsewhere = Member.objects.filter(person=existing, left_on__isnull=True).exists()
+    if (mismatch or member_elsewhere) and not person_home_in_scope(actor, existing):
+        raise ValidationError({field: [out_of_scope_refusal(number)]})
+    if mismatch:
         raise ValidationError(
             {field: [_("身份证号码 %(id)s 登记的姓名与“%(name)s”不一致。") % {"id": idnumber.mask(number), "name": name}]}
         )
-    person = existing or person_get_or_create(id_number=number, name=name)
-    if Member.objects.filter(person=person, left_on__isnull=True).exists():
+    if member_elsewhere:
         raise ValidationError(
-            {field: [_("%(name)s（%(id)s）已是另一家庭的成员，请先办理迁出。") % {"name": name or person.name, "id": person.masked_id}]}
+            {field: [_("%(name)s（%(id)s）已是另一家庭的成员，请先办理迁出。") % {"name": name or existing.name, "id": existing.masked_id}]}
         )
-    return person
+    return existing
 
 
 @transaction.atomic
@@ -72,7 +92,8 @@ def household_create(*, region: str, area: str, address: str, members: list[dict
     for m in members:
         if m.get("relation") not in Member.Relation.values:
             raise ValidationError({"members": [_("与户主关系无效。")]})
-        persons.append((_member_person(name=(m.get("name") or "").strip(), id_number=m.get("id_number", "")), m["relation"]))
+        persons.append((_member_person(name=(m.get("name") or "").strip(), id_number=m.get("id_number", ""), actor=actor),
+                        m["relation"]))
     household = Household.objects.create(
         region_id=region, area=area, address=address.strip(), bank_account=bank_account, created_by=actor,
     )
@@ -154,7 +175,7 @@ def member_add(*, household: Household, name: str, id_number: str, relation: str
     require(actor, roles={Role.CASEWORKER}, region=household.region_id)
     if relation not in Member.Relation.values:
         raise ValidationError({"relation": [_("与户主关系无效。")]})
-    person = _member_person(name=name, id_number=id_number, field="id_number")
+    person = _member_person(name=name, id_number=id_number, actor=actor, field="id_number")
     try:
         with transaction.atomic():
             member = Member.objects.create(household=household, person=person, relation=relation,

@@ -15,6 +15,7 @@ from assistance.models import Household
 from portal.models import Person
 from portal.money import yuan_str
 from portal.permissions import require
+from portal.scoping import region_in_scope
 from portal.services import audit
 
 from .. import selectors
@@ -81,13 +82,16 @@ def aid_record(*, person: Person, region: str, kind: str, form: str, amount: int
     policy = selectors.region_policy(region)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise the yearly cap per person
     used = selectors.aid_year_total(person.pk, granted_on.year)
+    home = selectors.home_region_of(person)
     if used + amount > policy.yearly_cap:
+        if home and not region_in_scope(actor, home):  # aid given here to someone from elsewhere: no totals
+            raise ValidationError({"amount": [
+                _("超出临时救助年度上限，本次不能给予；请联系该人员户籍地民政部门核实。")]})
         raise ValidationError({"amount": [
             _("超出临时救助年度上限：%(year)s 年已救助 %(used)s 元，本次 %(amount)s 元，上限 %(cap)s 元。") % {
                 "year": granted_on.year, "used": yuan_str(used), "amount": yuan_str(amount),
                 "cap": yuan_str(policy.yearly_cap)}]})
     household = household or current_household(person)
-    home = selectors.home_region_of(person)
     non_resident = bool(home) and not selectors.region_within(home, region) and not selectors.region_within(region, home)
     small = amount <= policy.small_aid_threshold and not approved
     if approved:

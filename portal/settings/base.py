@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "portal.twofactor.SecondFactorMiddleware",
+    "portal.lookup_limit.PersonLookupLimitMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -95,6 +96,8 @@ AXES_VERBOSE = False
 # N-th address from the right of X-Forwarded-For. One number drives DRF's throttles (NUM_PROXIES), the
 # login lockout (axes, through portal.clientip) and every other per-address limit.
 PORTAL_TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
+# Searches carrying ID-number digits, per user (or token, or address), across all web nodes (portal.lookup_limit).
+PORTAL_PERSON_LOOKUP_RATE = os.environ.get("PORTAL_PERSON_LOOKUP_RATE", "60/minute")
 AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
 # axes consults these only without the callable above and with django-ipware installed; kept consistent
 AXES_IPWARE_PROXY_COUNT = PORTAL_TRUSTED_PROXIES or None

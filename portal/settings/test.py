@@ -13,6 +13,7 @@ STORAGES = {
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
     "anon": "10000/minute", "verify": "10000/minute", "auth_token": "10000/minute"}}
+PORTAL_PERSON_LOOKUP_RATE = "10000/minute"  # its own test (tests/portal/test_lookup_limit.py) sets a low one
 
 # Tests run tasks in-process unless a test starts a real worker (tests/portal/test_celery_worker.py
 # switches the app to the broker for its own duration).
