@@ -149,7 +149,7 @@ def appeal_file(*, actor, kind: str, subject, grounds: str, requested_amount: in
         raise ValidationError({"requested_amount": [_("金额不能为负数。")]})
     person_id = actor.person_id if not staff else d["person"]
     if person_id is None:
-        raise ValidationError({"detail": _("找不到申诉人。")})
+        raise ValidationError(_("找不到申诉人。"))
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(
@@ -159,7 +159,7 @@ def appeal_file(*, actor, kind: str, subject, grounds: str, requested_amount: in
                 grounds=grounds.strip(), requested_amount=requested_amount if kind == K.AMOUNT else None,
                 review_due=filed_on + dt.timedelta(days=rules.review_days()), **d["fields"])
     except IntegrityError:
-        raise ValidationError({"detail": _("该决定已有正在办理的申诉。")}) from None
+        raise ValidationError(_("该决定已有正在办理的申诉。")) from None
     audit(actor=actor, action=AuditAction.APPEAL_FILE, obj=appeal, region_code=appeal.region_id,
           after={"kind": kind, "filed_on": filed_on, "deadline": deadline, "review_due": appeal.review_due,
                  "requested_amount": appeal.requested_amount})
