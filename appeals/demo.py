@@ -58,13 +58,13 @@ def seed(stdout):
     if he is not None:
         a = services.appeal_file(actor=cw, kind="amount", subject=he, grounds="家庭成员患慢性病，医疗支出未扣除。",
                                  requested_amount=he.monthly_amount + 30000)
-        made["under_review"] = services.appeal_review_start(appeal=a, actor=ap)
+        made["under_review"] = services.appeal_review_start(appeal=a, actor=ap_sx)  # ap enrolled it
 
     # upheld: a household stopped this month is reinstated from the stop (back-pay in the next payroll)
     stopped = _enrolled(cw, ap, name="雷申诉", number=make("61011219580417201"), address="未央区凤城二路21号",
                         wages=20000, start=prev_start)
-    assistance_services.enrolment_stop(household_enrolment=stopped, actor=cw, on=month_start,
-                                       reason="入户核查时家中无人，疑似外出务工")
+    stopped = assistance_services.enrolment_stop(household_enrolment=stopped, actor=cw, on=month_start,
+                                                 reason="入户核查时家中无人，疑似外出务工")
     a = services.appeal_file(actor=cw, kind="stop", subject=stopped,
                              grounds="本人住院治疗，并非外出务工，附住院证明。")
     services.appeal_review_start(appeal=a, actor=ap)
@@ -95,8 +95,9 @@ def seed(stdout):
             if state == "withdrawn":
                 made[state] = services.appeal_withdraw(appeal=a, actor=filer, reason="已与药房核对清楚")
                 continue
-            services.appeal_review_start(appeal=a, actor=officer)
-            made[state] = services.appeal_decide(appeal=a, actor=officer, outcome=state, reason=reason)
+            reviewer = officer if spend.created_by_id != officer.pk else _user("officer_bz")
+            services.appeal_review_start(appeal=a, actor=reviewer)
+            made[state] = services.appeal_decide(appeal=a, actor=reviewer, outcome=state, reason=reason)
 
     # a verified batch: the paid Xi'an one-off batch, sampled with a fixed seed, every answer recorded
     batch = Batch.objects.filter(status=Batch.Status.PAID, region_id="610100", payroll_month="").order_by("id").first()
