@@ -45,3 +45,5 @@ class AuditAction(models.TextChoices):
     PAYROLL_CREATE = "assistance.payroll_create", _("生成月度发放批次")
     REVIEW_COMPLETE = "assistance.review_complete", _("定期复核")
     DEMO_SEED = "assistance.demo_seed", _("载入演示数据")
+    ENROLMENT_REINSTATE = "assistance.enrolment_reinstate", _("申诉后恢复发放（补发停发期间）")
+    ENROLMENT_AMOUNT_CORRECT = "assistance.enrolment_amount_correct", _("申诉后更正救助金额")

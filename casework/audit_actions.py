@@ -47,3 +47,5 @@ class AuditAction(models.TextChoices):
     DISASTER_REVIEW_RESOLVE = "casework.disaster_review_resolve", _("过渡期后救助复核")
     HEATING_AID_GRANT = "casework.heating_aid_grant", _("发放取暖临时救助")
     NOTICE_SEND = "casework.notice_send", _("发送短信通知")
+    APPLICATION_REOPEN = "casework.application_reopen", _("申诉后重新审核申请")
+    PAYMENT_CHECK_CASE = "casework.payment_check_case", _("回访核查问题立案")

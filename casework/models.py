@@ -684,6 +684,7 @@ class DiscoveryTask(models.Model):
         COLD_ELDERLY = "cold_elderly", _("寒潮期间独居老人")
         MEDICAL_BURDEN = "medical_burden", _("医疗费用个人负担过高")
         HEATING_DROPPED = "heating_dropped", _("取暖救助发放失败或核对退出")
+        PAYMENT_CHECK = "payment_check", _("回访核查发现问题")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")
@@ -838,6 +839,7 @@ class Notice(models.Model):
         APPLICATION_CONFIRMED = "app_confirmed", _("申请确认通知")
         APPLICATION_REJECTED = "app_rejected", _("不予认定通知")
         AID_PAID = "aid_paid", _("临时救助发放通知")
+        APPEAL_DECIDED = "appeal_decided", _("申诉复核决定通知")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待发送")

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     OWN_SPEND_CREATE = "pooling.own_spend_create", _("登记本人账户支付")
     PREMIUM_PAY = "pooling.premium_pay", _("共济缴纳保费")
     SPEND_REFUND = "pooling.spend_refund", _("共济支付退款")
+    SPEND_REFUND_ON_REVIEW = "pooling.spend_refund_on_review", _("申诉复核后共济支付退款")
     SETTLEMENT_ENQUEUE = "pooling.settlement_enqueue", _("提交月度清算")
     SETTLEMENT_RUN = "pooling.settlement_run", _("执行月度清算")
     REGION_RULE_SET = "pooling.region_rule_set", _("设置统筹地区共济规则")

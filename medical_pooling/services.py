@@ -78,6 +78,7 @@ __all__ = [
     "settlement_run",
     "spend_create",
     "spend_refund",
+    "spend_refund_on_review",
     "wallet_open",
 ]
 
@@ -963,6 +964,20 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
     require(actor, roles={Role.INSTITUTION}, message=message)
     if not actor.is_portal_admin and (spend.institution is None or actor.institution_code != spend.institution.code):
         raise PermissionDenied(message)
+    return _refund(actor=actor, spend=spend, reason=reason, action=AuditAction.SPEND_REFUND)
+
+
+@transaction.atomic
+def spend_refund_on_review(*, actor, spend: Spend, reason: str) -> LedgerEntry:
+    """A disputed spend found wrong on review (参保人申诉): the medical insurance bureau of the payer's pooling
+    region reverses it in full, as the institution's own refund would (the same ledger and clearing rules)."""
+    require(actor, roles={Role.INSURANCE_OFFICER}, region=spend.payer_region)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("请填写退款理由。")]})
+    return _refund(actor=actor, spend=spend, reason=reason.strip(), action=AuditAction.SPEND_REFUND_ON_REVIEW)
+
+
+def _refund(*, actor, spend: Spend, reason: str, action) -> LedgerEntry:
     if spend.refund_of_id is not None:
         raise ValidationError({"detail": _("退款记录不能再退款。")})
     relation, account = _lock_relation_with_account(spend.relation_id)
@@ -988,7 +1003,7 @@ def spend_refund(*, actor, spend: Spend, reason: str = "") -> LedgerEntry:
         amount=-spend.amount, occurred_at=now, payer_region=spend.payer_region,
         payee_region=spend.payee_region, clearing_month=month, refund_of=spend, created_by=actor,
     )
-    audit(actor=actor, action=AuditAction.SPEND_REFUND, obj=spend, region_code=spend.payer_region,
+    audit(actor=actor, action=action, obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "refunded": spend.amount, "clearing_month": month})
     return entry
 

@@ -10,6 +10,7 @@ including the actor, who passes `portal.permissions.require` before anything cha
     season     heating re-verification and monthly top-ups
     standards  standards and regional rules as data, the lookups up the region tree
     household  income, assets, the means test, household enrolments (suspend/resume/stop, 渐退)
+    redress    reinstating / correcting an enrolment after an appeal (back-pay follows)
     payroll    the monthly payroll (pay-day job, one batch a region-month, back-pay, advance months)
     build_sql  the raw SQL the bulk steps run (not services)
 
@@ -56,6 +57,7 @@ from .payout import (
 )
 from .payout import pay_chunk_size as pay_chunk_size
 from .payroll import monthly_payroll, monthly_scheme, payroll_run
+from .redress import enrolment_amount_correct, enrolment_reinstate
 from .registry import (
     account_change_decide,
     enrolment_create,
@@ -122,6 +124,9 @@ __all__ = [
     "enrolment_resume",
     "enrolment_stop",
     "review_complete",
+    # putting a decision right after an appeal
+    "enrolment_reinstate",
+    "enrolment_amount_correct",
     # the monthly payroll
     "payroll_run",
     "monthly_payroll",

@@ -12,6 +12,7 @@ from .applications import (
     application_document_add,
     application_intake,
     application_reject,
+    application_reopen,
     application_review,
 )
 from .disaster import (
@@ -22,7 +23,7 @@ from .disaster import (
     disaster_review_open,
     disaster_review_resolve,
 )
-from .discovery import discovery_resolve, discovery_scan
+from .discovery import discovery_resolve, discovery_scan, payment_check_case_open
 from .handover import handover_acknowledge, handover_complete, handover_create, home_notice_acknowledge
 from .heating import heating_aid_grant
 from .notices import notice_resend, notice_send
@@ -55,6 +56,7 @@ __all__ = [
     "application_review",
     "application_confirm",
     "application_reject",
+    "application_reopen",
     "temporary_aid_create",
     "temporary_aid_approve",
     "temporary_aid_reject",
@@ -84,4 +86,5 @@ __all__ = [
     "visit_create",
     "discovery_scan",
     "discovery_resolve",
+    "payment_check_case_open",
 ]

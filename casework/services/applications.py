@@ -194,3 +194,28 @@ def application_reject(*, application: Application, actor, reason: str) -> Appli
     audit(actor=actor, action=AuditAction.APPLICATION_REJECT, obj=app, region_code=app.region_id,
           before={"status": before}, after={"status": app.status, "reason": app.rejection_reason})
     return app
+
+
+@transaction.atomic
+def application_reopen(*, application: Application, actor, reason: str) -> Application:
+    """An appeal against 不予认定 was upheld: the rejected application goes back to 待审核 with a fresh time
+    limit, and the normal review and confirmation follow (by people other than the one who received it).
+    Called from the appeal decision (the reviewer is the actor)."""
+    require(actor, roles=CIVIL_STAFF, region=application.region_id)
+    app = _locked(application)
+    if app.status != Application.Status.REJECTED:
+        raise ValidationError(_("只有不予认定的申请可以重新审核。"))
+    if Application.objects.filter(person_id=app.person_id, category=app.category,
+                                  status__in=Application.OPEN).exclude(pk=app.pk).exists():
+        raise ValidationError(_("该申请人已有同类申请正在办理中。"))
+    before = {"status": app.status, "reason": app.rejection_reason}
+    today = timezone.localdate()
+    app.status = Application.Status.SUBMITTED
+    app.due_on, _fast = selectors.application_due_date(app.region_id, today)
+    app.reviewed_by, app.reviewed_at, app.decided_by, app.decided_at = None, None, None, None
+    app.review_note = (_("申诉后重新审核：%(r)s") % {"r": (reason or "").strip()})[:255]
+    app.save(update_fields=["status", "due_on", "reviewed_by", "reviewed_at", "decided_by", "decided_at",
+                            "review_note"])
+    audit(actor=actor, action=AuditAction.APPLICATION_REOPEN, obj=app, region_code=app.region_id,
+          before=before, after={"status": app.status, "due_on": app.due_on}, note=(reason or "")[:255])
+    return app

@@ -155,3 +155,19 @@ def discovery_resolve(*, task: DiscoveryTask, actor, action: str = "", action_re
           after={"status": task.status, "action": task.action, "action_ref": task.action_ref,
                  "reason": task.dismiss_reason})
     return task
+
+
+@transaction.atomic
+def payment_check_case_open(*, person, region: str, period: str, evidence: dict, actor,
+                            household=None) -> DiscoveryTask:
+    """回访核查 found a discrepancy (money not received, a different amount, a person unknown at the address):
+    open a task for the district's caseworkers, handled as any 主动发现 task (visit, aid, or dismissal with
+    a reason). One task per person and period (`period` names the batch): a second finding adds nothing."""
+    require(actor, roles=CIVIL_STAFF, region=region)
+    task, _created = DiscoveryTask.objects.get_or_create(
+        kind=DiscoveryTask.Kind.PAYMENT_CHECK, person=person, period=period[:16],
+        defaults={"region_id": region, "household": household, "evidence": evidence})
+    if _created:
+        audit(actor=actor, action=AuditAction.PAYMENT_CHECK_CASE, obj=task, region_code=region,
+              after={"period": task.period, **{k: str(v) for k, v in evidence.items()}})
+    return task

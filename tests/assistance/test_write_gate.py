@@ -212,6 +212,15 @@ CASES = {
     "enrolment_stop": Case(
         call=lambda actor, w: services.enrolment_stop(household_enrolment=w, actor=actor, reason="门禁"),
         world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
+    "enrolment_reinstate": Case(  # after an appeal: the suspended months are paid back
+        call=lambda actor, w: services.enrolment_reinstate(household_enrolment=w, actor=actor,
+                                                           on=dt.date(2025, 2, 1), reason="申诉成立"),
+        world=lambda right: _household_enrolment(right, suspended=True), right_role=CW, wrong_role=OFFICER),
+    "enrolment_amount_correct": Case(
+        call=lambda actor, w: services.enrolment_amount_correct(household_enrolment=w, actor=actor,
+                                                                monthly_amount=90000, effective_from=dt.date(2025, 3, 1),
+                                                                reason="申诉成立"),
+        world=_household_enrolment, right_role=CW, wrong_role=OFFICER),
     "review_complete": Case(
         call=lambda actor, w: services.review_complete(household_enrolment=w, outcome="confirm", actor=actor),
         world=_household_enrolment, right_role=CW, wrong_role=OFFICER),

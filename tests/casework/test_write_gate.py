@@ -206,7 +206,17 @@ CASES = {
         world=lambda right: f.household(right)[0], right_role=CW, wrong_role=OFFICER),
     "discovery_resolve": Case(call=lambda a, w: services.discovery_resolve(task=w, actor=a, dismiss_reason="已核实"),
                               world=_discovery_task, right_role=CW, wrong_role=OFFICER),
+    "application_reopen": Case(call=lambda a, w: services.application_reopen(application=w, actor=a, reason="申诉成立"),
+                               world=lambda right: _rejected(), right_role=AP, wrong_role=OFFICER),
+    "payment_check_case_open": Case(
+        call=lambda a, w: services.payment_check_case_open(person=w.person, region="610112", period="b1",
+                                                           evidence={"answer": "not_received"}, actor=a),
+        world=lambda right: _submitted(), right_role=CW, wrong_role=OFFICER),
 }
+
+
+def _rejected() -> Application:
+    return services.application_reject(application=_submitted(), actor=_colleague(AP), reason="收入超标")
 
 EXEMPT = {
     "disaster_review_open": "the daily task's step (casework.disaster_review_open): no actor, nationwide",

@@ -177,6 +177,10 @@ CASES = {
     "spend_refund": Case(  # another institution: test below
         call=lambda actor, spend: services.spend_refund(actor=actor, spend=spend),
         world=_recorded_spend, right_role=Role.INSTITUTION, wrong_role=Role.INSURED, wrong_region=None),
+    "spend_refund_on_review": Case(  # the payer region's bureau after an appeal
+        call=lambda actor, spend: services.spend_refund_on_review(actor=actor, spend=spend, reason="申诉成立"),
+        world=lambda right: _recorded_spend(UserFactory(role=Role.INSTITUTION)),
+        right_role=Role.INSURANCE_OFFICER, wrong_role=Role.INSTITUTION),
     "settlement_enqueue": Case(  # national or provincial officers only: a prefecture is the wrong region
         call=lambda actor, month: services.settlement_enqueue(month=month, actor=actor),
         world=lambda right: services.previous_month(), right_role=Role.INSURANCE_OFFICER,
