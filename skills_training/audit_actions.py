@@ -32,3 +32,6 @@ class AuditAction(models.TextChoices):
     PROMOTION_APPLY = "training.promotion_apply", _("竞赛晋升等级")
     FOLLOWUP_RECORD = "training.followup_record", _("就业回访")
     REFERRAL_CREATE = "training.referral_create", _("就业帮扶转介")
+    BRAND_TRADE_SAVE = "training.brand_trade_save", _("保存劳务品牌板块")
+    BRAND_EVENT_SAVE = "training.brand_event_save", _("登记劳务品牌活动")
+    PILOT_REGION_SAVE = "training.pilot_region_save", _("登记标准先行试点地区")

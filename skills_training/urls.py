@@ -28,4 +28,11 @@ urlpatterns = [
     path("followups/", views.followup_list, name="followup-list"),
     path("referrals/", views.referral_list, name="referral-list"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("brand/", views.brand, name="brand"),
+    path("brand/trades/new/", views.brand_trade_edit, name="brand-trade-create"),
+    path("brand/trades/<int:pk>/", views.brand_trade_edit, name="brand-trade-edit"),
+    path("brand/events/new/", views.brand_event_edit, name="brand-event-create"),
+    path("brand/events/<int:pk>/", views.brand_event_edit, name="brand-event-edit"),
+    path("brand/pilots/new/", views.pilot_region_edit, name="pilot-region-create"),
+    path("brand/pilots/<int:pk>/", views.pilot_region_edit, name="pilot-region-edit"),
 ]
