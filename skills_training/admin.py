@@ -100,15 +100,16 @@ class EntryRuleAdmin(admin.ModelAdmin):
     search_fields = ["description"]
 
 
+# institutions and classes are created and edited on the portal's pages (services: scope and audit)
 @admin.register(TrainingInstitution)
-class TrainingInstitutionAdmin(ScopedAdmin):
+class TrainingInstitutionAdmin(ScopedReadOnlyAdmin):
     list_display = ["code", "name", "region", "evaluator_type", "evaluator_code"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["region"]
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(ScopedAdmin):
+class TrainingClassAdmin(ScopedReadOnlyAdmin):
     list_display = ["name", "institution", "level", "starts_on", "ends_on", "teacher", "capacity"]
     list_filter = ["level__number"]
     search_fields = ["name", "institution__name", "teacher"]

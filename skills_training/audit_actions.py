@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     INSTITUTION_CREATE = "training.institution_create", _("新增培训评价机构")
     CLASS_CREATE = "training.class_create", _("开设培训班")
+    INSTITUTION_UPDATE = "training.institution_update", _("修改培训评价机构")
+    CLASS_UPDATE = "training.class_update", _("修改培训班")
     ENROLMENT_CREATE = "training.enrolment_create", _("学员报名")
     ENROLMENT_UPDATE = "training.enrolment_update", _("登记出勤与结业")
     SITTING_CREATE = "training.sitting_create", _("安排考试场次")

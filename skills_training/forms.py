@@ -183,6 +183,40 @@ class AssessorForm(forms.Form):
     valid_until = forms.DateField(label=_("资格有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class InstitutionEditForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=128)
+    evaluator_code = forms.RegexField(label=_("评价机构代码（6位，可空）"), regex=r"^\d{6}$", max_length=6,
+                                      required=False,
+                                      error_messages={"invalid": _("评价机构代码应为6位数字，或留空。")})
+    evaluator_type = forms.ChoiceField(label=_("评价机构类型"), choices=[("S", _("S 社会培训评价组织")),
+                                                                         ("Y", _("Y 用人单位"))])
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+
+
+LEVEL_CHOICES = [(5, _("五级/初级工")), (4, _("四级/中级工")), (3, _("三级/高级工")), (2, _("二级/技师")),
+                 (1, _("一级/高级技师"))]
+
+
+class ClassForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("培训机构"), queryset=None,
+                                         error_messages={"invalid_choice": _("培训机构不存在或不在您的管辖范围内。")})
+    name = forms.CharField(label=_("班级名称"), max_length=128)
+    level = forms.TypedChoiceField(label=_("培训等级"), coerce=int, choices=LEVEL_CHOICES)
+    starts_on = forms.DateField(label=_("开班日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": _("请输入有效日期，例如 2026-03-02。")})
+    ends_on = forms.DateField(label=_("结业日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": _("请输入有效日期，例如 2026-04-17。")})
+    teacher = forms.CharField(label=_("授课教师"), max_length=128)
+    capacity = forms.IntegerField(label=_("容量（人）"), min_value=1, max_value=1000, initial=40)
+    sessions = forms.IntegerField(label=_("课时数"), min_value=1, max_value=2000, initial=40)
+
+    def __init__(self, *args, institutions=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        if editing:  # a class stays with its institution
+            del self.fields["institution"]
+
+
 class InstitutionForm(forms.Form):
     code = forms.CharField(label=_("机构代码"), max_length=32)
     name = forms.CharField(label=_("机构名称"), max_length=128)

@@ -617,3 +617,52 @@ def pilot_region_edit(request, pk=None):
         save=lambda d: services.pilot_region_save(pilot=pilot, actor=request.user, **d),
         success=_("试点地区已保存。"))
 
+
+# ---------------------------------------------------------------- institutions and classes, run in the portal
+
+@role_required(Role.TRAINING_STAFF)
+def institution_edit(request, pk):
+    from .forms import InstitutionEditForm
+    from .models import TrainingInstitution
+
+    inst = get_scoped_or_404(TrainingInstitution.objects.all(), request.user, pk=pk)
+    form = InstitutionEditForm(request.POST or None, initial={
+        "name": inst.name, "evaluator_code": inst.evaluator_code, "evaluator_type": inst.evaluator_type,
+        "address": inst.address})
+    return _form_page(
+        request, form=form, title=_("修改培训评价机构：%(code)s") % {"code": inst.code},
+        back="skills_training:institution-list",
+        save=lambda d: services.institution_update(institution=inst, actor=request.user, **d),
+        success=_("培训评价机构已保存。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def class_create(request):
+    from django.urls import reverse
+
+    from .forms import ClassForm
+
+    form = ClassForm(request.POST or None, institutions=selectors.institution_list(request.user).order_by("code"),
+                     initial={"capacity": 40, "sessions": 40, "level": 5})
+
+    def save(d):
+        klass = services.class_create(actor=request.user, **d)
+        return reverse("skills_training:class-detail", args=[klass.pk])
+
+    return _form_page(request, form=form, title=_("开设培训班"), back="skills_training:class-list", save=save,
+                      success=_("培训班已开设。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def class_edit(request, pk):
+    from .forms import ClassForm
+
+    klass = get_scoped_or_404(TrainingClass.objects.select_related("institution", "level"), request.user, pk=pk)
+    form = ClassForm(request.POST or None, institutions=None, editing=True, initial={
+        "name": klass.name, "level": klass.level.number, "starts_on": klass.starts_on, "ends_on": klass.ends_on,
+        "teacher": klass.teacher, "capacity": klass.capacity, "sessions": klass.sessions})
+    return _form_page(
+        request, form=form, title=_("修改培训班：%(name)s") % {"name": klass.name},
+        back="skills_training:class-detail", back_args=[klass.pk],
+        save=lambda d: services.class_update(training_class=klass, actor=request.user, **d),
+        success=_("培训班已保存。"))

@@ -20,9 +20,11 @@ from .certificates import certificate_issue, certificate_reissue, certificate_re
 from .certificates import certificate_number as certificate_number
 from .classes import (
     class_create,
+    class_update,
     enrolment_create,
     enrolment_update,
     institution_create,
+    institution_update,
     sitting_create,
 )
 from .common import CARRY_OVER_YEARS as CARRY_OVER_YEARS
@@ -59,7 +61,9 @@ from .standard import level_get as level_get
 __all__ = [
     # classes
     "institution_create",
+    "institution_update",
     "class_create",
+    "class_update",
     "enrolment_create",
     "enrolment_update",
     "sitting_create",

@@ -125,6 +125,15 @@ CASES = {
         lambda actor, w: services.class_create(institution=w, name="药膳五级二班", level=5, starts_on=dt.date(2026, 3, 1),
                                                ends_on=dt.date(2026, 4, 1), teacher="刘老师", actor=actor),
         world=lambda right: InstitutionFactory()),
+    "institution_update": staff_case(
+        lambda actor, w: services.institution_update(institution=w, name="亳州市药膳学校", evaluator_code="660002",
+                                                     address="药都路1号", actor=actor),
+        world=lambda right: InstitutionFactory()),
+    "class_update": staff_case(
+        lambda actor, w: services.class_update(training_class=w, name="药膳五级一班（调整）",
+                                               starts_on=dt.date(2026, 3, 2), ends_on=dt.date(2026, 4, 2),
+                                               teacher="王老师", capacity=30, sessions=48, actor=actor),
+        world=a_class),
     "enrolment_create": staff_case(
         lambda actor, w: services.enrolment_create(training_class=w, id_number=candidate_id(3), name="赵敏",
                                                    actor=actor),
