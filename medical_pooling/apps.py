@@ -17,6 +17,8 @@ def _nav_items():
                 _("按月全额清算统筹地区之间的共济支付，查看清算单。")),
         NavItem(_("各地共济规则"), "medical_pooling:rules", frozenset({Role.INSURANCE_OFFICER}),
                 _("各统筹地区允许的支付类别、单笔和每月上限、钱包开通日期、结算期限。")),
+        NavItem(_("共济统计"), "medical_pooling:statistics", frozenset({Role.INSURANCE_OFFICER}),
+                _("开通地区、共济关系、支付人次和金额按月统计，省内与跨省、已清算与待清算、按地区对；图表与导出。")),
         NavItem(_("共济疑点核查"), "medical_pooling:fraud", frozenset({Role.INSURANCE_OFFICER}),
                 _("反欺诈规则发现的异常共济行为，逐条核查。")),
     )

@@ -124,7 +124,32 @@ def seed(stdout):
                               occurred_at=start + dt.timedelta(days=day, hours=11))
         spends += 1
     fraud_scan(since=start)
+    opened = open_wallets(officer)
+    # a request still waiting for its beneficiary's consent (the statistics count it as pending)
+    waiting = services.relation_create(actor=officer, pooler=employees[41], beneficiary_id_number=people[1].person.id_number,
+                                       beneficiary_name=people[1].person.name, kinship="sibling", quota=50000)
     run = services.settlement_run(month=month, actor=officer)
     stdout.write(f"medical_pooling: {len(people) + 2} insured, {len(employees[:40]) + 2} relations, "
                  f"{spends + 3} spends; {month} cleared: {run.line_count} cross-region payments, "
-                 f"{yuan_str(run.line_amount)} yuan ({run.get_status_display()})")
+                 f"{yuan_str(run.line_amount)} yuan ({run.get_status_display()}); relation #{waiting.pk} pending; "
+                 f"{opened} pooling regions with an opened wallet by 2025-06-30")
+
+
+def open_wallets(officer, *, target: int = 337, by: dt.date = dt.date(2025, 6, 30)) -> int:
+    """The seed: 337 pooling regions had opened their personal medical wallets by 2025-06-30 (the national
+    launch was December 2024). Prefecture-level regions without a rule get one, with opening dates spread
+    over December 2024 – June 2025, through the rules service, until 337 have opened by that date."""
+    from portal.models import Region
+
+    from .models import RegionRule
+
+    have = RegionRule.objects.filter(wallet_opened_on__lte=by).count()
+    ruled = set(RegionRule.objects.values_list("region_id", flat=True))
+    candidates = [c for c in Region.objects.filter(level=Region.Level.PREFECTURE).order_by("code")
+                  .values_list("code", flat=True) if c not in ruled][:max(0, target - have)]
+    first = dt.date(2024, 12, 1)
+    span = (by - first).days
+    for i, code in enumerate(candidates):
+        services.region_rule_set(actor=officer, region=code, categories=["medical", "pharmacy", "premium"],
+                                 wallet_opened_on=first + dt.timedelta(days=span * i // max(1, len(candidates))))
+    return RegionRule.objects.filter(wallet_opened_on__lte=by).count()

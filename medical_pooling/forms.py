@@ -122,3 +122,39 @@ class MonthForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("参保人名单（CSV 或 XLSX）"),
                            help_text=_("表头：身份证号码,姓名,参保险种,统筹地区代码,个人账户余额"))
+
+
+class StatisticsForm(forms.Form):
+    """Filters of the officers' statistics: a month range (at most five years) and a province in scope."""
+
+    MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+    month_from = forms.RegexField(label=_("起始月份"), regex=MONTH_RE, required=False,
+                                  widget=forms.TextInput(attrs={"type": "month"}),
+                                  error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-01。")})
+    month_to = forms.RegexField(label=_("截止月份"), regex=MONTH_RE, required=False,
+                                widget=forms.TextInput(attrs={"type": "month"}),
+                                error_messages={"invalid": _("月份格式应为 YYYY-MM，例如 2026-01。")})
+    province = forms.ChoiceField(label=_("省份"), required=False,
+                                 error_messages={"invalid_choice": _("只能选择您辖区内的省份。")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .stats import province_choices
+
+        self.fields["province"].choices = [("", _("全部（辖区内）"))] + province_choices(user)
+
+    def clean(self):
+        from .stats import Filters, default_filters
+
+        data = super().clean()
+        if self.errors:
+            return data
+        default = default_filters()
+        start, end = data.get("month_from") or default.month_from, data.get("month_to") or default.month_to
+        if start > end:
+            self.add_error("month_to", _("截止月份不能早于起始月份。"))
+        elif int(start[:4]) < 2000 or (int(end[:4]) * 12 + int(end[5:])) - (int(start[:4]) * 12 + int(start[5:])) >= 60:
+            self.add_error("month_to", _("统计区间最长 60 个月，且不早于 2000 年。"))
+        else:
+            data["filters"] = Filters(month_from=start, month_to=end, province=data.get("province") or "")
+        return data

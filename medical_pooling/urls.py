@@ -21,6 +21,8 @@ urlpatterns = [
     path("settlements/", views.settlements, name="settlements"),
     path("settlements/export/", views.settlements_export, name="settlements-export"),
     path("rules/", views.rules, name="rules"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/export/", views.statistics_export, name="statistics-export"),
     path("fraud/", views.fraud_queue, name="fraud"),
     path("fraud/<int:pk>/review/", views.fraud_review, name="fraud-review"),
 ]

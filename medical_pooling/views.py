@@ -369,3 +369,110 @@ def settlements_export(request):
         writer.writerow([_("对账"), _("跨地区支付笔数"), run.spend_count, _("跨地区支付金额（元）"),
                          yuan_str(run.spend_amount), _("对账一致") if run.reconciled else _("对账不符")])
     return response
+
+
+# ---------------------------------------------------------------- statistics for officers
+
+def _statistics_filters(request):
+    from . import stats
+
+    form = forms.StatisticsForm(request.GET or None, user=request.user)
+    if not request.GET:
+        return form, stats.default_filters()
+    return form, (form.cleaned_data["filters"] if form.is_valid() else None)
+
+
+@role_required(Role.INSURANCE_OFFICER)
+def statistics(request):
+    """共济统计: regions opened, relations, person-times and amounts per month, within and across provinces,
+    cleared and pending, by region pair; filters, charts and export."""
+    from portal import charts
+
+    from . import stats
+
+    form, f = _statistics_filters(request)
+    if f is None:
+        return render(request, "medical_pooling/statistics.html", {"form": form}, status=400)
+    data = stats.statistics(request.user, f)
+    months = [m["month"] for m in data["spends"]["by_month"]]
+    s, r, o = data["spends"], data["relations"], data["regions_opened"]
+    ctx = {
+        "form": form, "f": f, "data": data, "query": request.GET.urlencode(),
+        "rows": [{**sm, **{"created": rm["created"], "rel_within": rm["within_province"],
+                           "rel_across": rm["across_provinces"]}, "opened": om["opened"],
+                  "cumulative": om["cumulative"]}
+                 for sm, rm, om in zip(s["by_month"], r["by_month"], o["by_month"], strict=True)],
+        "amount_chart": charts.bar(_("共济支付金额（元）按月"), months, {
+            _("省内共济"): [charts.whole_yuan(x["within_amount"]) for x in s["by_month"]],
+            _("跨省共济"): [charts.whole_yuan(x["across_amount"]) for x in s["by_month"]]}),
+        "count_chart": charts.line(_("共济支付人次按月"), months, {
+            _("省内"): [x["within_count"] for x in s["by_month"]],
+            _("跨省"): [x["across_count"] for x in s["by_month"]]}),
+        "relation_chart": charts.bar(_("新建共济关系按月"), months, {
+            _("省内"): [x["within_province"] for x in r["by_month"]],
+            _("跨省"): [x["across_provinces"] for x in r["by_month"]]}),
+        "regions_chart": charts.line(_("已开通个人医保钱包的统筹地区（累计）"), months, {
+            _("累计开通"): [x["cumulative"] for x in o["by_month"]]}),
+        "clearing_chart": charts.pie(_("跨地区支付清算情况（元）"), {
+            _("已清算"): charts.whole_yuan(data["clearing"]["cleared_amount"]),
+            _("待清算"): charts.whole_yuan(data["clearing"]["pending_amount"])}),
+    }
+    return render(request, "medical_pooling/statistics.html", ctx)
+
+
+def statistics_table(data: dict, pairs: list[dict]) -> tuple[list[list], list[list]]:
+    """The two export sheets: per month, and per region pair (amounts as yuan strings)."""
+    months = [[_("月份"), _("当月开通统筹地区"), _("累计开通统筹地区"), _("新建共济关系"), _("其中省内"), _("其中跨省"),
+               _("支付人次"), _("支付金额（元）"), _("省内人次"), _("省内金额（元）"), _("跨省人次"), _("跨省金额（元）")]]
+    for o, r, s in zip(data["regions_opened"]["by_month"], data["relations"]["by_month"], data["spends"]["by_month"],
+                       strict=True):
+        months.append([s["month"], o["opened"], o["cumulative"], r["created"], r["within_province"],
+                       r["across_provinces"], s["count"], yuan_str(s["amount"]), s["within_count"],
+                       yuan_str(s["within_amount"]), s["across_count"], yuan_str(s["across_amount"])])
+    sp, c = data["spends"], data["clearing"]
+    months.append([_("合计"), "", data["regions_opened"]["total"], data["relations"]["created"],
+                   data["relations"]["within_province"], data["relations"]["across_provinces"], sp["count"],
+                   yuan_str(sp["amount"]), sp["within_count"], yuan_str(sp["within_amount"]), sp["across_count"],
+                   yuan_str(sp["across_amount"])])
+    months.append([])
+    months.append([_("跨地区已清算人次"), c["cleared_count"], _("已清算金额（元）"), yuan_str(c["cleared_amount"]),
+                   _("待清算人次"), c["pending_count"], _("待清算金额（元）"), yuan_str(c["pending_amount"])])
+    pair_sheet = [[_("支付方统筹地区代码"), _("支付方统筹地区"), _("收款方统筹地区代码"), _("收款方统筹地区"), _("省内/跨省"),
+                   _("人次"), _("金额（元）"), _("已清算（元）"), _("待清算（元）")]]
+    for p in pairs:
+        pair_sheet.append([p["payer_region"], p["payer_name"], p["payee_region"], p["payee_name"],
+                           _("跨省") if p["across"] else _("省内"), p["count"], yuan_str(p["amount"]),
+                           yuan_str(p["cleared_amount"]), yuan_str(p["pending_amount"])])
+    return months, pair_sheet
+
+
+@role_required(Role.INSURANCE_OFFICER)
+def statistics_export(request):
+    """The statistics as CSV (UTF-8 with BOM) or XLSX (`?format=xlsx`), with the page's filters."""
+    import io
+
+    from portal.tabular import xlsx_bytes
+
+    from . import stats
+
+    form, f = _statistics_filters(request)
+    if f is None:
+        return HttpResponse("；".join(m for errs in form.errors.values() for m in errs), status=400,
+                            content_type="text/plain; charset=utf-8")
+    data = stats.statistics(request.user, f, pairs=0)
+    pairs = stats.name_pairs(list(stats.pair_rows(request.user, f)))
+    month_sheet, pair_sheet = statistics_table(data, pairs)
+    name = f"pooling-statistics-{f.month_from}-{f.month_to}{('-' + f.province) if f.province else ''}"
+    if request.GET.get("format") == "xlsx":
+        body = xlsx_bytes([(_("按月统计"), month_sheet), (_("按地区对"), pair_sheet)])
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    buf = io.StringIO()
+    writer = csv_writer(buf)
+    writer.writerows(month_sheet)
+    writer.writerow([])
+    writer.writerows(pair_sheet)
+    response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

@@ -90,3 +90,18 @@ def csv_writer(stream):
                 self.writerow(row)
 
     return _Safe()
+
+
+def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """An XLSX workbook with one sheet per (title, rows); every cell neutralised."""
+    from openpyxl import Workbook  # lazy: heavy, and only exports need it
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        for row in rows:
+            ws.append([neutralise(c) for c in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

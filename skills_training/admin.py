@@ -13,6 +13,8 @@ from . import services
 from .models import (
     Assessment,
     AssessorScore,
+    BrandEvent,
+    BrandTrade,
     Certificate,
     CertificateSerial,
     ClassEnrolment,
@@ -22,6 +24,7 @@ from .models import (
     EntryRule,
     JudgeScore,
     Level,
+    PilotRegion,
     PromotionRule,
     Referral,
     Sitting,
@@ -97,15 +100,16 @@ class EntryRuleAdmin(admin.ModelAdmin):
     search_fields = ["description"]
 
 
+# institutions and classes are created and edited on the portal's pages (services: scope and audit)
 @admin.register(TrainingInstitution)
-class TrainingInstitutionAdmin(ScopedAdmin):
+class TrainingInstitutionAdmin(ScopedReadOnlyAdmin):
     list_display = ["code", "name", "region", "evaluator_type", "evaluator_code"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["region"]
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(ScopedAdmin):
+class TrainingClassAdmin(ScopedReadOnlyAdmin):
     list_display = ["name", "institution", "level", "starts_on", "ends_on", "teacher", "capacity"]
     list_filter = ["level__number"]
     search_fields = ["name", "institution__name", "teacher"]
@@ -222,3 +226,21 @@ class ReferralAdmin(_DeletableByHand, ScopedReadOnlyAdmin):
     list_display = ["person", "region", "referred_by", "level_wanted", "created_at"]
     raw_id_fields = ["person"]
     list_select_related = ["person", "region", "referred_by"]
+
+
+# the labour brand: edited on the brand pages (services), read here
+
+@admin.register(BrandTrade)
+class BrandTradeAdmin(ScopedReadOnlyAdmin):
+    list_display = ["name", "code", "occupation", "standard", "standard_note", "region"]
+
+
+@admin.register(BrandEvent)
+class BrandEventAdmin(ScopedReadOnlyAdmin):
+    list_display = ["held_on", "name", "kind", "place", "participants", "deals_signed", "jobs_offered"]
+    list_filter = ["kind"]
+
+
+@admin.register(PilotRegion)
+class PilotRegionAdmin(ScopedReadOnlyAdmin):
+    list_display = ["region", "standard", "approved_by", "approved_on"]

@@ -22,6 +22,8 @@ class SkillsTrainingConfig(AppConfig):
             NavItem(_("技能大赛"), "skills_training:competition-list", staff, _("赛事、参赛作品、评分、奖项与晋升")),
             NavItem(_("就业回访"), "skills_training:followup-list", staff, _("持证人员就业去向与收入变化")),
             NavItem(_("亳州养生劳务品牌"), "skills_training:dashboard", staff, _("培训、证书、通过率、就业看板")),
+            NavItem(_("品牌板块与活动"), "skills_training:brand", staff,
+                    _("药膳、药茶、推拿等板块及其职业标准，论坛、展销会等品牌活动，标准先行试点地区")),
             NavItem(_("就业帮扶转介"), "skills_training:referral-list",
                     frozenset({Role.CASEWORKER, Role.APPROVER, Role.TRAINING_STAFF}),
                     _("救助家庭成员转介技能培训，跟踪取证与就业")),

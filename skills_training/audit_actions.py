@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     INSTITUTION_CREATE = "training.institution_create", _("新增培训评价机构")
     CLASS_CREATE = "training.class_create", _("开设培训班")
+    INSTITUTION_UPDATE = "training.institution_update", _("修改培训评价机构")
+    CLASS_UPDATE = "training.class_update", _("修改培训班")
     ENROLMENT_CREATE = "training.enrolment_create", _("学员报名")
     ENROLMENT_UPDATE = "training.enrolment_update", _("登记出勤与结业")
     SITTING_CREATE = "training.sitting_create", _("安排考试场次")
@@ -32,3 +34,6 @@ class AuditAction(models.TextChoices):
     PROMOTION_APPLY = "training.promotion_apply", _("竞赛晋升等级")
     FOLLOWUP_RECORD = "training.followup_record", _("就业回访")
     REFERRAL_CREATE = "training.referral_create", _("就业帮扶转介")
+    BRAND_TRADE_SAVE = "training.brand_trade_save", _("保存劳务品牌板块")
+    BRAND_EVENT_SAVE = "training.brand_event_save", _("登记劳务品牌活动")
+    PILOT_REGION_SAVE = "training.pilot_region_save", _("登记标准先行试点地区")

@@ -80,8 +80,10 @@ def seed(stdout):
     promoted = _competition(school, actor)
     followups = _followups(school, actor)
     _published_sitting(school, actor, stdout)
+    events = _brand(actor)
     stdout.write(f"药膳制作师：{trainee} 名学员、{len(certificates)} 张评价证书（1 张已撤销）、"
-                 f"技能大赛晋升 {promoted} 人、就业回访 {followups} 人。")
+                 f"技能大赛晋升 {promoted} 人、就业回访 {followups} 人；"
+                 f"“亳州养生”品牌活动 {events} 场，亳州为药膳制作师标准先行试点地区。")
     _print(stdout, certificates[0], revoked)
 
 
@@ -159,3 +161,33 @@ def _published_sitting(school, actor, stdout):
     services.sitting_results_import(sitting=sitting, rows=rows, actor=actor)
     sitting = services.sitting_results_publish(sitting=sitting, actor=actor)
     stdout.write(f"考试场次 /training/sittings/{sitting.pk}/：6 名考生，成绩公示至 {sitting.notice_until}，期满发证。")
+
+
+def _brand(actor) -> int:
+    """The brand 亳州养生 (its trades are seeded by the migration): 亳州 as the standard's pilot region, and
+    its events as the seed counts them — 7 national herbal-cuisine forums, 8 large product expos — plus a job
+    fair. Dates, places and figures of the single events are demo values (the seed gives only the counts)."""
+    from .models import BrandTrade, Standard
+
+    standard = Standard.objects.filter(code="4-03-02-01").first()
+    if standard is not None:
+        services.pilot_region_save(region_code="341600", standard_code=standard.code, approved_by="人力资源社会保障部",
+                                   note="药膳制作师国家职业标准由亳州牵头开发，亳州获批标准先行试点地区", actor=actor)
+    trades = list(BrandTrade.objects.values_list("code", flat=True))
+    count = 0
+    for i in range(7):
+        services.brand_event_save(kind="forum", name=f"第{i + 1}届全国药膳学术论坛", held_on=dt.date(2019 + i, 9, 18),
+                                  place="亳州市国际会展中心", region_code="341602", trades=["cuisine"],
+                                  participants=300 + 40 * i, note="演示数据", actor=actor)
+        count += 1
+    for i in range(8):
+        services.brand_event_save(kind="expo", name=f"第{i + 1}届亳州药膳产品展销会", held_on=dt.date(2018 + i, 10, 16),
+                                  place="亳州中药材交易中心", region_code="341602", trades=trades,
+                                  participants=1200 + 150 * i, deals_signed=12 + 3 * i, deal_amount=(800 + 120 * i) * 1_000_000,
+                                  jobs_offered=260 + 35 * i, note="演示数据", actor=actor)
+        count += 1
+    services.brand_event_save(kind="job_fair", name="“亳州养生”劳务品牌专场招聘会", held_on=dt.date(2025, 3, 8),
+                              place="亳州市人力资源市场", region_code="341602", trades=trades, participants=2100,
+                              jobs_offered=860, note="演示数据", actor=actor)
+    return count + 1
+

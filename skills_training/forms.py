@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.money import to_fen
 
-from .models import Award, CompetitionTier, Diploma, EmploymentFollowUp, RuleTemplate, Title
+from .models import Award, BrandEvent, CompetitionTier, Diploma, EmploymentFollowUp, RuleTemplate, Title
 
 SCORE_ATTRS = {"min": "0", "max": "100", "step": "0.01", "inputmode": "decimal"}
 
@@ -183,9 +183,112 @@ class AssessorForm(forms.Form):
     valid_until = forms.DateField(label=_("资格有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class InstitutionEditForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=128)
+    evaluator_code = forms.RegexField(label=_("评价机构代码（6位，可空）"), regex=r"^\d{6}$", max_length=6,
+                                      required=False,
+                                      error_messages={"invalid": _("评价机构代码应为6位数字，或留空。")})
+    evaluator_type = forms.ChoiceField(label=_("评价机构类型"), choices=[("S", _("S 社会培训评价组织")),
+                                                                         ("Y", _("Y 用人单位"))])
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+
+
+LEVEL_CHOICES = [(5, _("五级/初级工")), (4, _("四级/中级工")), (3, _("三级/高级工")), (2, _("二级/技师")),
+                 (1, _("一级/高级技师"))]
+
+
+class ClassForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("培训机构"), queryset=None,
+                                         error_messages={"invalid_choice": _("培训机构不存在或不在您的管辖范围内。")})
+    name = forms.CharField(label=_("班级名称"), max_length=128)
+    level = forms.TypedChoiceField(label=_("培训等级"), coerce=int, choices=LEVEL_CHOICES)
+    starts_on = forms.DateField(label=_("开班日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": _("请输入有效日期，例如 2026-03-02。")})
+    ends_on = forms.DateField(label=_("结业日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": _("请输入有效日期，例如 2026-04-17。")})
+    teacher = forms.CharField(label=_("授课教师"), max_length=128)
+    capacity = forms.IntegerField(label=_("容量（人）"), min_value=1, max_value=1000, initial=40)
+    sessions = forms.IntegerField(label=_("课时数"), min_value=1, max_value=2000, initial=40)
+
+    def __init__(self, *args, institutions=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        if editing:  # a class stays with its institution
+            del self.fields["institution"]
+
+
 class InstitutionForm(forms.Form):
     code = forms.CharField(label=_("机构代码"), max_length=32)
     name = forms.CharField(label=_("机构名称"), max_length=128)
     region_code = forms.CharField(label=_("所在区域代码"), max_length=6, min_length=6)
     evaluator_code = forms.CharField(label=_("评价机构代码（6位，可空）"), max_length=6, required=False)
     address = forms.CharField(label=_("地址"), max_length=255, required=False)
+
+
+# ---------------------------------------------------------------- the labour brand 亳州养生
+
+class BrandTradeForm(forms.Form):
+    code = forms.RegexField(label=_("板块代码"), regex=r"^[a-z0-9_]{1,32}$", max_length=32,
+                            error_messages={"invalid": _("板块代码只能由小写字母、数字、下划线组成，例如 cuisine。")})
+    name = forms.CharField(label=_("板块名称"), max_length=64)
+    occupation = forms.CharField(label=_("对应职业(工种)"), max_length=64, required=False)
+    region_code = forms.RegexField(label=_("品牌所在地区代码"), regex=r"^\d{6}$", max_length=6,
+                                   error_messages={"invalid": _("请填写6位行政区划代码。")})
+    standard_code = forms.ChoiceField(label=_("国家职业标准"), required=False)
+    standard_note = forms.CharField(label=_("标准说明（无国家标准时必填）"), max_length=255, required=False)
+    description = forms.CharField(label=_("简介"), max_length=255, required=False)
+    position = forms.IntegerField(label=_("排序"), min_value=0, max_value=999, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Standard
+
+        super().__init__(*args, **kwargs)
+        self.fields["standard_code"].choices = [("", _("（无）"))] + [
+            (s.code, f"{s.name}（{s.code}）") for s in Standard.objects.order_by("code")]
+
+
+class BrandEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("活动类型"), choices=BrandEvent.Kind.choices)
+    name = forms.CharField(label=_("活动名称"), max_length=128)
+    held_on = forms.DateField(label=_("举办日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": _("请输入有效日期，例如 2025-09-20。")})
+    place = forms.CharField(label=_("举办地点"), max_length=128)
+    region_code = forms.RegexField(label=_("举办地区代码"), regex=r"^\d{6}$", max_length=6,
+                                   error_messages={"invalid": _("请填写6位行政区划代码。")})
+    trades = forms.MultipleChoiceField(label=_("涉及板块"), required=False,
+                                       error_messages={"invalid_choice": _("所选板块不存在。")})
+    participants = forms.IntegerField(label=_("参加人数"), min_value=0, max_value=10_000_000, initial=0)
+    deals_signed = forms.IntegerField(label=_("签约项目数"), min_value=0, max_value=10_000_000, initial=0)
+    deal_amount = forms.CharField(label=_("签约金额（元）"), required=False, initial="0",
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    jobs_offered = forms.IntegerField(label=_("提供岗位数"), min_value=0, max_value=10_000_000, initial=0)
+    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+
+    def __init__(self, *args, trades=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trades"].choices = [(t.code, t.name) for t in trades]
+
+    def clean_deal_amount(self):
+        value = (self.cleaned_data.get("deal_amount") or "").strip()
+        if not value:
+            return 0
+        try:
+            return to_fen(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+
+class PilotRegionForm(forms.Form):
+    region_code = forms.RegexField(label=_("试点地区代码"), regex=r"^\d{6}$", max_length=6,
+                                   error_messages={"invalid": _("请填写6位行政区划代码。")})
+    standard_code = forms.ChoiceField(label=_("职业标准"))
+    approved_by = forms.CharField(label=_("批准部门"), max_length=64)
+    approved_on = forms.DateField(label=_("批准日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                  error_messages={"invalid": _("请输入有效日期，例如 2025-03-01。")})
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Standard
+
+        super().__init__(*args, **kwargs)
+        self.fields["standard_code"].choices = [(s.code, f"{s.name}（{s.code}）") for s in Standard.objects.order_by("code")]

@@ -641,3 +641,100 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"{self.person} ← {self.region_id}"
+
+
+# ---------------------------------------------------------------- the labour brand (劳务品牌 "亳州养生")
+
+BRAND_NAME = "亳州养生"
+
+
+class BrandTrade(models.Model):
+    """A trade of the labour brand (药膳, 药茶, 推拿 …) as data, with its occupational standard where one exists.
+    `code` is the follow-ups' brand direction (EmploymentFollowUp.brand), so the dashboard joins them."""
+
+    code = models.SlugField(_("板块代码"), max_length=32, unique=True)
+    name = models.CharField(_("板块名称"), max_length=64)
+    occupation = models.CharField(_("对应职业(工种)"), max_length=64, blank=True)
+    region = models.ForeignKey("portal.Region", verbose_name=_("品牌所在地区"), on_delete=models.PROTECT, related_name="+")
+    standard = models.ForeignKey(Standard, verbose_name=_("国家职业标准"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="brand_trades")
+    standard_note = models.CharField(_("标准说明"), max_length=255, blank=True,
+                                     help_text=_("没有国家职业标准时写明依据，如地方团体标准"))
+    description = models.CharField(_("简介"), max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("劳务品牌板块")
+        verbose_name_plural = _("劳务品牌板块")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class BrandEvent(models.Model):
+    """A brand event: a forum, an expo, a job fair … with its date, place and what it brought."""
+
+    class Kind(models.TextChoices):
+        FORUM = "forum", _("学术论坛")
+        EXPO = "expo", _("产品展销会")
+        JOB_FAIR = "job_fair", _("专场招聘会")
+        PROMOTION = "promotion", _("品牌推介会")
+
+    kind = models.CharField(_("活动类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("活动名称"), max_length=128)
+    held_on = models.DateField(_("举办日期"))
+    place = models.CharField(_("举办地点"), max_length=128)
+    region = models.ForeignKey("portal.Region", verbose_name=_("举办地区"), on_delete=models.PROTECT, related_name="+")
+    trades = models.ManyToManyField(BrandTrade, verbose_name=_("涉及板块"), blank=True, related_name="events")
+    participants = models.PositiveIntegerField(_("参加人数"), default=0)
+    deals_signed = models.PositiveIntegerField(_("签约项目数"), default=0)
+    deal_amount = models.BigIntegerField(_("签约金额（分）"), default=0)
+    jobs_offered = models.PositiveIntegerField(_("提供岗位数"), default=0)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("劳务品牌活动")
+        verbose_name_plural = _("劳务品牌活动")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(deal_amount__gte=0), name="training_brand_event_amount_gte_0"),
+        ]
+        indexes = [models.Index(fields=["region", "held_on"], name="training_brand_event_region")]
+
+    def __str__(self):
+        return self.name
+
+
+class PilotRegion(models.Model):
+    """标准先行试点地区: a region approved to pilot an occupational standard first."""
+
+    region = models.ForeignKey("portal.Region", verbose_name=_("试点地区"), on_delete=models.PROTECT, related_name="+")
+    standard = models.ForeignKey(Standard, verbose_name=_("职业标准"), on_delete=models.PROTECT,
+                                 related_name="pilot_regions")
+    approved_by = models.CharField(_("批准部门"), max_length=64)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope = Scope(region="region", roles=STAFF_ROLES)
+
+    class Meta:
+        verbose_name = _("标准先行试点地区")
+        verbose_name_plural = _("标准先行试点地区")
+        ordering = ["region_id"]
+        constraints = [models.UniqueConstraint(fields=["region", "standard"], name="training_pilot_region_uniq")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.standard}"

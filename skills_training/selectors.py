@@ -158,3 +158,48 @@ def assessor_list(user):
     from .models import Assessor
 
     return restrict(Assessor.objects.select_related("region", "institution"), user).order_by("name", "id")
+
+
+# ---------------------------------------------------------------- the labour brand 亳州养生
+
+def brand_trade_list(user):
+    from .models import BrandTrade
+
+    return restrict(BrandTrade.objects.select_related("standard", "region"), user).order_by("position", "id")
+
+
+def brand_event_list(user):
+    from .models import BrandEvent
+
+    return restrict(BrandEvent.objects.select_related("region").prefetch_related("trades"), user).order_by(
+        "-held_on", "-id")
+
+
+def pilot_region_list(user):
+    from .models import PilotRegion
+
+    return restrict(PilotRegion.objects.select_related("region", "standard"), user).order_by("region_id")
+
+
+def brand_figures(user) -> dict:
+    """The brand beside the employment follow-up: each trade with its standard and its follow-ups (people,
+    jobs created), the events by kind (how many, participants, deals, amount, jobs) and the pilot regions.
+    GROUP BY queries over scoped querysets: a fixed number whatever the row count."""
+    from .models import BrandEvent
+
+    trades = list(brand_trade_list(user))
+    follow = {r["brand"]: r for r in followup_list(user).values("brand").annotate(
+        n=Count("id"), people=Count("person", distinct=True), jobs=Sum("jobs_created")).order_by()}
+    for t in trades:
+        row = follow.get(t.code) or {}
+        t.followups, t.people, t.jobs = row.get("n", 0), row.get("people", 0), row.get("jobs") or 0
+    labels = dict(BrandEvent.Kind.choices)
+    by_kind = [{"kind": r["kind"], "label": labels.get(r["kind"], r["kind"]), "events": r["n"],
+                "participants": r["participants"] or 0, "deals_signed": r["deals"] or 0,
+                "deal_amount": r["amount"] or 0, "jobs_offered": r["jobs"] or 0}
+               for r in brand_event_list(user).values("kind").annotate(
+                   n=Count("id"), participants=Sum("participants"), deals=Sum("deals_signed"),
+                   amount=Sum("deal_amount"), jobs=Sum("jobs_offered")).order_by("kind")]
+    return {"trades": trades, "events_by_kind": by_kind,
+            "events": sum(k["events"] for k in by_kind), "jobs_offered": sum(k["jobs_offered"] for k in by_kind),
+            "recent_events": list(brand_event_list(user)[:5]), "pilots": list(pilot_region_list(user))}

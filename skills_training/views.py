@@ -497,7 +497,7 @@ def dashboard(request):
     level_labels = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
     outcome_labels = dict(EmploymentFollowUp.Outcome.choices)
     return render(request, "skills_training/dashboard.html", {
-        "stats": stats,
+        "stats": stats, "brand": selectors.brand_figures(request.user),
         "chart_levels": charts.certificates_by_level(stats["by_level"], level_labels),
         "chart_rates": charts.pass_rates(stats["pass_rates"]) if stats["pass_rates"] else "",
         "chart_outcomes": charts.outcomes(stats["outcomes"], outcome_labels) if stats["outcomes"] else "",
@@ -526,3 +526,143 @@ def referral_list(request):
     outcomes = selectors.referral_outcomes(r.person_id for r in page)
     rows = [(r, outcomes[r.person_id]) for r in page]
     return render(request, "skills_training/referral_list.html", {"form": form, "page": page, "rows": rows})
+
+
+# ---------------------------------------------------------------- the labour brand 亳州养生
+
+def _form_page(request, *, form, title, back, save, success, back_args=()):
+    """One form page (create or edit): the service's ValidationError lands under the fields; success goes
+    back to `back` (a URL name) — or to what `save` returns when it returns a URL."""
+    from django.urls import reverse
+
+    back_url = reverse(back, args=back_args)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = save(form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(target if isinstance(target, str) else back_url)
+    return render(request, "skills_training/form.html", {"form": form, "title": title, "back_url": back_url})
+
+
+
+
+@role_required(Role.TRAINING_STAFF)
+def brand(request):
+    """亳州养生: its trades (each with its standard), events, pilot regions, with links to add and edit."""
+    from django.urls import reverse
+
+    return render(request, "skills_training/brand.html", {
+        "figures": selectors.brand_figures(request.user),
+        "events": _page(request, selectors.brand_event_list(request.user)),
+        "dashboard_url": reverse("skills_training:dashboard"),
+    })
+
+
+@role_required(Role.TRAINING_STAFF)
+def brand_trade_edit(request, pk=None):
+    from .forms import BrandTradeForm
+    from .models import BrandTrade
+
+    trade = get_scoped_or_404(BrandTrade.objects.select_related("standard"), request.user, pk=pk) if pk else None
+    initial = {"region_code": request.user.region_id or "", "position": 0}
+    if trade is not None:
+        initial = {"code": trade.code, "name": trade.name, "occupation": trade.occupation,
+                   "region_code": trade.region_id, "standard_code": trade.standard.code if trade.standard else "",
+                   "standard_note": trade.standard_note, "description": trade.description, "position": trade.position}
+    form = BrandTradeForm(request.POST or None, initial=initial)
+    return _form_page(
+        request, form=form, title=_("修改品牌板块") if trade else _("新增品牌板块"), back="skills_training:brand",
+        save=lambda d: services.brand_trade_save(trade=trade, actor=request.user, **d),
+        success=_("品牌板块已保存。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def brand_event_edit(request, pk=None):
+    from .forms import BrandEventForm
+    from .models import BrandEvent
+
+    event = get_scoped_or_404(BrandEvent.objects.all(), request.user, pk=pk) if pk else None
+    initial = {"region_code": request.user.region_id or "", "participants": 0, "deals_signed": 0,
+               "deal_amount": "0", "jobs_offered": 0}
+    if event is not None:
+        from portal.money import yuan_str
+
+        initial = {"kind": event.kind, "name": event.name, "held_on": event.held_on, "place": event.place,
+                   "region_code": event.region_id, "trades": [t.code for t in event.trades.all()],
+                   "participants": event.participants, "deals_signed": event.deals_signed,
+                   "deal_amount": yuan_str(event.deal_amount), "jobs_offered": event.jobs_offered, "note": event.note}
+    form = BrandEventForm(request.POST or None, initial=initial, trades=selectors.brand_trade_list(request.user))
+    return _form_page(
+        request, form=form, title=_("修改品牌活动") if event else _("登记品牌活动"), back="skills_training:brand",
+        save=lambda d: services.brand_event_save(event=event, actor=request.user, **d),
+        success=_("品牌活动已保存。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def pilot_region_edit(request, pk=None):
+    from .forms import PilotRegionForm
+    from .models import PilotRegion
+
+    pilot = get_scoped_or_404(PilotRegion.objects.all(), request.user, pk=pk) if pk else None
+    initial = {"region_code": request.user.region_id or "", "approved_by": _("人力资源社会保障部")}
+    if pilot is not None:
+        initial = {"region_code": pilot.region_id, "standard_code": pilot.standard.code,
+                   "approved_by": pilot.approved_by, "approved_on": pilot.approved_on, "note": pilot.note}
+    form = PilotRegionForm(request.POST or None, initial=initial)
+    return _form_page(
+        request, form=form, title=_("修改试点地区") if pilot else _("登记标准先行试点地区"), back="skills_training:brand",
+        save=lambda d: services.pilot_region_save(pilot=pilot, actor=request.user, **d),
+        success=_("试点地区已保存。"))
+
+
+# ---------------------------------------------------------------- institutions and classes, run in the portal
+
+@role_required(Role.TRAINING_STAFF)
+def institution_edit(request, pk):
+    from .forms import InstitutionEditForm
+    from .models import TrainingInstitution
+
+    inst = get_scoped_or_404(TrainingInstitution.objects.all(), request.user, pk=pk)
+    form = InstitutionEditForm(request.POST or None, initial={
+        "name": inst.name, "evaluator_code": inst.evaluator_code, "evaluator_type": inst.evaluator_type,
+        "address": inst.address})
+    return _form_page(
+        request, form=form, title=_("修改培训评价机构：%(code)s") % {"code": inst.code},
+        back="skills_training:institution-list",
+        save=lambda d: services.institution_update(institution=inst, actor=request.user, **d),
+        success=_("培训评价机构已保存。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def class_create(request):
+    from django.urls import reverse
+
+    from .forms import ClassForm
+
+    form = ClassForm(request.POST or None, institutions=selectors.institution_list(request.user).order_by("code"),
+                     initial={"capacity": 40, "sessions": 40, "level": 5})
+
+    def save(d):
+        klass = services.class_create(actor=request.user, **d)
+        return reverse("skills_training:class-detail", args=[klass.pk])
+
+    return _form_page(request, form=form, title=_("开设培训班"), back="skills_training:class-list", save=save,
+                      success=_("培训班已开设。"))
+
+
+@role_required(Role.TRAINING_STAFF)
+def class_edit(request, pk):
+    from .forms import ClassForm
+
+    klass = get_scoped_or_404(TrainingClass.objects.select_related("institution", "level"), request.user, pk=pk)
+    form = ClassForm(request.POST or None, institutions=None, editing=True, initial={
+        "name": klass.name, "level": klass.level.number, "starts_on": klass.starts_on, "ends_on": klass.ends_on,
+        "teacher": klass.teacher, "capacity": klass.capacity, "sessions": klass.sessions})
+    return _form_page(
+        request, form=form, title=_("修改培训班：%(name)s") % {"name": klass.name},
+        back="skills_training:class-detail", back_args=[klass.pk],
+        save=lambda d: services.class_update(training_class=klass, actor=request.user, **d),
+        success=_("培训班已保存。"))

@@ -88,6 +88,7 @@ DATA_MIGRATIONS = [
     ("medical_pooling", "0006_task_names"),
     ("medical_pooling", "0010_seed_region_rules"),
     ("skills_training", "0007_daily_certificate_issue_schedule"),
+    ("skills_training", "0009_seed_brand_trades"),
     ("assistance", "0003_heating_reverification_schedule"),
     ("assistance", "0005_resume_stalled_schedule"),
     ("assistance", "0010_bank_backfill_and_schedules"),

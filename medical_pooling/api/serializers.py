@@ -271,3 +271,85 @@ class OwnSpendSerializer(serializers.ModelSerializer):
 
     def get_name(self, obj) -> str:
         return _masked_name(obj.insured.person.name)
+
+
+# ---------------------------------------------------------------- statistics for officers
+
+class StatRegionsMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    opened = serializers.IntegerField()
+    cumulative = serializers.IntegerField()
+
+
+class StatRegionsSerializer(serializers.Serializer):
+    before = serializers.IntegerField(help_text="opened before the range")
+    total = serializers.IntegerField(help_text="opened by the end of the range")
+    by_month = StatRegionsMonthSerializer(many=True)
+
+
+class StatRelationsMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    created = serializers.IntegerField()
+    within_province = serializers.IntegerField()
+    across_provinces = serializers.IntegerField()
+
+
+class StatRelationsSerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    active = serializers.IntegerField()
+    dissolved = serializers.IntegerField()
+    created = serializers.IntegerField()
+    within_province = serializers.IntegerField()
+    across_provinces = serializers.IntegerField()
+    by_month = StatRelationsMonthSerializer(many=True)
+
+
+class StatSpendsMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    count = serializers.IntegerField(help_text="person-times (spends; refunds not counted)")
+    amount = MoneyField(allow_negative=True, help_text="net of refunds")
+    within_count = serializers.IntegerField()
+    within_amount = MoneyField(allow_negative=True)
+    across_count = serializers.IntegerField()
+    across_amount = MoneyField(allow_negative=True)
+
+
+class StatSpendsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    persons = serializers.IntegerField()
+    amount = MoneyField(allow_negative=True)
+    within_count = serializers.IntegerField()
+    within_amount = MoneyField(allow_negative=True)
+    across_count = serializers.IntegerField()
+    across_amount = MoneyField(allow_negative=True)
+    by_month = StatSpendsMonthSerializer(many=True)
+
+
+class StatClearingSerializer(serializers.Serializer):
+    cleared_count = serializers.IntegerField()
+    cleared_amount = MoneyField(allow_negative=True)
+    pending_count = serializers.IntegerField()
+    pending_amount = MoneyField(allow_negative=True)
+
+
+class StatPairSerializer(serializers.Serializer):
+    payer_region = serializers.CharField()
+    payer_name = serializers.CharField()
+    payee_region = serializers.CharField()
+    payee_name = serializers.CharField()
+    across = serializers.BooleanField(help_text="the two regions are in different provinces")
+    count = serializers.IntegerField()
+    amount = MoneyField(allow_negative=True)
+    cleared_amount = MoneyField(allow_negative=True)
+    pending_amount = MoneyField(allow_negative=True)
+
+
+class StatisticsSerializer(serializers.Serializer):
+    month_from = serializers.CharField()
+    month_to = serializers.CharField()
+    province = serializers.CharField(allow_blank=True)
+    regions_opened = StatRegionsSerializer()
+    relations = StatRelationsSerializer()
+    spends = StatSpendsSerializer()
+    clearing = StatClearingSerializer()
+    pairs = StatPairSerializer(many=True, help_text="the 20 largest region pairs; all at statistics/pairs/")

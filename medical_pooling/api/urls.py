@@ -22,4 +22,6 @@ urlpatterns = [
     path("settlements/run/", views.SettlementRunView.as_view(), name="pooling-settlement-run"),
     path("settlements/months/", views.ClearingMonthListView.as_view(), name="pooling-clearing-months"),
     path("settlements/", views.SettlementListView.as_view(), name="pooling-settlements"),
+    path("statistics/", views.StatisticsView.as_view(), name="pooling-statistics"),
+    path("statistics/pairs/", views.StatisticsPairListView.as_view(), name="pooling-statistics-pairs"),
 ]

@@ -380,3 +380,59 @@ class OwnSpendListCreateView(generics.ListCreateAPIView):
         except services.SpendThrottled as exc:
             raise exceptions.Throttled(wait=exc.wait, detail=str(exc)) from None
         return Response(s.OwnSpendSerializer(own).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- statistics for officers
+
+_STAT_PARAMS = [OpenApiParameter("month_from", str, description="YYYY-MM (default: twelve months ago)"),
+                OpenApiParameter("month_to", str, description="YYYY-MM (default: this month)"),
+                OpenApiParameter("province", str, description="a province's code, e.g. 340000")]
+
+
+def _stat_filters(request):
+    from ..forms import StatisticsForm
+    from ..stats import default_filters
+
+    if not any(request.query_params.get(k) for k in ("month_from", "month_to", "province")):
+        return default_filters()
+    form = StatisticsForm(request.query_params, user=request.user)
+    if not form.is_valid():
+        raise exceptions.ValidationError({k: list(v) for k, v in form.errors.items()})
+    return form.cleaned_data["filters"]
+
+
+class StatisticsView(APIView):
+    """共济统计: regions opened, relations, person-times and amounts per month, within and across
+    provinces, cleared and pending, and the largest region pairs; scoped to the officer's region."""
+
+    permission_classes = [Officer]
+
+    @extend_schema(parameters=_STAT_PARAMS, responses={200: s.StatisticsSerializer})
+    def get(self, request):
+        from .. import stats
+
+        return Response(s.StatisticsSerializer(stats.statistics(request.user, _stat_filters(request))).data)
+
+
+class StatisticsPairListView(generics.ListAPIView):
+    """Cross-region spends by (payer region, payee region), the largest amount first, paginated."""
+
+    permission_classes = [Officer]
+    serializer_class = s.StatPairSerializer
+    filter_backends = []
+    queryset = Spend.objects.none()
+
+    @extend_schema(parameters=_STAT_PARAMS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from .. import stats
+
+        return stats.pair_rows(self.request.user, _stat_filters(self.request))
+
+    def paginate_queryset(self, queryset):
+        from .. import stats
+
+        page = super().paginate_queryset(queryset)
+        return stats.name_pairs(list(page)) if page is not None else None

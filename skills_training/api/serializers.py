@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api.fields import IdNumberField, MaskedIdNumberField
+from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField
 
 from ..models import Assessment, Certificate, Diploma, RuleTemplate, Sitting, Title
 from ..selectors import qr_token
@@ -130,3 +130,53 @@ class CertificateVerifyResultSerializer(serializers.Serializer):
 
 class CertificateReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255)
+
+
+# ---------------------------------------------------------------- the labour brand 亳州养生
+
+class BrandTradeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    occupation = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    standard_code = serializers.SerializerMethodField()
+    standard_name = serializers.SerializerMethodField()
+    standard_note = serializers.CharField()
+    description = serializers.CharField()
+
+    def get_standard_code(self, obj) -> str | None:
+        return obj.standard.code if obj.standard else None
+
+    def get_standard_name(self, obj) -> str | None:
+        return obj.standard.name if obj.standard else None
+
+
+class BrandEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    name = serializers.CharField()
+    held_on = serializers.DateField()
+    place = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    trades = serializers.SerializerMethodField()
+    participants = serializers.IntegerField()
+    deals_signed = serializers.IntegerField()
+    deal_amount = MoneyField()
+    jobs_offered = serializers.IntegerField()
+    note = serializers.CharField()
+
+    def get_trades(self, obj) -> list[str]:
+        return [t.code for t in obj.trades.all()]
+
+
+class PilotRegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField(source="region_id")
+    region_name = serializers.CharField(source="region.name")
+    standard_code = serializers.CharField(source="standard.code")
+    standard_name = serializers.CharField(source="standard.name")
+    approved_by = serializers.CharField()
+    approved_on = serializers.DateField(allow_null=True)
+    note = serializers.CharField()

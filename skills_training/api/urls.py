@@ -13,4 +13,7 @@ urlpatterns = [
     path("certificates/<str:number>/revoke/", views.CertificateRevokeView.as_view(), name="training-certificate-revoke"),
     path("certificates/<str:number>/reissue/", views.CertificateReissueView.as_view(),
          name="training-certificate-reissue"),
+    path("brand/trades/", views.BrandTradeListView.as_view(), name="training-brand-trades"),
+    path("brand/events/", views.BrandEventListView.as_view(), name="training-brand-events"),
+    path("brand/pilot-regions/", views.PilotRegionListView.as_view(), name="training-pilot-regions"),
 ]

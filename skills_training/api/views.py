@@ -224,3 +224,56 @@ class SittingResultsView(APIView):
         else:
             return Response({"action": [_("未知的操作。")]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(_sitting_state(sitting))
+
+
+# ---------------------------------------------------------------- the labour brand 亳州养生
+
+class BrandTradeListView(generics.ListAPIView):
+    """The brand's trades (药膳, 药茶, 推拿 …), each with its occupational standard where one exists."""
+
+    permission_classes = [Staff]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.brand_trade_list(self.request.user)
+
+    def get_serializer_class(self):
+        from .serializers import BrandTradeSerializer
+
+        return BrandTradeSerializer
+
+
+class BrandEventListView(generics.ListAPIView):
+    """Brand events (forums, expos, job fairs …): date, place, participants, deals signed, jobs offered."""
+
+    permission_classes = [Staff]
+    filter_backends = []
+
+    def get_queryset(self):
+        qs = selectors.brand_event_list(self.request.user)
+        kind = self.request.query_params.get("kind")
+        return qs.filter(kind=kind) if kind else qs
+
+    def get_serializer_class(self):
+        from .serializers import BrandEventSerializer
+
+        return BrandEventSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("kind", str, description="forum | expo | job_fair | promotion")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PilotRegionListView(generics.ListAPIView):
+    """Standard pilot regions (标准先行试点地区)."""
+
+    permission_classes = [Staff]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.pilot_region_list(self.request.user)
+
+    def get_serializer_class(self):
+        from .serializers import PilotRegionSerializer
+
+        return PilotRegionSerializer

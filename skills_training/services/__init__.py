@@ -5,7 +5,8 @@
 - `assessments`: scoring rules and `assessment_record` (passing issues the certificate);
 - `certificates`: `certificate_issue`, `certificate_revoke`, `certificate_reissue` and the national number;
 - `competitions`: entries, judges' scores, awards, promotion by regional rules;
-- `employment`: the six-month follow-up and 就业帮扶 referrals.
+- `employment`: the six-month follow-up and 就业帮扶 referrals;
+- `brand`: the labour brand 亳州养生's trades, events and the standard's pilot regions.
 
 Every write service passes `portal.permissions.require` (role and region) before it changes anything.
 `__all__` lists exactly the write services (the write-gate walk iterates it); the helpers re-exported below
@@ -14,9 +15,18 @@ Every write service passes `portal.permissions.require` (role and region) before
 
 from .assessments import assessment_record
 from .assessments import practical_average as practical_average
+from .brand import brand_event_save, brand_trade_save, pilot_region_save
 from .certificates import certificate_issue, certificate_reissue, certificate_revoke
 from .certificates import certificate_number as certificate_number
-from .classes import class_create, enrolment_create, enrolment_update, institution_create, sitting_create
+from .classes import (
+    class_create,
+    class_update,
+    enrolment_create,
+    enrolment_update,
+    institution_create,
+    institution_update,
+    sitting_create,
+)
 from .common import CARRY_OVER_YEARS as CARRY_OVER_YEARS
 from .common import LEVEL_NAMES_ZH as LEVEL_NAMES_ZH
 from .common import MAX_SCORE as MAX_SCORE
@@ -51,7 +61,9 @@ from .standard import level_get as level_get
 __all__ = [
     # classes
     "institution_create",
+    "institution_update",
     "class_create",
+    "class_update",
     "enrolment_create",
     "enrolment_update",
     "sitting_create",
@@ -78,4 +90,8 @@ __all__ = [
     # employment
     "followup_record",
     "referral_create",
+    # the labour brand
+    "brand_trade_save",
+    "brand_event_save",
+    "pilot_region_save",
 ]

@@ -94,3 +94,73 @@ def sitting_create(*, level, sat_on: dt.date, invigilators: list[str], assessors
     audit(actor=actor, action=AuditAction.SITTING_CREATE, obj=sitting, region_code=region_code,
           after={"level": level.number, "invigilators": len(invigilators), "assessors": len(assessors)})
     return sitting
+
+
+@transaction.atomic
+def institution_update(*, institution: TrainingInstitution, name: str, evaluator_code: str = "",
+                       evaluator_type: str = "S", address: str = "", actor) -> TrainingInstitution:
+    """Correct an institution's name, address and evaluator code (its code and region stay: certificates and
+    scope hang on them). An institution that has issued certificates keeps its evaluator code (it is part of
+    every number it issued)."""
+    require_staff(actor, institution.region_id, message=_("该机构不在您的管辖范围内。"))
+    inst = TrainingInstitution.objects.select_for_update().get(pk=institution.pk)
+    name, evaluator_code, address = (name or "").strip(), (evaluator_code or "").strip(), (address or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("请填写机构名称。")]
+    if evaluator_code and not (len(evaluator_code) == 6 and evaluator_code.isdigit() and evaluator_code.isascii()):
+        errors["evaluator_code"] = [_("评价机构代码应为6位数字，或留空。")]
+    if evaluator_type not in TrainingInstitution.EvaluatorType.values:
+        errors["evaluator_type"] = [_("评价机构类型无效。")]
+    if evaluator_code != inst.evaluator_code and inst.certificates.exists():
+        errors["evaluator_code"] = [_("该机构已颁发证书，评价机构代码不能修改。")]
+    if errors:
+        raise ValidationError(errors)
+    before = {"name": inst.name, "evaluator_code": inst.evaluator_code, "address": inst.address}
+    inst.name, inst.evaluator_code, inst.evaluator_type, inst.address = name, evaluator_code, evaluator_type, address
+    inst.save()
+    audit(actor=actor, action=AuditAction.INSTITUTION_UPDATE, obj=inst, region_code=inst.region_id, before=before,
+          after={"name": name, "evaluator_code": evaluator_code, "address": address})
+    return inst
+
+
+@transaction.atomic
+def class_update(*, training_class: TrainingClass, name: str, starts_on, ends_on, teacher: str, capacity: int,
+                 sessions: int, level=None, actor) -> TrainingClass:
+    """Correct a class: its dates, teacher, capacity and sessions. The capacity never drops below who has
+    enrolled, the sessions never below an attendance already recorded, the level changes only while nobody
+    has enrolled."""
+    from django.db.models import Max
+
+    klass = TrainingClass.objects.select_for_update(of=("self",)).select_related("institution", "level").get(
+        pk=training_class.pk)
+    require_staff(actor, klass.institution.region_id, message=_("该培训班不在您的管辖范围内。"))
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = [_("请填写班级名称。")]
+    if not (teacher or "").strip():
+        errors["teacher"] = [_("请填写授课教师。")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("结业日期不能早于开班日期。")]
+    enrolled = klass.enrolments.count()
+    if capacity < max(1, enrolled):
+        errors["capacity"] = [_("容量不能少于已报名人数（%(n)d 人）。") % {"n": enrolled}]
+    attended = klass.enrolments.aggregate(m=Max("attendance"))["m"] or 0
+    if sessions < max(1, attended):
+        errors["sessions"] = [_("课时数不能少于已登记的出勤课时（%(n)d）。") % {"n": attended}]
+    new_level = klass.level if level is None else (level if isinstance(level, Level) else level_get(level))
+    if new_level.pk != klass.level_id and enrolled:
+        errors["level"] = [_("已有学员报名，不能修改培训等级。")]
+    if errors:
+        raise ValidationError(errors)
+    before = {"name": klass.name, "level": klass.level.number, "starts_on": klass.starts_on.isoformat(),
+              "ends_on": klass.ends_on.isoformat(), "teacher": klass.teacher, "capacity": klass.capacity,
+              "sessions": klass.sessions}
+    klass.name, klass.level, klass.starts_on, klass.ends_on = name.strip(), new_level, starts_on, ends_on
+    klass.teacher, klass.capacity, klass.sessions = teacher.strip(), capacity, sessions
+    klass.save()
+    audit(actor=actor, action=AuditAction.CLASS_UPDATE, obj=klass, region_code=klass.institution.region_id,
+          before=before, after={"name": klass.name, "level": new_level.number, "starts_on": starts_on.isoformat(),
+                                "ends_on": ends_on.isoformat(), "teacher": klass.teacher, "capacity": capacity,
+                                "sessions": sessions})
+    return klass

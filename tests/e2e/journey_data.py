@@ -34,6 +34,7 @@ def seed(make_user) -> dict:
     UserFactory(role=Role.INSURED, region_id=None, person=worker.person, username="a11y_insured",
                 first_name=worker.person.name)
     relation(worker, parent, 120000)
+    make_user(Role.INSURANCE_OFFICER, None, username="a11y_officer", first_name="孙医保")
 
     trainer = make_user(Role.TRAINING_STAFF, "341600", username="a11y_trainer", first_name="陈培训")
     school = InstitutionFactory(name="亳州市药膳职业培训学校")
@@ -54,6 +55,7 @@ def seed(make_user) -> dict:
         "a11y_ap": ["/", "/assistance/batches/?status=draft", f"/assistance/batches/{b}/",
                     f"/assistance/batches/{b}/payments/?status=failed"],
         "a11y_insured": ["/", "/pooling/", "/pooling/relations/new/"],
+        "a11y_officer": ["/pooling/statistics/", "/pooling/statistics/?month_from=2025-01&month_to=2026-12"],
         "a11y_trainer": ["/", "/training/assessments/", "/training/assessments/new/", "/training/certificates/",
                          f"/training/certificates/{c}/"],
         None: ["/accounts/login/", "/training/verify/", _qr(certs[0]), _qr(certs[1])],

@@ -125,6 +125,15 @@ CASES = {
         lambda actor, w: services.class_create(institution=w, name="药膳五级二班", level=5, starts_on=dt.date(2026, 3, 1),
                                                ends_on=dt.date(2026, 4, 1), teacher="刘老师", actor=actor),
         world=lambda right: InstitutionFactory()),
+    "institution_update": staff_case(
+        lambda actor, w: services.institution_update(institution=w, name="亳州市药膳学校", evaluator_code="660002",
+                                                     address="药都路1号", actor=actor),
+        world=lambda right: InstitutionFactory()),
+    "class_update": staff_case(
+        lambda actor, w: services.class_update(training_class=w, name="药膳五级一班（调整）",
+                                               starts_on=dt.date(2026, 3, 2), ends_on=dt.date(2026, 4, 2),
+                                               teacher="王老师", capacity=30, sessions=48, actor=actor),
+        world=a_class),
     "enrolment_create": staff_case(
         lambda actor, w: services.enrolment_create(training_class=w, id_number=candidate_id(3), name="赵敏",
                                                    actor=actor),
@@ -190,6 +199,17 @@ CASES = {
     "sitting_certificates_issue": staff_case(
         lambda actor, w: services.sitting_certificates_issue(sitting=w, actor=actor),
         world=a_sitting_past_notice),
+    # the labour brand 亳州养生
+    "brand_trade_save": staff_case(
+        lambda actor, w: services.brand_trade_save(code="gate_trade", name="药膳点心", region_code=BOZHOU,
+                                                   standard_note="暂无国家职业标准", actor=actor)),
+    "brand_event_save": staff_case(
+        lambda actor, w: services.brand_event_save(kind="forum", name="药膳学术论坛", held_on=dt.date(2025, 9, 18),
+                                                   place="亳州市", region_code=QIAOCHENG, participants=300,
+                                                   actor=actor)),
+    "pilot_region_save": staff_case(
+        lambda actor, w: services.pilot_region_save(region_code=BOZHOU, standard_code="4-03-02-01",
+                                                    approved_by="人力资源社会保障部", actor=actor)),
     # 就业帮扶: caseworkers refer; training staff of the same city may not
     "referral_create": Case(
         call=lambda actor, w: services.referral_create(id_number=candidate_id(6), name="周强", region_code=QIAOCHENG,
