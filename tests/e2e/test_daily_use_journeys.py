@@ -1,0 +1,50 @@
+"""Issue 19, points 6–10: what slows a caseworker, a cashier, the insured, the public and a trainer down
+in daily use. Screenshots land in artifacts/e2e/<test name>/ (git-ignored)."""
+
+import pytest
+
+from assistance import services
+from assistance.models import Batch, Scheme
+from portal.models import Role
+from tests.e2e.conftest import goto, login, wait_until
+from tests.e2e.test_approver_journey import seed_batch
+
+
+def _paid_batch(make_user, *, budget=5_000_000_000):
+    """The approver journey's batch (3 people, ¥900), paid, on a scheme with a ¥50 million budget."""
+    cw = make_user(Role.CASEWORKER, "610100", username="ux_cw", first_name="李民政")
+    ap = make_user(Role.APPROVER, "610100", username="ux_ap", first_name="赵审批")
+    batch = seed_batch(cw)
+    Scheme.objects.filter(pk=batch.scheme_id).update(budget=budget)
+    services.batch_approve(batch=batch, actor=ap)
+    wait_until(lambda: Batch.objects.get(pk=batch.pk).status == Batch.Status.PAID, message="batch paid")
+    return cw, ap, Batch.objects.get(pk=batch.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_point6_budget_chart_has_bars_and_district_rows_open(make_page, make_user, celery_worker_for_live_server):
+    _cw, _ap, batch = _paid_batch(make_user)
+    page, shot = make_page()
+    login(page, "ux_ap")
+    goto(page, "/", "工作台（预算执行）")
+    chart = page.locator(".chart svg").first
+    chart.wait_for()
+    widths = chart.locator("rect.reactive").evaluate_all("rs => rs.map(r => r.getBBox().width)")
+    assert any(w > 1 for w in widths), widths  # was: no bars on a 0–1 % axis
+    labels = chart.text_content()
+    assert "未央区取暖补贴（二月）" in labels and "%" in labels
+    # the scheme name starts inside the picture (CJK characters are wider than pygal reckons)
+    box = chart.bounding_box()
+    label = chart.locator("text", has_text="未央区取暖补贴").first.bounding_box()
+    assert label["x"] >= box["x"] - 1, (label, box)
+    shot("dashboard-budget-chart")
+
+    goto(page, "/assistance/progress/", "发放进度")
+    shot("progress")
+    page.get_by_role("link", name="未央区").first.click()
+    page.wait_for_url(f"**/assistance/progress/{batch.scheme_id}/610112/")
+    assert page.get_by_role("heading", name="未央区取暖补贴（二月） · 未央区").is_visible()
+    assert "¥900.00" in page.locator("main").inner_text()
+    shot("district-detail")
+    page.get_by_role("link", name=f"#{batch.pk}", exact=False).first.click()
+    page.wait_for_url(f"**/assistance/batches/{batch.pk}/")
