@@ -2,8 +2,8 @@
 
 import re
 import unicodedata
-from xml.sax.saxutils import escape
 from decimal import ROUND_HALF_UP, Decimal
+from xml.sax.saxutils import escape
 
 import pygal
 from django.utils.safestring import mark_safe
@@ -79,7 +79,7 @@ def bar(title: str, labels: list[str], series: dict[str, list], *, horizontal: b
     for name, values in series.items():
         chart.add(name, values)
     svg = _render(chart)
-    for full, short in zip(labels, shown):
+    for full, short in zip(labels, shown, strict=True):
         if short != full:  # the full name as a tooltip (and for screen readers) beside the shortened label
             svg = svg.replace(f">{escape(short)}</text>", f">{escape(short)}<title>{escape(full)}</title></text>", 1)
     return mark_safe(svg)
