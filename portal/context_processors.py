@@ -1,6 +1,8 @@
-from .navigation import nav_for
+from .navigation import nav_for, nav_groups
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    return {"nav_items": nav_for(user) if user is not None else []}
+    if user is None:
+        return {"nav_items": [], "nav_groups": []}
+    return {"nav_items": nav_for(user), "nav_groups": nav_groups(user, getattr(request, "path", ""))}

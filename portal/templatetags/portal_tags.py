@@ -42,3 +42,33 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.inclusion_tag("portal/_breadcrumb.html")
+def breadcrumb(*parts):
+    """The one breadcrumb of every inner page, starting at the workbench:
+    `{% breadcrumb _("发放批次") "assistance:batch-list" batch_label batch_url _("发放明细") %}` — pairs of a
+    label and its link (a URL name without arguments, or an address), then the current page's label. A list
+    of (label, link) pairs may stand in for pairs (views pass `crumbs`)."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.translation import gettext
+
+    flat = []
+    for part in parts:
+        if isinstance(part, list | tuple):
+            for pair in part:
+                flat.extend(pair)
+        else:
+            flat.append(part)
+    links = [(gettext("工作台"), reverse("portal:dashboard"))]
+    current = flat.pop() if len(flat) % 2 else ""
+    for label, target in zip(flat[::2], flat[1::2], strict=True):
+        target = str(target or "")
+        if target and not target.startswith("/"):
+            try:
+                target = reverse(target)
+            except NoReverseMatch:
+                target = ""
+        links.append((label, target))
+    return {"links": links, "current": current}
+

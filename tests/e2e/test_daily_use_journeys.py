@@ -48,3 +48,38 @@ def test_point6_budget_chart_has_bars_and_district_rows_open(make_page, make_use
     shot("district-detail")
     page.get_by_role("link", name=f"#{batch.pk}", exact=False).first.click()
     page.wait_for_url(f"**/assistance/batches/{batch.pk}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_point7_menu_fits_one_row_breadcrumbs_lead_back_and_batch_rows_link(make_page, make_user,
+                                                                            celery_worker_for_live_server):
+    _cw, _ap, batch = _paid_batch(make_user)
+    page, shot = make_page()
+    login(page, "ux_cw")
+    goto(page, "/assistance/batches/", "发放批次")
+    tops = page.locator("#mainNav > ul.navbar-nav > li").evaluate_all("ls => ls.map(l => l.offsetTop)")
+    assert len(tops) >= 3 and len(set(tops)) == 1, tops  # one row at 1366 px (was two)
+    shot("menu-one-row")
+    page.get_by_role("button", name="救助经办").click()
+    page.locator(".dropdown-menu.show").get_by_role("link", name="临时救助").wait_for()
+    shot("menu-group-open")
+    page.keyboard.press("Escape")
+
+    # the scheme name in the batch list opens the batch
+    page.locator("tbody tr").first.get_by_role("link", name="未央区取暖补贴（二月）").click()
+    page.wait_for_url(f"**/assistance/batches/{batch.pk}/")
+    crumbs = page.get_by_role("navigation", name="当前位置")
+    assert crumbs.inner_text().split() == ["工作台", "发放批次", "未央区取暖补贴（二月）"], crumbs.inner_text()
+    shot("batch-breadcrumb")
+    goto(page, f"/assistance/batches/{batch.pk}/payments/", "发放明细")
+    page.get_by_role("navigation", name="当前位置").get_by_role("link", name="未央区取暖补贴（二月）").click()
+    page.wait_for_url(f"**/assistance/batches/{batch.pk}/")
+
+    household = batch.payments.first().household_id
+    goto(page, f"/assistance/households/{household}/edit/", "编辑家庭")
+    shot("household-edit-breadcrumb")
+    page.get_by_role("navigation", name="当前位置").get_by_role("link", name="家庭详情").click()
+    page.wait_for_url(f"**/assistance/households/{household}/")
+    page.get_by_role("navigation", name="当前位置").get_by_role("link", name="救助家庭").click()
+    page.wait_for_url("**/assistance/")
+
