@@ -83,3 +83,33 @@ def test_point7_menu_fits_one_row_breadcrumbs_lead_back_and_batch_rows_link(make
     page.get_by_role("navigation", name="当前位置").get_by_role("link", name="救助家庭").click()
     page.wait_for_url("**/assistance/")
 
+
+@pytest.mark.django_db(transaction=True)
+def test_point8_the_insured_and_the_public_see_their_own_house(make_page, make_user):
+    from tests.factories import UserFactory
+    from tests.medical_pooling.factories import insured
+
+    worker = insured(scheme="employee", region="610100", balance=500000, person_region="610112")
+    UserFactory(role=Role.INSURED, region_id=None, person=worker.person, username="ux_insured",
+                first_name=worker.person.name)
+    page, shot = make_page(viewport=(390, 844), mobile=True)
+    login(page, "ux_insured")
+    page.wait_for_url("**/pooling/")  # straight to the balance, not a workbench of one card
+    body = page.locator("body").inner_text()
+    assert "可用余额" in body and "¥5,000.00" in body
+    assert page.locator(".navbar-brand").inner_text() == "医保个人账户共济服务"
+    assert "社会救助综合服务平台" not in body and page.get_by_role("link", name="接口文档（API）").count() == 0
+    assert "API" not in page.locator("footer").inner_text()
+    assert "为亲属保留、本人不能用的钱" in body
+    shot("insured-home-balance")
+    page.get_by_role("link", name="添加亲属").click()
+    page.wait_for_url("**/pooling/relations/new/")
+    assert page.locator("#available").inner_text() == "¥5,000.00"
+    shot("add-relative-shows-available")
+
+    public, pshot = make_page(viewport=(390, 844), mobile=True)
+    goto(public, "/training/verify/", "证书查验（公开）")
+    assert public.locator(".navbar-brand").inner_text() == "职业技能等级证书查验"
+    assert public.locator("footer a").count() == 0 and public.locator("#mainNav a.nav-link").count() == 0
+    pshot("public-verify")
+
