@@ -72,3 +72,24 @@ def breadcrumb(*parts):
         links.append((label, target))
     return {"links": links, "current": current}
 
+
+@register.filter
+def input_value(field):
+    """A bound field's value as its input shows it (dates 2026-02-10, date-times 2026-02-10 14:30)."""
+    value = field.value()
+    if value is None:
+        return ""
+    return field.field.widget.format_value(value) or ""
+
+
+@register.filter
+def hint_attrs(field):
+    """The format hint of portal.widgets' date and time inputs (placeholder, title, input mode)."""
+    from django.utils.html import format_html_join
+
+    widget = field.field.widget
+    if not getattr(widget, "portal_kind", ""):
+        return ""
+    return format_html_join("", ' {}="{}"', ((k, v) for k, v in widget.attrs.items()
+                                             if k in ("placeholder", "title", "inputmode", "autocomplete")))
+

@@ -113,3 +113,54 @@ def test_point8_the_insured_and_the_public_see_their_own_house(make_page, make_u
     assert public.locator("footer a").count() == 0 and public.locator("#mainNav a.nav-link").count() == 0
     pshot("public-verify")
 
+
+@pytest.mark.django_db(transaction=True)
+def test_point9_chinese_dates_public_verify_and_the_admin(make_page, make_user, celery_worker_for_live_server):
+    import datetime as dt
+
+    from skills_training import services as training
+    from tests.skills_training.factories import InstitutionFactory, candidate_id
+
+    _cw, _ap, _batch = _paid_batch(make_user)
+    trainer = make_user(Role.TRAINING_STAFF, "341600", username="ux_trainer9")
+    a = training.assessment_record(candidate_id_number=candidate_id(41), candidate_name="李秀英", level=5,
+                                   years_in_trade=2, theory_score=82, practical_scores=[70, 75, 80],
+                                   institution=InstitutionFactory(), sat_on=dt.date(2026, 1, 15), actor=trainer)
+    training.certificate_revoke(number=a.certificate.number, reason="考试舞弊，成绩作废", actor=trainer)
+    make_user(Role.ADMIN, None, username="ux_admin", first_name="系统管理员")
+
+    page, shot = make_page()
+    login(page, "ux_cw")
+    goto(page, "/assistance/schemes/new/", "新建救助项目")
+    deadline = page.locator("input[name=deadline]")
+    assert deadline.get_attribute("type") == "text" and "年-月-日" in deadline.get_attribute("placeholder")
+    assert deadline.input_value() == "2026-02-10"
+    goto(page, "/casework/patrols/new/", "新建巡查")
+    started = page.locator("input[name=started_at]")
+    assert started.get_attribute("type") == "text" and "时:分" in started.get_attribute("placeholder")
+    shot("date-time-in-chinese")
+
+    public, pshot = make_page(viewport=(390, 844), mobile=True)
+    goto(public, f"/training/verify/?number={a.certificate.number}&name=李秀英", "证书查验（已撤销）")
+    status = public.locator("[data-status]").inner_text()
+    assert "已撤销" in status and "REVOKED" not in public.locator("body").inner_text()
+    pshot("verify-revoked-in-chinese")
+
+    admin_page, ashot = make_page()
+    login(admin_page, "ux_admin")
+    goto(admin_page, "/admin/", "管理后台")
+    captions = admin_page.locator("#content-main caption").all_inner_texts()
+    assert captions[0].strip() == "平台基础" and "登录防护" in [c.strip() for c in captions], captions
+    text = admin_page.locator("body").inner_text()
+    assert "AXES" not in text.upper() and "Access attempts" not in text and "无可选的" not in text
+    ashot("admin-index-chinese")
+    goto(admin_page, "/admin/assistance/household/", "管理后台：家庭")
+    assert admin_page.locator("select[name=action] option", has_text="删除").count() == 0
+    cell = admin_page.locator("#result_list td.field-address").first
+    line = float(cell.evaluate("c => parseFloat(getComputedStyle(c).lineHeight) || 20"))
+    assert cell.bounding_box()["height"] < 2.5 * line, cell.bounding_box()  # was one line per four characters
+    ashot("admin-households")
+    goto(admin_page, "/admin/axes/accessattempt/", "管理后台：登录失败记录")
+    assert "Attempt Time" not in admin_page.locator("body").inner_text()
+    ashot("admin-axes-chinese")
+
