@@ -158,3 +158,12 @@ def assessor_list(user):
     from .models import Assessor
 
     return restrict(Assessor.objects.select_related("region", "institution"), user).order_by("name", "id")
+
+
+def assessors_named(sitting) -> list:
+    """The register entries (考评员名册) of a sitting's assessor group, matched by name in its province, as
+    the score import matches them."""
+    from .models import Assessor
+
+    return list(Assessor.objects.filter(name__in=sitting.assessors,
+                                        region__code__startswith=sitting.region_id[:2]))

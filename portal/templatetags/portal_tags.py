@@ -93,3 +93,11 @@ def hint_attrs(field):
     return format_html_join("", ' {}="{}"', ((k, v) for k, v in widget.attrs.items()
                                              if k in ("placeholder", "title", "inputmode", "autocomplete")))
 
+
+@register.filter
+def index(sequence, i):
+    """sequence[i] in a template (a grid's column header for the cell in hand)."""
+    try:
+        return sequence[int(i)]
+    except (IndexError, TypeError, ValueError, KeyError):
+        return None

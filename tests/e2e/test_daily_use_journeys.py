@@ -164,3 +164,52 @@ def test_point9_chinese_dates_public_verify_and_the_admin(make_page, make_user, 
     assert "Attempt Time" not in admin_page.locator("body").inner_text()
     ashot("admin-axes-chinese")
 
+
+@pytest.mark.django_db(transaction=True)
+def test_point10_trainer_enters_a_whole_sitting_in_one_grid(make_page, make_user):
+    import datetime as dt
+
+    from skills_training import services as training
+    from skills_training.models import Assessment
+    from tests.skills_training.factories import InstitutionFactory, candidate_id
+
+    trainer = make_user(Role.TRAINING_STAFF, "341600", username="ux_trainer", first_name="陈培训")
+    panel = ["张评委", "李评委", "王评委"]
+    training.assessor_create(name="张评委", id_number=candidate_id(90), region_code="341602",
+                             qualification_no="KPY-001", levels=[5, 4], valid_until=dt.date(2030, 1, 1), actor=trainer)
+    sitting = training.sitting_create(level=5, sat_on=dt.date(2026, 5, 1), invigilators=["周监考"], assessors=panel,
+                                      institution=InstitutionFactory(), actor=trainer)
+    for seq, name in ((1, "王建国"), (2, "李芳")):
+        training.candidate_admit(sitting=sitting, id_number=candidate_id(seq), name=name, actor=trainer)
+
+    page, shot = make_page()
+    login(page, "ux_trainer")
+    goto(page, f"/training/sittings/{sitting.pk}/", "考试场次")
+    page.get_by_role("link", name="录入本场成绩（按考评员逐列）").click()
+    page.wait_for_url(f"**/training/sittings/{sitting.pk}/scores/")
+    headers = page.locator("thead th").all_inner_texts()
+    assert all(any(n in h for h in headers) for n in panel) and not any("考评员1" in h for h in headers)
+    shot("grid-empty")
+
+    def fill(name, years, theory, *scores):
+        row = page.locator("tbody tr", has_text=name)
+        row.get_by_label(f"{name} 从业年限").fill(str(years))
+        row.get_by_label(f"{name} 理论成绩").fill(str(theory))
+        for who, s in zip(panel, scores, strict=True):
+            row.get_by_label(f"{name} 考评员{who}评分").fill(str(s))
+
+    fill("王建国", 2, 80, 83, 84, 84)
+    fill("李芳", 3, 101, 70, 70, 70)
+    page.get_by_role("button", name="保存本场成绩").click()
+    page.locator(".alert-danger").wait_for()
+    assert "全部成绩均未保存" in page.locator(".alert-danger").inner_text()
+    bad = page.locator("tbody tr.table-danger")
+    assert bad.count() == 1 and "李芳" in bad.inner_text() and "0到100" in bad.inner_text()
+    assert not Assessment.objects.exists()
+    shot("grid-row-error")
+    page.locator("tbody tr", has_text="李芳").get_by_label("李芳 理论成绩").fill("90")
+    page.get_by_role("button", name="保存本场成绩").click()
+    page.wait_for_url(f"**/training/sittings/{sitting.pk}/")
+    assert "已保存 2 名考生的成绩" in page.locator("main").inner_text()
+    assert "83.67" in page.locator("main").inner_text()  # (83+84+84)/3 rounded half up, not cut to 83.66
+    shot("grid-saved-rounded")
