@@ -1,8 +1,8 @@
 """Date and time inputs that read the same in every browser: plain text fields with a Chinese format hint.
 
 A browser's own date and time controls follow the browser's language, not the page's: an English-set
-Chromium shows `mm/dd/yyyy, --:-- --` on a Chinese form. These take 2026-02-10 (also 2026/2/10 and
-2026年2月10日, the zh-Hans input formats) and 2026-02-10 14:30."""
+Chromium shows `mm/dd/yyyy, --:-- --` on a Chinese form. These take 2026-02-10 (also 2026/2/10, a zh-Hans
+input format) and 2026-02-10 14:30."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
