@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.charts import bar
+from portal.charts import bar, whole_yuan
 from portal.roles import Role
 from portal.scoping import can_see_model
 
@@ -40,10 +40,21 @@ def widgets(user) -> list[dict]:
                         "url": reverse("assistance:account-changes"), "hint": _("须由申请人以外的审批人员复核")})
     progress = selectors.deadline_progress(user)[:8]
     if progress:
-        labels = [p["scheme"].name for p in progress]
+        # amounts in whole yuan, not the share of the budget: a scheme that has paid ¥146,150 of a ¥50 million
+        # budget is at 0.29 %, a bar too thin to see on a percentage axis; the share is in its label
+        labels = [f"{p['scheme'].name}（{_share(p)}）" for p in progress]
         out.append({
             "title": _("预算执行"), "url": reverse("assistance:deadlines"),
-            "chart": bar(_("预算使用率（%）"), labels, {_("已发放+已冻结"): [p["budget_percent"] for p in progress]},
-                         horizontal=True, formatter=lambda v: f"{v}%"),
+            "chart": bar(_("已发放与已冻结金额（元）"), labels,
+                         {_("已发放"): [whole_yuan(p["scheme"].paid) for p in progress],
+                          _("已冻结"): [whole_yuan(p["scheme"].reserved) for p in progress]},
+                         horizontal=True, formatter=lambda v: f"¥{v:,.0f}"),
         })
     return out
+
+
+def _share(progress: dict) -> str:
+    scheme = progress["scheme"]
+    if not progress["budget_percent"] and scheme.paid + scheme.reserved:
+        return _("不足0.01%")
+    return f"{progress['budget_percent']}%"

@@ -8,6 +8,7 @@ from portal import idnumber
 from portal.models import Region
 from portal.money import to_fen
 from portal.selectors import region_descendants
+from portal.widgets import DateInput
 
 from .models import Area, Category, Member, Scheme
 
@@ -70,8 +71,8 @@ class EnrolmentForm(forms.Form):
     id_number = IdNumberFormField()
     category = forms.ChoiceField(label=_("救助类别"), choices=Category.choices)
     monthly_amount = MoneyFormField(label=_("月救助金额（元）"), required=False)
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("终止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起始日期"), widget=DateInput)
+    end = forms.DateField(label=_("终止日期"), required=False, widget=DateInput)
 
 
 class SchemeForm(forms.Form):
@@ -86,7 +87,7 @@ class SchemeForm(forms.Form):
     rural_amount = MoneyFormField(label=_("农村标准（元）"), required=False)
     months = forms.IntegerField(label=_("月数（增发/提前发放）"), min_value=1, max_value=12, initial=1)
     budget = MoneyFormField(label=_("预算（元）"))
-    deadline = forms.DateField(label=_("发放截止日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    deadline = forms.DateField(label=_("发放截止日期"), widget=DateInput,
                                initial=dt.date(2026, 2, 10))
     payment_form = forms.ChoiceField(label=_("发放形式"), choices=Scheme.PaymentForm.choices)
 
@@ -183,16 +184,16 @@ class AssetForm(forms.Form):
 
 class MeansTestForm(forms.Form):
     category = forms.ChoiceField(label=_("核对用于"), choices=[("dibao", _("城乡低保")), ("tekun", _("特困人员"))])
-    on = forms.DateField(label=_("核对基准日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("核对基准日"), required=False, widget=DateInput)
 
 
 class HouseholdEnrolForm(forms.Form):
     category = forms.ChoiceField(label=_("救助类别"), choices=[("dibao", _("城乡低保")), ("tekun", _("特困人员"))])
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起始日期"), widget=DateInput)
 
 
 class EnrolmentActionForm(forms.Form):
-    on = forms.DateField(label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("生效日期"), required=False, widget=DateInput)
     reason = forms.CharField(label=_("原因"), max_length=255, required=False)
 
 

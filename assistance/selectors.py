@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import idnumber
+from portal.charts import percent
 from portal.models import Person, Region
 from portal.scoping import can_see_model, region_in_scope, restrict
 
@@ -219,9 +220,30 @@ def deadline_progress(user) -> list[dict]:
                               "overdue": scheme.deadline < today and pct < 100})
         days_left = (scheme.deadline - today).days if isinstance(scheme.deadline, dt.date) else None
         out.append({"scheme": scheme, "districts": districts, "days_left": days_left,
-                    "budget_percent": int((scheme.paid + scheme.reserved) * 100 / scheme.budget) if scheme.budget else 0,
+                    "budget_percent": percent(scheme.paid + scheme.reserved, scheme.budget),
                     "overdue": scheme.deadline < today and (not districts or any(d["overdue"] for d in districts))})
     return out
+
+
+def district_progress(user, scheme: Scheme, region_code: str) -> dict:
+    """One district's side of a scheme's progress: its batches with their recipients, paid and yuan (one
+    grouped query over the payments the user may see). A district outside the user's scope, or one without
+    payments of the scheme, is absent (404)."""
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not region_in_scope(user, region_code):
+        raise Http404
+    rows = payment_totals(Q(scheme_id=scheme.pk, region_id=region_code), ["batch_id"], user=user)
+    if not rows:
+        raise Http404
+    batches = {b.pk: b for b in batch_list(user).filter(pk__in=[r["batch_id"] for r in rows])}
+    lines = []
+    for r in rows:
+        if r["batch_id"] in batches:
+            lines.append({**r, "batch": batches[r["batch_id"]], "percent": percent(r["paid"], r["count"], 1)})
+    count, paid = sum(r["count"] for r in lines), sum(r["paid"] for r in lines)
+    return {"scheme": scheme, "region": region, "batches": lines, "count": count, "paid": paid,
+            "total": sum(r["total"] or 0 for r in lines), "paid_amount": sum(r["paid_amount"] for r in lines),
+            "percent": percent(paid, count, 1)}
 
 
 def duplicate_hints(persons) -> dict[int, list]:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("schemes/", views.scheme_list, name="scheme-list"),
     path("schemes/new/", views.scheme_create, name="scheme-create"),
     path("progress/", views.deadlines, name="deadlines"),
+    path("progress/<int:scheme>/<str:region>/", views.district_progress, name="district-progress"),
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/new/", views.batch_create, name="batch-create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),

@@ -246,6 +246,13 @@ def deadlines(request):
 
 
 @staff_page
+def district_progress(request, scheme, region):
+    scheme = selectors.scheme_get(request.user, scheme)
+    return render(request, "assistance/district_progress.html",
+                  selectors.district_progress(request.user, scheme, region))
+
+
+@staff_page
 def batch_list(request):
     qs = selectors.batch_list(request.user).order_by("-id")
     status = request.GET.get("status", "")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import to_fen
+from portal.widgets import DateInput, DateTimeInput  # text inputs with Chinese format hints
 
 from .models import (
     AffectedHousehold,
@@ -35,14 +36,6 @@ class YuanField(forms.CharField):
             return to_fen(value)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
 
 
 class ApplicationForm(forms.Form):

@@ -57,7 +57,9 @@ def relation_add(request):
         else:
             messages.success(request, _("共济申请已发出，等待对方确认；确认后额度才从可用余额中占用。"))
             return redirect("medical_pooling:me")
-    return render(request, "medical_pooling/relation_form.html", {"form": form})
+    insured = selectors.insured_of_user(request.user)
+    account = selectors.account_of(insured) if insured is not None else None
+    return render(request, "medical_pooling/relation_form.html", {"form": form, "account": account})
 
 
 @role_required(Role.INSURED)

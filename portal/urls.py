@@ -5,12 +5,13 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import admin_tools, views
 from . import auth_views as otp_views
-from . import views
 
 admin.site.site_header = "社会救助综合服务平台 · 管理后台"
 admin.site.site_title = "社会救助综合服务平台"
 admin.site.index_title = "系统管理"
+admin_tools.finish_admin_site(admin.site)
 
 api_v1 = [
     path("", include("portal.api.urls")),

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from .dashboard import widgets_for
@@ -12,11 +12,12 @@ from .navigation import nav_for
 @login_required
 def dashboard(request):
     user = request.user
-    return render(
-        request,
-        "portal/dashboard.html",
-        {"cards": nav_for(user), "region": user.region, "widgets": widgets_for(user)},
-    )
+    cards, widgets = nav_for(user), widgets_for(user)
+    if len(cards) == 1 and not widgets:
+        # one function and nothing to watch (the insured: their account; a hospital: the payment desk):
+        # land on it rather than on a workbench of one card
+        return redirect(cards[0]["url"])
+    return render(request, "portal/dashboard.html", {"cards": cards, "region": user.region, "widgets": widgets})
 
 
 @login_required

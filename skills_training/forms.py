@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import to_fen
+from portal.widgets import DateInput
 
 from .models import Award, BrandEvent, CompetitionTier, Diploma, EmploymentFollowUp, RuleTemplate, Title
 
@@ -36,7 +37,7 @@ class AssessmentForm(forms.Form):
     title = forms.TypedChoiceField(label=_("职称"), coerce=int, choices=Title.choices, initial=0)
     institution = forms.ModelChoiceField(label=_("评价机构"), queryset=None, required=False)
     sitting = forms.ModelChoiceField(label=_("考试场次（可选）"), queryset=None, required=False)
-    sat_on = forms.DateField(label=_("考试日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    sat_on = forms.DateField(label=_("考试日期"), widget=DateInput)
     theory_score = score_field(_("理论知识成绩（留空则沿用两年内合格成绩）"))
     practical_1 = score_field(_("考评员1评分"))
     practical_2 = score_field(_("考评员2评分"))
@@ -75,7 +76,7 @@ class CompetitionForm(forms.Form):
     edition = forms.IntegerField(label=_("届次"), min_value=1)
     tier = forms.ChoiceField(label=_("赛事级别"), choices=CompetitionTier.choices)
     region = forms.RegexField(label=_("举办地行政区划代码"), regex=r"^\d{6}$", max_length=6)
-    held_on = forms.DateField(label=_("比赛日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("比赛日期"), widget=DateInput)
 
 
 class EntryForm(forms.Form):
@@ -105,7 +106,7 @@ class AwardForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     certificate_number = forms.CharField(label=_("证书编号"), max_length=22)
-    followed_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    followed_on = forms.DateField(label=_("回访日期"), widget=DateInput)
     outcome = forms.ChoiceField(label=_("就业情况"), choices=EmploymentFollowUp.Outcome.choices)
     brand = forms.ChoiceField(label=_("劳务品牌方向"), choices=EmploymentFollowUp.Brand.choices)
     employer = forms.CharField(label=_("就业单位/店名"), max_length=128, required=False)
@@ -138,7 +139,7 @@ class SittingForm(forms.Form):
     institution = forms.CharField(label=_("评价机构代码"), max_length=32)
     level = forms.TypedChoiceField(label=_("等级"), coerce=int,
                                    choices=[(5, "五级"), (4, "四级"), (3, "三级"), (2, "二级"), (1, "一级")])
-    sat_on = forms.DateField(label=_("考试日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    sat_on = forms.DateField(label=_("考试日期"), widget=DateInput)
     invigilators = forms.CharField(label=_("理论监考人员（逗号分隔）"), max_length=255)
     assessors = forms.CharField(label=_("技能考评员（逗号分隔，奇数名且至少3名）"), max_length=255)
 
@@ -180,7 +181,7 @@ class AssessorForm(forms.Form):
     qualification_no = forms.CharField(label=_("考评员证书编号"), max_length=32)
     levels = forms.TypedMultipleChoiceField(label=_("可考评等级"), coerce=int, widget=forms.CheckboxSelectMultiple,
                                             choices=[(5, "五级"), (4, "四级"), (3, "三级"), (2, "二级"), (1, "一级")])
-    valid_until = forms.DateField(label=_("资格有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("资格有效期至"), widget=DateInput)
 
 
 class InstitutionEditForm(forms.Form):

@@ -203,3 +203,12 @@ def brand_figures(user) -> dict:
     return {"trades": trades, "events_by_kind": by_kind,
             "events": sum(k["events"] for k in by_kind), "jobs_offered": sum(k["jobs_offered"] for k in by_kind),
             "recent_events": list(brand_event_list(user)[:5]), "pilots": list(pilot_region_list(user))}
+
+
+def assessors_named(sitting) -> list:
+    """The register entries (考评员名册) of a sitting's assessor group, matched by name in its province, as
+    the score import matches them."""
+    from .models import Assessor
+
+    return list(Assessor.objects.filter(name__in=sitting.assessors,
+                                        region__code__startswith=sitting.region_id[:2]))

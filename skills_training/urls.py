@@ -17,6 +17,7 @@ urlpatterns = [
     path("sittings/", views.sitting_list, name="sitting-list"),
     path("sittings/<int:pk>/", views.sitting_detail, name="sitting-detail"),
     path("sittings/<int:pk>/tickets/", views.sitting_tickets, name="sitting-tickets"),
+    path("sittings/<int:pk>/scores/", views.sitting_scores, name="sitting-scores"),
     path("assessors/", views.assessor_list, name="assessor-list"),
     path("classes/", views.class_list, name="class-list"),
     path("classes/new/", views.class_create, name="class-create"),

@@ -322,6 +322,52 @@ def sitting_tickets(request, pk):
                   {"sitting": sitting, "candidates": sitting.candidates.select_related("person")})
 
 
+def _score_grid(sitting, data=None) -> list[dict]:
+    """One row per admitted candidate: the typed-in values (or blanks), one box per assessor of the sitting."""
+    rows = []
+    for c in sitting.candidates.select_related("person").order_by("seat", "id"):
+        get = (lambda key, c=c: (data.get(f"{key}-{c.pk}", "") or "").strip()) if data is not None else (lambda key: "")
+        rows.append({"candidate": c, "years": get("years"), "theory": get("theory"), "review": get("review"),
+                     "scores": [get(f"score{i}") for i in range(len(sitting.assessors))], "errors": []})
+    return rows
+
+
+@role_required(Role.TRAINING_STAFF)
+def sitting_scores(request, pk):
+    """The whole sitting's scores on one screen: a row per candidate, a column per named assessor of the
+    sitting's assessor group; saved all together or not at all (through sitting_results_import)."""
+    sitting = get_scoped_or_404(Sitting.objects.select_related("level", "institution", "region"), request.user, pk=pk)
+    grid = _score_grid(sitting, request.POST if request.method == "POST" else None)
+    errors = []
+    if request.method == "POST":
+        filled = [r for r in grid if r["theory"] or r["years"] or r["review"] or any(r["scores"])]
+        rows = [{"id_number": r["candidate"].person.id_number, "name": r["candidate"].person.name,
+                 "years_in_trade": r["years"], "theory_score": r["theory"], "review_score": r["review"],
+                 "scores": dict(zip(sitting.assessors, r["scores"], strict=True))} for r in filled]
+        try:
+            n = services.sitting_results_import(sitting=sitting, rows=rows, actor=request.user, by_row=True)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for key, messages_ in exc.message_dict.items():
+                    if key.isdigit() and int(key) < len(filled):
+                        filled[int(key)]["errors"] = messages_
+                    else:
+                        errors.extend(messages_)
+            else:
+                errors.extend(exc.messages)
+            if not errors and not any(r["errors"] for r in grid):
+                errors.append(_("成绩未保存。"))
+        else:
+            messages.success(request, _("已保存 %(n)s 名考生的成绩。") % {"n": n})
+            return redirect("skills_training:sitting-detail", pk=sitting.pk)
+    register = {a.name: a for a in selectors.assessors_named(sitting)}
+    return render(request, "skills_training/sitting_scores.html", {
+        "sitting": sitting, "grid": grid, "errors": errors, "needs_review": sitting.level.number <= 2,
+        "assessors": [{"name": n, "register": register.get(n)} for n in sitting.assessors],
+        "failed_rows": sum(1 for r in grid if r["errors"]),
+    }, status=400 if request.method == "POST" else 200)
+
+
 @role_required(Role.TRAINING_STAFF)
 def assessor_list(request):
     form = AssessorForm(request.POST or None, initial={"region_code": request.user.region_id})

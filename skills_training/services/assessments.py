@@ -6,7 +6,7 @@ certificate (`certificate_issue`).
 """
 
 import datetime as dt
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,15 +32,16 @@ from .standard import candidate_facts, eligibility_check, level_get
 
 
 def practical_average(scores) -> Decimal:
-    """Mean of an odd number (>= 3) of independent assessor scores, truncated to 2 places.
+    """Mean of an odd number (>= 3) of independent assessor scores, rounded half up to 2 places (83.666… is
+    83.67, as a score sheet rounds it, not 83.66).
 
-    Truncation (not rounding) keeps the stored value consistent with the pass decision: a mean of
-    59.996 is stored 59.99 and fails, as it should.
+    The rounded mean is the score: it is what is stored, shown and compared with the pass mark (a mean of
+    59.996 is 60.00 and passes), so what a candidate sees always agrees with the decision.
     """
     if not isinstance(scores, list | tuple) or len(scores) < 3 or len(scores) % 2 == 0:
         raise ValidationError({"practical_scores": [_("操作技能须由奇数名（至少3名）考评员独立评分。")]})
     parsed = [parse_score(s, "practical_scores") for s in scores]
-    return (sum(parsed) / len(parsed)).quantize(TWO_PLACES, rounding=ROUND_DOWN)
+    return (sum(parsed) / len(parsed)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _carry_over(candidate, level, on: dt.date, part: str):

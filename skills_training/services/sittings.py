@@ -111,10 +111,13 @@ def score_sheet_rows(data: bytes, filename: str, sitting: Sitting) -> list[dict]
 
 
 @transaction.atomic
-def sitting_results_import(*, sitting: Sitting, rows: list[dict], actor) -> int:
+def sitting_results_import(*, sitting: Sitting, rows: list[dict], actor, by_row: bool = False) -> int:
     """Record a sitting's score sheet as a whole: every row, or none (a per-row report in the refusal).
     Each practical score is kept with the assessor who gave it; certificates are held until the results
-    have been published for the notice period."""
+    have been published for the notice period.
+
+    `by_row` (the on-screen score grid): the refusal names each row by its index in `rows` ({"0": [...]})
+    instead of its line in the uploaded file ({"file": ["第 2 行：…"]})."""
     sitting = _locked_sitting(sitting, actor)
     if sitting.results_published_at is not None:
         raise ValidationError(_("本场次成绩已公示，不能再导入成绩。"))
@@ -146,9 +149,12 @@ def sitting_results_import(*, sitting: Sitting, rows: list[dict], actor) -> int:
                         score.assessor_ref = register[score.assessor]
                         score.save(update_fields=["assessor_ref"])
         except ValidationError as exc:
-            report.append(_("第 %(n)s 行：%(msg)s") % {"n": n, "msg": "；".join(exc.messages)})
-    if report:
-        raise ValidationError({"file": report})  # all or nothing: the outer transaction rolls back
+            if by_row:
+                report.append((str(n - 2), "；".join(exc.messages)))
+            else:
+                report.append(_("第 %(n)s 行：%(msg)s") % {"n": n, "msg": "；".join(exc.messages)})
+    if report:  # all or nothing: the outer transaction rolls back
+        raise ValidationError(dict(report) if by_row else {"file": report})
     audit(actor=actor, action=AuditAction.SITTING_RESULTS_IMPORT, obj=sitting, region_code=sitting.region_id,
           after={"rows": len(rows)})
     return len(rows)

@@ -45,19 +45,28 @@ def seed(make_user) -> dict:
                                        institution=school, sat_on=dt.date(2026, 1, 15), actor=trainer)
         certs.append(a.certificate)
     training.certificate_revoke(number=certs[1].number, reason="考试舞弊，成绩作废", actor=trainer)
+    sitting = training.sitting_create(level=5, sat_on=dt.date(2026, 5, 1), invigilators=["周监考"],
+                                      assessors=["张评委", "李评委", "王评委"], institution=school, actor=trainer)
+    training.candidate_admit(sitting=sitting, id_number=candidate_id(33), name="赵敏", actor=trainer)
+    make_user(Role.ADMIN, None, username="a11y_admin", first_name="系统管理员")
 
     b, h, c = batch.pk, household.pk, certs[0].number
     return {
         "a11y_cw": ["/", "/assistance/households/", "/assistance/households/new/", f"/assistance/households/{h}/",
                     f"/assistance/enrolments/new/?member={household.members.first().pk}", "/assistance/schemes/",
                     "/assistance/schemes/new/", "/assistance/batches/", "/assistance/batches/new/",
-                    f"/assistance/batches/{b}/", f"/assistance/batches/{b}/payments/", "/assistance/progress/"],
+                    f"/assistance/batches/{b}/", f"/assistance/batches/{b}/payments/", "/assistance/progress/",
+                    f"/assistance/progress/{batch.scheme_id}/610112/"],
         "a11y_ap": ["/", "/assistance/batches/?status=draft", f"/assistance/batches/{b}/",
                     f"/assistance/batches/{b}/payments/?status=failed"],
         "a11y_insured": ["/", "/pooling/", "/pooling/relations/new/"],
         "a11y_officer": ["/pooling/statistics/", "/pooling/statistics/?month_from=2025-01&month_to=2026-12"],
         "a11y_trainer": ["/", "/training/assessments/", "/training/assessments/new/", "/training/certificates/",
-                         f"/training/certificates/{c}/"],
+                         f"/training/certificates/{c}/", f"/training/sittings/{sitting.pk}/",
+                         f"/training/sittings/{sitting.pk}/scores/"],
+        "a11y_admin": ["/admin/", "/admin/assistance/household/", f"/admin/assistance/household/{h}/change/",
+                       "/admin/assistance/payment/", "/admin/axes/accessattempt/", "/admin/axes/accesslog/",
+                       "/admin/portal/auditevent/"],
         None: ["/accounts/login/", "/training/verify/", _qr(certs[0]), _qr(certs[1])],
     }
 

@@ -41,7 +41,7 @@ def test_anyone_on_a_phone_verifies_a_certificate_by_its_qr_link(make_page, make
     goto(page, qr_path(valid), "证书查验（二维码）")
     status = page.locator("[data-status]")
     assert status.get_attribute("data-status") == "valid"
-    assert "证书有效 · VALID" in status.inner_text()
+    assert status.inner_text().strip() == "证书有效"
     body = page.locator("main").inner_text()
     assert valid.number in body and "王*国" in body and "王建国" not in body  # the holder's name is masked
     assert "2026年1月15日" in body
@@ -51,7 +51,7 @@ def test_anyone_on_a_phone_verifies_a_certificate_by_its_qr_link(make_page, make
     goto(page, qr_path(revoked), "证书查验（已撤销）")
     status = page.locator("[data-status]")
     assert status.get_attribute("data-status") == "revoked"
-    assert "已撤销 · REVOKED" in status.inner_text() and "考试舞弊" not in page.content()
+    assert "已撤销" in status.inner_text() and "REVOKED" not in status.inner_text() and "考试舞弊" not in page.content()
     shot("revoked")
 
     response = page.goto(qr_path(valid).replace("n=", "n=x"))  # a tampered link

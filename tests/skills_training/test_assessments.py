@@ -21,7 +21,8 @@ def post(client, **over):
     ("59.99", [60, 60, 60], False),
     (60, ["59.99", "59.99", "59.99"], False),
     (100, [0, 100, 80], True),           # mean exactly 60
-    (100, [60, 60, "59.99"], False),     # mean 59.9966…: truncated to 59.99, fails
+    (100, [60, 60, "59.99"], True),      # mean 59.9966…: the score is 60.00 (rounded half up), passes
+    (100, [60, "59.98", "59.99"], False),  # mean 59.99
     (100, [59, 61, 60], True),
     (0, [100, 100, 100], False),
 ])

@@ -155,7 +155,7 @@ def test_qr_page_shows_revoked(client, staff_api):
     staff_api.post(f"/api/v1/training/certificates/{number}/revoke/", {"reason": "证书信息有误"}, format="json")
     page = client.get(url).content.decode()
     today = timezone.localdate()
-    assert "REVOKED" in page and f"{today.year}年{today.month}月{today.day}日" in page
+    assert "已撤销" in page and "REVOKED" not in page and f"{today.year}年{today.month}月{today.day}日" in page
     assert "证书信息有误" not in page and "撤销原因" not in page  # status only, not the reason
     assert client.get(f"/training/verify/{number}/?n=forged").status_code == 404
 
@@ -165,7 +165,7 @@ def test_verify_page_by_number_and_name(client, staff_api):
     number = issue(staff_api)
     assert client.get("/training/verify/").status_code == 200
     page = client.get("/training/verify/", {"number": number, "name": "王建国"})
-    assert page.status_code == 200 and "VALID" in page.content.decode()
+    assert page.status_code == 200 and "证书有效" in page.content.decode() and "VALID" not in page.content.decode()
     assert client.get("/training/verify/", {"number": number, "name": "张三"}).status_code == 404
 
 

@@ -3,7 +3,7 @@
 import re
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skills_training.services import certificate_number, mask_name, practical_average
@@ -11,11 +11,13 @@ from skills_training.services import certificate_number, mask_name, practical_av
 score = st.integers(min_value=0, max_value=10000).map(lambda n: Decimal(n) / 100)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # generation is slow on a loaded machine, not wrong
 @given(st.integers(min_value=1, max_value=3).flatmap(lambda k: st.lists(score, min_size=2 * k + 1, max_size=2 * k + 1)))
-def test_practical_pass_decision_matches_the_exact_mean(scores):
+def test_practical_score_is_the_mean_rounded_half_up(scores):
     mean = practical_average(scores)
-    assert (mean >= 60) == (sum(scores) >= 60 * len(scores))
-    assert mean <= sum(scores) / len(scores) < mean + Decimal("0.01")
+    exact = sum(scores) / len(scores)
+    assert abs(mean - exact) <= Decimal("0.005") and mean == mean.quantize(Decimal("0.01"))
+    assert (mean >= 60) == (exact >= Decimal("59.995"))
 
 
 @given(letter=st.sampled_from("SY"), evaluator=st.integers(0, 999999), province=st.integers(11, 82),
