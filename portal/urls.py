@@ -18,6 +18,7 @@ api_v1 = [
     path("casework/", include("casework.api.urls")),
     path("pooling/", include("medical_pooling.api.urls")),
     path("training/", include("skills_training.api.urls")),
+    path("inkind/", include("relief_inkind.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("casework/", include(("casework.urls", "casework"), namespace="casework")),
     path("pooling/", include(("medical_pooling.urls", "medical_pooling"), namespace="medical_pooling")),
     path("training/", include(("skills_training.urls", "skills_training"), namespace="skills_training")),
+    path("inkind/", include(("relief_inkind.urls", "relief_inkind"), namespace="relief_inkind")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "casework.apps.CaseworkConfig",
     "medical_pooling.apps.MedicalPoolingConfig",
     "skills_training.apps.SkillsTrainingConfig",
+    "relief_inkind.apps.ReliefInkindConfig",
 ]
 
 MIDDLEWARE = [
