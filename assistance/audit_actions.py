@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     ENROLMENT_CREATE = "assistance.enrolment_create", _("救助对象认定")
     ENROLMENT_END = "assistance.enrolment_end", _("救助对象认定终止")
     SCHEME_CREATE = "assistance.scheme_create", _("新建救助项目")
+    SCHEME_RETURN_UNSPENT = "assistance.scheme_return_unspent", _("未使用资金退回项目预算")
     BATCH_CREATE = "assistance.batch_create", _("新建发放批次")
     BATCH_BUILT = "assistance.batch_built", _("发放名单生成完毕")
     BATCH_APPROVE = "assistance.batch_approve", _("审批发放批次")

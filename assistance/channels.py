@@ -170,6 +170,28 @@ class BankFileChannel(PaymentChannel):
 
 CHANNELS = {SimulatedChannel.name: SimulatedChannel, BankFileChannel.name: BankFileChannel}
 
+# A scheme's payment form other than the bank's names its own channel (消费券 `voucher`, 实物 `in_kind`,
+# 减免取暖费 `fee_waiver`): the channel of that name is registered by the app that carries the form out
+# (relief_inkind), and a batch of such a scheme never goes to the bank. Unregistered: the batch is refused.
+NON_BANK_FORMS = ("voucher", "in_kind", "fee_waiver")
+
+
+def register(channel_class) -> None:
+    """An app that carries out a non-bank payment form registers its channel (in its AppConfig.ready)."""
+    CHANNELS[channel_class.name] = channel_class
+
+
+def channel_for_form(payment_form: str) -> str | None:
+    """The channel a new batch of a scheme with this payment form pays through: the configured bank
+    channel for `bank`, the form's own channel otherwise (None when no app carries that form out)."""
+    if payment_form in NON_BANK_FORMS:
+        return payment_form if payment_form in CHANNELS else None
+    return getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated")
+
 
 def get_channel(name: str) -> PaymentChannel:
+    if name in NON_BANK_FORMS:
+        if name not in CHANNELS:  # never fall back to paying money for a voucher, goods or waiver batch
+            raise RuntimeError(f"payment channel {name!r} is not registered")
+        return CHANNELS[name]()
     return CHANNELS.get(name, SimulatedChannel)()

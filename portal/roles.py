@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     INSURED = "insured", _("参保人")
     INSTITUTION = "institution", _("定点医药机构")
     TRAINING_STAFF = "training_staff", _("培训评价机构人员")
+    MERCHANT = "merchant", _("消费券签约商户")
+    HEATING_COMPANY = "heating_company", _("供热单位")
     ADMIN = "admin", _("系统管理员")
 
 

@@ -8,6 +8,8 @@ A model says how it is reached, with a class attribute:
 - `region`: the lookup path to a Region (a FK, or its code); staff see their region and below;
 - `person`: lookup paths to a Person; a citizen sees rows where any path is themselves;
 - `institution`: lookup path to an institution code; institution staff see their own rows;
+- `merchant`, `company`: lookup paths to a voucher merchant's or a heating company's code; their users
+  (roles `merchant`, `heating_company`, whose `institution_code` holds that code) see their own rows;
 - `roles`: the roles that may see the model at all (admins always may).
 
 Objects outside the gate are simply not in the queryset, so a detail view answers 404.
@@ -29,6 +31,8 @@ class Scope:
     region: str | tuple[str, ...] | None = None
     person: tuple[str, ...] = ()
     institution: str | None = None
+    merchant: str | None = None
+    company: str | None = None
     roles: frozenset = field(default_factory=frozenset)
     public: bool = False
 
@@ -85,6 +89,11 @@ def restrict(queryset: QuerySet, user) -> QuerySet:
         if not scope.institution or not user.institution_code:
             return queryset.none()
         return queryset.filter(**{scope.institution: user.institution_code})
+    if user.role in (Role.MERCHANT, Role.HEATING_COMPANY):
+        path = scope.merchant if user.role == Role.MERCHANT else scope.company
+        if not path or not user.institution_code:
+            return queryset.none()
+        return queryset.filter(**{path: user.institution_code})
     return queryset.none()
 
 

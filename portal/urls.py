@@ -20,6 +20,7 @@ api_v1 = [
     path("pooling/", include("medical_pooling.api.urls")),
     path("training/", include("skills_training.api.urls")),
     path("appeals/", include("appeals.api.urls")),
+    path("inkind/", include("relief_inkind.api.urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("pooling/", include(("medical_pooling.urls", "medical_pooling"), namespace="medical_pooling")),
     path("training/", include(("skills_training.urls", "skills_training"), namespace="skills_training")),
     path("appeals/", include(("appeals.urls", "appeals"), namespace="appeals")),
+    path("inkind/", include(("relief_inkind.urls", "relief_inkind"), namespace="relief_inkind")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -95,6 +95,7 @@ DATA_MIGRATIONS = [
     ("assistance", "0013_monthly_payroll_schedule"),
     ("casework", "0002_nightly_discovery_schedule"),
     ("casework", "0006_disaster_review_schedule"),
+    ("relief_inkind", "0002_voucher_expiry_schedule"),
 ]
 
 

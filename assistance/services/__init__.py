@@ -54,6 +54,8 @@ from .payout import (
     batch_pay,
     payment_cancel,
     payment_reissue,
+    payments_settle,
+    scheme_return_unspent,
 )
 from .payout import pay_chunk_size as pay_chunk_size
 from .payroll import monthly_payroll, monthly_scheme, payroll_run
@@ -102,6 +104,8 @@ __all__ = [
     "batch_approve",
     "batch_pay",
     "payment_reissue",
+    "payments_settle",
+    "scheme_return_unspent",
     "payment_cancel",
     # bank
     "bank_result_upload",

@@ -9,7 +9,6 @@ the package is the one place to swap them (tests make a chunk fail or lower the 
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
@@ -24,6 +23,7 @@ from portal.services import audit
 
 from .. import services as package
 from ..audit_actions import AuditAction
+from ..channels import channel_for_form
 from ..models import Batch, Payment, Scheme
 from .build_sql import build_bounds, build_chunk_size
 
@@ -43,6 +43,10 @@ def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
         raise ValidationError({"region": [_("未知的行政区划代码。")]})
     if not _ranges_nest(scheme.region_id, region):
         raise ValidationError({"region": [_("批次区域必须在救助项目的实施区域之内。")]})
+    channel = channel_for_form(scheme.payment_form)  # vouchers, goods and fee waivers never go to the bank
+    if channel is None:
+        raise ValidationError({"scheme": [_("该项目的发放形式（%(form)s）尚未开通。") % {
+            "form": scheme.get_payment_form_display()}]})
     payroll_month = ""
     if scheme.kind == Scheme.Kind.MONTHLY:
         # a monthly payroll made by hand: the same key as the pay-day job's (one live batch a region-month)
@@ -54,7 +58,7 @@ def batch_create(*, scheme: Scheme, region: str, actor, period: str = "once",
             raise ValidationError({"period": [_("该区域本月的月度发放批次已存在。")]})
     batch = Batch.objects.create(
         scheme=scheme, region_id=region, period=period or "once", built_on=built_on or timezone.localdate(),
-        created_by=actor, channel=getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated"),
+        created_by=actor, channel=channel,
         payroll_month=payroll_month,
     )
     audit(actor=actor, action=AuditAction.BATCH_CREATE, obj=batch, region_code=region,

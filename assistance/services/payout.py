@@ -181,3 +181,33 @@ def payment_cancel(*, payment: Payment, actor, reason: str = "") -> Payment:
           before={"status": before}, after={"status": payment.status, "amount": payment.amount}, note=reason)
     finish_if_done(batch, actor)
     return payment
+
+
+def payments_settle(*, batch_id: int, channel: str, results: list[tuple[int, str, str, str]]) -> tuple[int, int]:
+    """Record what a non-bank channel's counterparty answered later, for payments it holds as `sent`: goods
+    handed over, a heating company's confirmed reduced bill. Same set-based recording as the bank's answers
+    (only still-`sent` payments change, so a repeat changes nothing), under the batch row lock; the batch
+    closes when nothing is left. Called inside the caller's transaction by the service that gated the actor."""
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        if batch.channel != channel:
+            raise ValueError(f"batch {batch_id} does not pay through {channel}")
+        counts = apply_results(batch_id, channel, results, from_status=Payment.Status.SENT)
+        batch.refresh_from_db()
+        finish_if_done(batch)
+    return counts
+
+
+def scheme_return_unspent(*, scheme_id: int, amount: int, note: str = "") -> None:
+    """Money counted as paid that never reached anyone (vouchers expired unredeemed) returns to the
+    scheme's budget: `paid` goes down by `amount`. Called by the service that works out the amount."""
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    if not amount:
+        return
+    with transaction.atomic():
+        updated = Scheme.objects.filter(pk=scheme_id, paid__gte=amount).update(paid=F("paid") - amount)
+        if not updated:
+            raise ValueError(f"scheme {scheme_id} has less than {amount} paid")
+        audit(actor=None, action=AuditAction.SCHEME_RETURN_UNSPENT, object_type="assistance.Scheme",
+              object_id=scheme_id, after={"returned": amount}, note=note)

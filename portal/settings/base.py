@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "medical_pooling.apps.MedicalPoolingConfig",
     "skills_training.apps.SkillsTrainingConfig",
     "appeals.apps.AppealsConfig",
+    "relief_inkind.apps.ReliefInkindConfig",
 ]
 
 MIDDLEWARE = [

@@ -252,6 +252,9 @@ EXEMPT = {
     "monthly_scheme": "a step of payroll_run: makes the province's monthly scheme on first use, no actor",
     "monthly_payroll": "the beat job assistance.monthly_payroll: system work, no actor",
     "batch_note_error": "a task's bookkeeping: keeps the last error on the batch, no actor",
+    "payments_settle": "a step of relief_inkind's hand-over and waiver-confirmation services, which gate the "
+                       "actor first; takes a batch id",
+    "scheme_return_unspent": "a step of the beat job relief_inkind.expire_vouchers: system work, no actor",
 }
 
 

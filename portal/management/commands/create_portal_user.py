@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=[r.value for r in Role])
         parser.add_argument("--region", help="GB/T 2260 code: the user sees this region and below")
         parser.add_argument("--id-number", dest="id_number", help="resident ID number (insured citizens)")
-        parser.add_argument("--institution", help="national medical-insurance code of the institution")
+        parser.add_argument("--institution", help="national medical-insurance code of the institution; for a merchant or "
+                                                 "heating company user, its registered code")
         parser.add_argument("--name", default="", help="display name")
         parser.add_argument("--email", default="")
         parser.add_argument(
@@ -52,8 +53,8 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"--otp-secret 不是有效的 base32 密钥：{exc}") from None
         institution = (opts.get("institution") or "").strip().upper()
-        if role == Role.INSTITUTION and not institution:
-            raise CommandError("角色 institution 需要 --institution")
+        if role in (Role.INSTITUTION, Role.MERCHANT, Role.HEATING_COMPANY) and not institution:
+            raise CommandError(f"角色 {role.value} 需要 --institution")
 
         user, created = User.objects.get_or_create(username=opts["username"])
         before = None if created else {"role": user.role, "region": user.region_id, "institution": user.institution_code}
