@@ -11,11 +11,11 @@ PORT   ?= 8000
 BANK_PORT ?= 8765
 PYTEST_ARGS ?=
 
-.PHONY: demo test install messages lint bench worker beat bank clean
+.PHONY: demo test install messages lint bench worker beat bank clean worker-payout worker-clearing worker-imports worker-discovery worker-default
 
 # Without DJANGO_SETTINGS_MODULE, manage.py/wsgi/celery run the production profile (it needs secrets):
 # these targets choose the development profile, `make test` the test profile, explicitly.
-demo worker beat bench bank messages: export DJANGO_SETTINGS_MODULE ?= portal.settings.base
+demo worker beat bench bank messages worker-payout worker-clearing worker-imports worker-discovery worker-default: export DJANGO_SETTINGS_MODULE ?= portal.settings.base
 test: export DJANGO_SETTINGS_MODULE = portal.settings.test
 
 $(STAMP): pyproject.toml
@@ -56,6 +56,18 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A portal beat -l info
+
+# A worker node of one kind (README "A fleet"): its own queue, node name and concurrency.
+worker-payout: install
+	$(VENV)/bin/celery -A portal worker -Q payout -n payout@%h -c $(or $(CONCURRENCY),2) -l info
+worker-clearing: install
+	$(VENV)/bin/celery -A portal worker -Q clearing -n clearing@%h -c $(or $(CONCURRENCY),1) -l info
+worker-imports: install
+	$(VENV)/bin/celery -A portal worker -Q imports -n imports@%h -c $(or $(CONCURRENCY),2) -l info
+worker-discovery: install
+	$(VENV)/bin/celery -A portal worker -Q discovery -n discovery@%h -c $(or $(CONCURRENCY),1) -l info
+worker-default: install
+	$(VENV)/bin/celery -A portal worker -Q default -n default@%h -c $(or $(CONCURRENCY),4) -l info
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -227,6 +227,33 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# --- Queues by workload: each kind of worker node consumes its own queue with its own concurrency
+# (README "A fleet"): `celery -A portal worker -Q payout -n payout@%h -c 2`, and so on. A worker started
+# without -Q consumes all five (development, tests). Routing is by task name, so beat's schedules and
+# portal.queue.enqueue land in the same place.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+PORTAL_QUEUES = ("payout", "clearing", "imports", "discovery", "default")
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in PORTAL_QUEUES}
+CELERY_TASK_ROUTES = {
+    # money leaving the portal and the bank exchange: few, steady workers
+    "assistance.pay_batch": {"queue": "payout"},
+    "assistance.fetch_bank_results": {"queue": "payout"},
+    "assistance.query_bank": {"queue": "payout"},
+    "assistance.reconcile_batches": {"queue": "payout"},
+    # the medical-pooling monthly clearing between provinces
+    "medical_pooling.run_settlement": {"queue": "clearing"},
+    "medical_pooling.run_monthly_settlement": {"queue": "clearing"},
+    # bulk set-based loading: batch builds, the monthly payroll, heating top-ups
+    "assistance.build_batch": {"queue": "imports"},
+    "assistance.monthly_payroll": {"queue": "imports"},
+    "assistance.heating_topup": {"queue": "imports"},
+    # scans over the whole registry: active discovery, disaster reviews, nightly fraud scan
+    "casework.discovery_scan": {"queue": "discovery"},
+    "casework.disaster_review_open": {"queue": "discovery"},
+    "medical_pooling.scan_fraud_nightly": {"queue": "discovery"},
+    # everything else (notices, per-spend fraud checks, resume jobs, audit anchors) -> "default"
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portal.api.auth.ExpiringTokenAuthentication",
