@@ -93,6 +93,7 @@ def test_point8_the_insured_and_the_public_see_their_own_house(make_page, make_u
     UserFactory(role=Role.INSURED, region_id=None, person=worker.person, username="ux_insured",
                 first_name=worker.person.name)
     page, shot = make_page(viewport=(390, 844), mobile=True)
+    public, pshot = make_page(viewport=(390, 844), mobile=True)  # opened first: each make_page empties the folder
     login(page, "ux_insured")
     page.wait_for_url("**/pooling/")  # straight to the balance, not a workbench of one card
     body = page.locator("body").inner_text()
@@ -107,7 +108,6 @@ def test_point8_the_insured_and_the_public_see_their_own_house(make_page, make_u
     assert page.locator("#available").inner_text() == "¥5,000.00"
     shot("add-relative-shows-available")
 
-    public, pshot = make_page(viewport=(390, 844), mobile=True)
     goto(public, "/training/verify/", "证书查验（公开）")
     assert public.locator(".navbar-brand").inner_text() == "职业技能等级证书查验"
     assert public.locator("footer a").count() == 0 and public.locator("#mainNav a.nav-link").count() == 0
@@ -130,6 +130,8 @@ def test_point9_chinese_dates_public_verify_and_the_admin(make_page, make_user, 
     make_user(Role.ADMIN, None, username="ux_admin", first_name="系统管理员")
 
     page, shot = make_page()
+    public, pshot = make_page(viewport=(390, 844), mobile=True)  # opened first: each make_page empties the folder
+    admin_page, ashot = make_page()
     login(page, "ux_cw")
     goto(page, "/assistance/schemes/new/", "新建救助项目")
     deadline = page.locator("input[name=deadline]")
@@ -140,13 +142,11 @@ def test_point9_chinese_dates_public_verify_and_the_admin(make_page, make_user, 
     assert started.get_attribute("type") == "text" and "时:分" in started.get_attribute("placeholder")
     shot("date-time-in-chinese")
 
-    public, pshot = make_page(viewport=(390, 844), mobile=True)
     goto(public, f"/training/verify/?number={a.certificate.number}&name=李秀英", "证书查验（已撤销）")
     status = public.locator("[data-status]").inner_text()
     assert "已撤销" in status and "REVOKED" not in public.locator("body").inner_text()
     pshot("verify-revoked-in-chinese")
 
-    admin_page, ashot = make_page()
     login(admin_page, "ux_admin")
     goto(admin_page, "/admin/", "管理后台")
     captions = admin_page.locator("#content-main caption").all_inner_texts()
