@@ -15,7 +15,6 @@ from portal.web import form_errors, role_required
 
 from . import forms, selectors, services, subjects
 from .filters import AppealFilter, CheckFilter
-from .models import Appeal
 
 PAGE_SIZE = 30
 APPEAL_ROLES = (*CIVIL_STAFF, Role.INSURANCE_OFFICER, Role.INSURED)

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "AffectedOutcomeEnum": "casework.models.AffectedHousehold.Outcome",
         "SmsNoticeKindEnum": "casework.models.Notice.Kind",
         "EmploymentOutcomeEnum": "skills_training.models.EmploymentFollowUp.Outcome",
+        "AppealKindEnum": "appeals.models.Appeal.Kind",
+        "VerificationMethodEnum": "appeals.models.VerificationCheck.Method",
+        "HandoverMethodEnum": "casework.models.Handover.Method",
     },
 }
 

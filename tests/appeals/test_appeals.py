@@ -239,3 +239,18 @@ def test_the_citizen_filing_page_lists_their_own_decisions(caseworker, client):
     r = client.post("/appeals/new/", {"kind": "rejection", "subject": app.pk, "grounds": "不服"})
     assert r.status_code == 302
     assert Appeal.objects.get().person_id == app.person_id
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_the_list_page_and_api_run_a_constant_number_of_queries(caseworker, client, api, n,
+                                                                django_assert_max_num_queries):
+    decider = f.staff(AP)
+    for _ in range(n):
+        services.appeal_file(actor=caseworker, kind="rejection", subject=f.rejected_application(caseworker, decider),
+                             grounds="不服")
+    client.force_login(caseworker)
+    with django_assert_max_num_queries(12):
+        page = client.get("/appeals/?q=&status=filed").content.decode()
+    assert page.count('href="/appeals/') >= n
+    with django_assert_max_num_queries(10):
+        assert api(caseworker).get("/api/v1/appeals/?status=filed").json()["count"] == n
