@@ -6,7 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import auth_views as otp_views
-from . import views
+from . import health, metrics, views
 
 admin.site.site_header = "社会救助综合服务平台 · 管理后台"
 admin.site.site_title = "社会救助综合服务平台"
@@ -37,6 +37,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
+    path("health/live", health.ops_only(health.live), name="health-live"),
+    path("health/ready", health.ops_only(health.ReadinessView.as_view()), name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]
 
 if settings.DEBUG and getattr(settings, "PORTAL_SERVE_MEDIA", False):  # never in production
