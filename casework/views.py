@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assistance.selectors import household_get
 from portal import charts
 from portal.audit_actions import AuditAction as PortalAudit
+from portal.dbrouter import replica_reads
 from portal.models import Region
 from portal.money import to_decimal, yuan_display
 from portal.roles import CIVIL_STAFF
@@ -695,6 +696,7 @@ def _report(request):
 
 
 @staff_only
+@replica_reads
 def report(request):
     form, data = _report(request)
     aid_chart = charts.bar(_("临时救助金额（元）分区域"), [r["name"] for r in data["aid_by_region"]],
@@ -711,6 +713,7 @@ def report(request):
 
 
 @staff_only
+@replica_reads
 def report_export(request, fmt):
     _form, data = _report(request)
     name = Region.objects.get(code=data["region"]).name

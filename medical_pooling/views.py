@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.dbrouter import replica_reads
 from portal.models import Region
 from portal.money import yuan_str
 from portal.roles import Role
@@ -346,6 +347,7 @@ def insured_import(request):
 
 
 @role_required(Role.INSURANCE_OFFICER)
+@replica_reads
 def settlements_export(request):
     """The month's statements as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
 

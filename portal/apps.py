@@ -7,4 +7,4 @@ class PortalConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self):
-        from . import twofactor  # noqa: F401 - connects the login/logout signal handlers
+        from . import metrics, requestid, twofactor  # noqa: F401 - connect their signal handlers

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from kombu.exceptions import OperationalError
 
+from . import requestid
+
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +38,8 @@ def task_named(name: str):
 def publish(name: str, *args, **kwargs) -> bool:
     """Publish now; False (and a log line) when the broker cannot be reached."""
     try:
-        task_named(name).apply_async(args=args, kwargs=kwargs)
+        # the request id travels in the message headers (portal.requestid restores it in the worker)
+        task_named(name).apply_async(args=args, kwargs=kwargs, headers=requestid.message_headers())
         return True
     except (OperationalError, ConnectionError, OSError) as exc:
         log.warning("broker unavailable, %s(%s) left for the resume job: %s", name, args, exc)

@@ -1,17 +1,21 @@
 """Portal-level tasks: a heartbeat that proves a worker runs and writes to the database."""
 
 import datetime as dt
+import logging
 import socket
 
 from celery import shared_task
 
 from .jobs import job_finished, job_started, jobs_resume_stalled
 
+log = logging.getLogger(__name__)
+
 
 @shared_task(name="portal.heartbeat")
 def heartbeat(job_id: int) -> None:
     job_started(job_id, total=1, worker=socket.gethostname())
     job_finished(job_id, result={"worker": socket.gethostname(), "ok": True})
+    log.info("heartbeat job %s done", job_id)
 
 
 @shared_task(name="portal.resume_stalled_jobs", acks_late=True)

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import admin_tools, views
+from . import admin_tools, health, metrics, views
 from . import auth_views as otp_views
 
 admin.site.site_header = "社会救助综合服务平台 · 管理后台"
@@ -42,6 +42,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
+    path("health/live", health.ops_only(health.live), name="health-live"),
+    path("health/ready", health.ops_only(health.ReadinessView.as_view()), name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]
 
 if settings.DEBUG and getattr(settings, "PORTAL_SERVE_MEDIA", False):  # never in production

@@ -5,11 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from .dashboard import widgets_for
+from .dbrouter import replica_reads
 from .models import Job
 from .navigation import nav_for
 
 
 @login_required
+@replica_reads
 def dashboard(request):
     user = request.user
     cards, widgets = nav_for(user), widgets_for(user)

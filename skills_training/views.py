@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit_actions import AuditAction as PortalAudit
+from portal.dbrouter import replica_reads
 from portal.permissions import allowed
 from portal.roles import Role
 from portal.scoping import get_scoped_or_404
@@ -538,6 +539,7 @@ def followup_list(request):
 
 
 @role_required(Role.TRAINING_STAFF)
+@replica_reads
 def dashboard(request):
     stats = selectors.brand_dashboard(request.user)
     level_labels = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banksim import files as bank_files
+from portal.dbrouter import money_path
 from portal.money import yuan_str
 from portal.permissions import Role, require
 from portal.services import audit
@@ -55,6 +56,7 @@ def _test_pause(point: str) -> None:
 # --------------------------------------------------------------------------- hand-over
 
 
+@money_path
 def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> BankFile | None:
     """Step 1 for one chunk of pending payments (dicts: id, name, payee_name, bank_account, amount, attempts), inside
     the caller's transaction holding the batch row lock. A payment the bank would refuse (no usable account,
@@ -96,6 +98,7 @@ def _file_rows(bank_file: BankFile) -> list[dict]:
             .values_list("reference", "account", "holder", "amount")]
 
 
+@money_path
 def deliver(*, bank_file: BankFile, channel: BankFileChannel | None = None) -> BankFile:
     """Step 2: put a recorded file into the outbox (once) and mark it sent. Safe to repeat."""
     channel = channel or BankFileChannel()
@@ -112,6 +115,7 @@ def deliver(*, bank_file: BankFile, channel: BankFileChannel | None = None) -> B
     return bank_file
 
 
+@money_path
 def deliver_pending(*, batch_id: int) -> int:
     """Deliver every file of the batch left in `writing` (its worker died between the two steps)."""
     channel = BankFileChannel()
@@ -174,6 +178,7 @@ def _check_rows(batch: Batch, disbursement: BankFile, header: dict, rows: list[d
     return apply, errors
 
 
+@money_path
 @transaction.atomic
 def bank_result_file_apply(*, path: Path, actor=None, source: str = "exchange", record_name: str = "") -> BankFile:
     """Apply one result file. Every row is checked first; one bad row and the whole file is refused with
@@ -226,6 +231,7 @@ def bank_result_file_apply(*, path: Path, actor=None, source: str = "exchange", 
     return record
 
 
+@money_path
 def bank_results_fetch() -> list[BankFile]:
     """Read every result file in the inbox not seen before (the task `assistance.fetch_bank_results`)."""
     channel = BankFileChannel()
@@ -237,6 +243,7 @@ def bank_results_fetch() -> list[BankFile]:
     return records
 
 
+@money_path
 def bank_result_upload(*, batch: Batch, data: bytes, filename: str, actor) -> BankFile:
     """A result file handed over by hand (the exchange was down): kept beside the exchange, then applied
     with the same checks, by an approver of the region who is not the batch's maker."""
@@ -255,6 +262,7 @@ def bank_result_upload(*, batch: Batch, data: bytes, filename: str, actor) -> Ba
 # --------------------------------------------------------------------------- asking the bank
 
 
+@money_path
 def bank_query_unanswered(*, older_than: int | None = None, limit: int = 500) -> dict:
     """Ask the bank, by reference, about payments handed over longer ago than `older_than` seconds with no
     answer (the task `assistance.query_bank`). A paid/failed answer that matches what was handed over is
@@ -313,6 +321,7 @@ def _figures(qs, amount_field: str) -> dict:
     return {"count": row["n"], "amount": row["s"] or 0}
 
 
+@money_path
 def batch_reconcile(*, batch_id: int) -> Reconciliation:
     """The batch against the bank's own figures: handed over, paid, failed and unanswered, count and
     amount. The bank's side is what its result files' headers (and its status answers) said."""

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.dbrouter import money_path
 from portal.money import yuan_str
 from portal.permissions import Role, require
 from portal.queue import enqueue
@@ -29,6 +30,7 @@ def pay_chunk_size() -> int:
     return int(getattr(settings, "ASSISTANCE_PAY_CHUNK", 10000))
 
 
+@money_path
 @transaction.atomic
 def batch_approve(*, batch: Batch, actor) -> Batch:
     """Maker-checker: an approver who did not create the batch. Reserves the scheme's budget under a
@@ -60,6 +62,7 @@ def batch_approve(*, batch: Batch, actor) -> Batch:
     return batch
 
 
+@money_path
 def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
     """Pay an approved (or resume a paying) batch: pending payments in id order, chunk by chunk,
     through the batch's PaymentChannel. Each chunk's outcomes are recorded in one transaction under
@@ -117,6 +120,7 @@ def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
         return finish_if_done(batch)
 
 
+@money_path
 @transaction.atomic
 def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     """A failed payment goes back to pending (same payment, same identity, a new attempt with a new
@@ -152,6 +156,7 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     return payment
 
 
+@money_path
 @transaction.atomic
 def payment_cancel(*, payment: Payment, actor, reason: str = "") -> Payment:
     """Cancel a pending or failed payment; its reserved money returns to the scheme's budget. Only an

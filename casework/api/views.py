@@ -1,6 +1,7 @@
 """Thin API views: parse, call one service or selector, answer."""
 
 from django.http import Http404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -13,6 +14,7 @@ from assistance.models import Household
 from assistance.selectors import household_get
 from portal.api.idempotency import idempotent
 from portal.api.permissions import HasRole
+from portal.dbrouter import replica_reads
 from portal.roles import CIVIL_STAFF
 from portal.scoping import get_scoped_or_404, region_in_scope, region_q
 
@@ -521,6 +523,7 @@ class ReportView(APIView):
             "aid_by_kind": serializers.ListField(child=serializers.DictField()),
         }),
     )
+    @method_decorator(replica_reads)
     def get(self, request):
         region, start, end = report_params(request, request.query_params)
         return Response(reports.as_json(selectors.report(request.user, region=region, start=start, end=end)))

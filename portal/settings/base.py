@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "csp",
     "axes",
+    "health_check",
+    "django_prometheus",
     "assistance.apps.AssistanceConfig",
     "casework.apps.CaseworkConfig",
     "medical_pooling.apps.MedicalPoolingConfig",
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "portal.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "portal.twofactor.SecondFactorMiddleware",
     "portal.lookup_limit.PersonLookupLimitMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -115,7 +120,7 @@ PORTAL_OTP_REQUIRED_ROLES = env_list(
 # enrolment sets PORTAL_OTP_API_REQUIRES_DEVICE=1.
 PORTAL_OTP_API_REQUIRES_DEVICE = env_bool("PORTAL_OTP_API_REQUIRES_DEVICE", False)
 # Paths a signed-in but not yet verified user may still open (the API checks its own credentials).
-PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/api/", "/healthz", "/i18n/", "/jsi18n/", "/training/verify/"]
+PORTAL_OTP_EXEMPT_PATHS = ["/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/api/", "/healthz", "/health/", "/metrics", "/i18n/", "/jsi18n/", "/training/verify/"]
 PORTAL_OTP_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "社会救助综合服务平台"
 # the admin lists devices (deleting one makes its user enrol again) but never shows secrets or codes
@@ -152,6 +157,29 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- Behind PgBouncer in transaction mode (PORTAL_DB_POOLER=1, scripts/pgbouncer.sh, docs/fleet.md): each
+# transaction may run on a different server connection, so nothing may outlive a transaction on the
+# server. Server-side cursors (QuerySet.iterator()) would: they are turned off. The portal keeps no other
+# session state (advisory locks are pg_advisory_xact_lock, temporary tables live within one transaction,
+# the time zone is one PgBouncer tracks). CONN_MAX_AGE only keeps the cheap client connection to PgBouncer:
+# 0 (a new one per request) or 600 both work; the pooler holds the real PostgreSQL backends.
+PORTAL_DB_POOLER = env_bool("PORTAL_DB_POOLER", False)
+if PORTAL_DB_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming read replica (scripts/replica.sh) for reports, dashboards, exports and statistics
+# (portal/dbrouter.py); PORTAL_READ_REPLICA=0 keeps every read on the primary.
+_replica_url = os.environ.get("PORTAL_DB_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = PORTAL_DB_POOLER
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+PORTAL_READ_REPLICA = env_bool("PORTAL_READ_REPLICA", bool(_replica_url))
+DATABASE_ROUTERS = ["portal.dbrouter.PrimaryReplicaRouter"]
+# Query counts and durations per alias for /metrics (django-prometheus wraps Django's own backend).
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("PORTAL_METRICS_DB", True):
+        _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -307,11 +335,33 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations (docs/fleet.md): /health/live, /health/ready and /metrics answer only requests from these
+# networks (the client address as portal.clientip sees it) or with `Authorization: Bearer PORTAL_OPS_TOKEN`.
+PORTAL_OPS_ALLOWED_NETWORKS = env_list("PORTAL_OPS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+PORTAL_OPS_TOKEN = os.environ.get("PORTAL_OPS_TOKEN", "")
+PORTAL_HEALTH_WORKERS = env_bool("PORTAL_HEALTH_WORKERS", True)  # readiness asks the workers of every queue
+PORTAL_HEALTH_MIN_FREE_DISK_PERCENT = float(os.environ.get("PORTAL_HEALTH_MIN_FREE_DISK_PERCENT", "5"))
+# Reads of reports, dashboards, exports and statistics from the read replica (portal.dbrouter)
+PORTAL_REPLICA_MAX_LAG = float(os.environ.get("PORTAL_REPLICA_MAX_LAG", "5"))
+PORTAL_REPLICA_LAG_CHECK = float(os.environ.get("PORTAL_REPLICA_LAG_CHECK", "1"))
+
+# Logs: one JSON object a line with the request id (PORTAL_LOG_JSON=1; production's default), else plain.
+PORTAL_LOG_JSON = env_bool("PORTAL_LOG_JSON", False)
+# with JSON logs a worker keeps Django's handlers (its lines are JSON too, with the request id)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = not PORTAL_LOG_JSON
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pii": {"()": "portal.logging.MaskPIIFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
+    "filters": {"mask_pii": {"()": "portal.logging.MaskPIIFilter"},
+                "request_id": {"()": "portal.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii", "request_id"],
+                             "formatter": "json" if PORTAL_LOG_JSON else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -24,6 +24,13 @@ if len(AUDIT_CHAIN_KEY) < 1:
     )
 PORTAL_SERVE_MEDIA = False
 
+# JSON logs by default (PORTAL_LOG_JSON=0 for plain lines); Celery keeps Django's handlers so worker lines
+# are JSON too and carry the request id of the request that enqueued the task.
+if env_bool("PORTAL_LOG_JSON", True):
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # noqa: F405
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    PORTAL_LOG_JSON = True
+
 # persistent database connections (checked before reuse): a request does not pay for a new PostgreSQL
 # backend; set DJANGO_CONN_MAX_AGE=0 behind a transaction-mode pooler such as PgBouncer
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DJANGO_CONN_MAX_AGE", "600"))  # noqa: F405

@@ -24,3 +24,10 @@ AXES_ENABLED = False
 
 # Audit anchors of a test session in a temporary folder of its own (tests/conftest.py empties it per test).
 AUDIT_ANCHOR_DIR = Path(tempfile.gettempdir()) / f"portal-test-audit-anchors-{os.getpid()}"
+
+# The `replica` alias mirrors the test database (the router's own tests read through it with
+# PORTAL_READ_REPLICA on; tests/fleet runs a real streaming replica in separate processes).
+DATABASES["replica"] = {**DATABASES.get("replica", DATABASES["default"]), "TEST": {"MIRROR": "default"}}  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+PORTAL_READ_REPLICA = False
