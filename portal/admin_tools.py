@@ -49,11 +49,6 @@ AXES_NAMES = {
     "AccessLog": ("登录日志", "登录日志"),
     "AccessFailureLog": ("登录失败明细", "登录失败明细"),
     "AccessAttemptExpiration": ("登录锁定到期", "登录锁定到期"),
-    "fields": {"user_agent": "浏览器标识", "ip_address": "IP 地址", "username": "用户名", "http_accept": "请求类型",
-               "path_info": "访问路径", "attempt_time": "尝试时间", "get_data": "查询参数", "post_data": "提交内容",
-               "failures_since_start": "连续失败次数", "logout_time": "退出时间", "locked_out": "已锁定",
-               "expires_at": "到期时间", "access_attempt": "登录失败记录",
-               "session_hash": "会话标识（散列）"},
 }
 
 
@@ -69,10 +64,6 @@ def _localise_axes(site):
         names = AXES_NAMES.get(model.__name__)
         if names:
             model._meta.verbose_name, model._meta.verbose_name_plural = names
-        for f in model._meta.get_fields():
-            if getattr(f, "concrete", False) and f.name in AXES_NAMES["fields"]:
-                f.verbose_name = AXES_NAMES["fields"][f.name]
-                f.help_text = ""
         old = site._registry.get(model)
         if old is not None:
             site.unregister(model)
