@@ -45,6 +45,12 @@ def seed(make_user) -> dict:
                                        institution=school, sat_on=dt.date(2026, 1, 15), actor=trainer)
         certs.append(a.certificate)
     training.certificate_revoke(number=certs[1].number, reason="考试舞弊，成绩作废", actor=trainer)
+    training.brand_event_save(kind="expo", name="第8届亳州药膳产品展销会", held_on=dt.date(2025, 10, 16),
+                              place="亳州中药材交易中心", region_code="341602", trades=["cuisine", "tea"],
+                              participants=2250, deals_signed=33, deal_amount=164_000_000, jobs_offered=505,
+                              actor=trainer)
+    training.pilot_region_save(region_code="341600", standard_code="4-03-02-01", approved_by="人力资源社会保障部",
+                               actor=trainer)
 
     b, h, c = batch.pk, household.pk, certs[0].number
     return {
@@ -57,7 +63,9 @@ def seed(make_user) -> dict:
         "a11y_insured": ["/", "/pooling/", "/pooling/relations/new/"],
         "a11y_officer": ["/pooling/statistics/", "/pooling/statistics/?month_from=2025-01&month_to=2026-12"],
         "a11y_trainer": ["/", "/training/assessments/", "/training/assessments/new/", "/training/certificates/",
-                         f"/training/certificates/{c}/"],
+                         f"/training/certificates/{c}/", "/training/dashboard/", "/training/brand/",
+                         "/training/brand/events/new/", "/training/brand/trades/new/", "/training/brand/pilots/new/",
+                         "/training/classes/new/", f"/training/institutions/{school.pk}/edit/"],
         None: ["/accounts/login/", "/training/verify/", _qr(certs[0]), _qr(certs[1])],
     }
 
