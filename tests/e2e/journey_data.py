@@ -49,6 +49,12 @@ def seed(make_user) -> dict:
                                       assessors=["张评委", "李评委", "王评委"], institution=school, actor=trainer)
     training.candidate_admit(sitting=sitting, id_number=candidate_id(33), name="赵敏", actor=trainer)
     make_user(Role.ADMIN, None, username="a11y_admin", first_name="系统管理员")
+    training.brand_event_save(kind="expo", name="第8届亳州药膳产品展销会", held_on=dt.date(2025, 10, 16),
+                              place="亳州中药材交易中心", region_code="341602", trades=["cuisine", "tea"],
+                              participants=2250, deals_signed=33, deal_amount=164_000_000, jobs_offered=505,
+                              actor=trainer)
+    training.pilot_region_save(region_code="341600", standard_code="4-03-02-01", approved_by="人力资源社会保障部",
+                               actor=trainer)
 
     b, h, c = batch.pk, household.pk, certs[0].number
     return {
@@ -63,7 +69,9 @@ def seed(make_user) -> dict:
         "a11y_officer": ["/pooling/statistics/", "/pooling/statistics/?month_from=2025-01&month_to=2026-12"],
         "a11y_trainer": ["/", "/training/assessments/", "/training/assessments/new/", "/training/certificates/",
                          f"/training/certificates/{c}/", f"/training/sittings/{sitting.pk}/",
-                         f"/training/sittings/{sitting.pk}/scores/"],
+                         f"/training/sittings/{sitting.pk}/scores/", "/training/dashboard/", "/training/brand/",
+                         "/training/brand/events/new/", "/training/brand/trades/new/", "/training/brand/pilots/new/",
+                         "/training/classes/new/", f"/training/institutions/{school.pk}/edit/"],
         # (the audit list and the login log show action codes and browser identifiers, which are data)
         "a11y_admin": ["/admin/", "/admin/assistance/household/", "/admin/assistance/payment/",
                        "/admin/axes/accessattempt/", "/admin/skills_training/sitting/"],
