@@ -79,7 +79,7 @@ def verification_record(*, check: VerificationCheck, actor, answer: str, method:
     """One answer: received, amount differs (with the amount the person says), not received, or unknown
     person (nobody of that name at the address). A discrepancy opens a casework task for the district."""
     require(actor, roles=CIVIL_STAFF, region=check.region_id)
-    c = VerificationCheck.objects.select_for_update().select_related("round").get(pk=check.pk)
+    c = VerificationCheck.objects.select_for_update(of=("self",)).select_related("round", "household").get(pk=check.pk)
     if c.answer != A.PENDING:
         raise ValidationError(_("该对象已登记回访结果。"))
     if answer not in A.values or answer == A.PENDING:
@@ -99,9 +99,11 @@ def verification_record(*, check: VerificationCheck, actor, answer: str, method:
         raise ValidationError({"note": [_("发现问题时请填写情况说明。")]})
     c.answer, c.method, c.reported_amount, c.note = answer, method, reported_amount, (note or "").strip()[:255]
     c.checked_by, c.checked_at = actor, timezone.now()
-    if answer in VerificationCheck.DISCREPANCIES and c.person_id is not None:
+    # a household payment names no person: the task is about the household's head
+    person = c.person if c.person_id is not None else c.household.head
+    if answer in VerificationCheck.DISCREPANCIES and person is not None:
         c.case = casework_services.payment_check_case_open(
-            person=c.person, household=c.household, region=c.region_id, period=f"vb{c.round.batch_id}",
+            person=person, household=c.household, region=c.region_id, period=f"vb{c.round.batch_id}",
             evidence={"batch": c.round.batch_id, "payment": c.payment_id, "answer": answer,
                       "amount": yuan_str(c.amount),
                       "reported_amount": "" if reported_amount is None else yuan_str(reported_amount),

@@ -146,3 +146,15 @@ def test_the_batch_page_offers_the_draw_once_paid(caseworker, approver, client):
     client.force_login(caseworker)
     page = client.get(f"/assistance/batches/{batch.pk}/").content.decode()
     assert "抽取回访核查样本" in page
+
+
+def test_a_household_payment_found_not_received_opens_a_task_about_the_head(caseworker, approver):
+    hh = af.household(caseworker, members=2)
+    batch = af.built_batch(caseworker, af.scheme(caseworker, kind="heating", unit="household"))
+    f.pay(batch, approver)
+    batch.refresh_from_db()
+    check = services.verification_draw(batch=batch, actor=caseworker).checks.get()
+    assert check.person_id is None
+    check = services.verification_record(check=check, actor=caseworker, answer="unknown_person", method="visit",
+                                         note="该地址无此户")
+    assert check.case.person_id == hh.head_id and check.case.household_id == hh.pk
