@@ -70,6 +70,7 @@ def test_goods_pages_and_private_signature(client, caseworker, approver, outside
     point = f.stocked_point(caseworker, stock=(("棉被", 1),))
     line = DistributionLine.objects.get(batch=batch)
     client.force_login(caseworker)
+    assert "待领取的实物" in client.get("/").content.decode()
     page = client.get("/inkind/goods/")
     assert page.status_code == 200 and "一致" in page.content.decode() and "登记领取" in page.content.decode()
     form = client.get(f"/inkind/goods/lines/{line.pk}/handover/")

@@ -111,6 +111,7 @@ def test_pages_for_staff_and_merchants(client, caseworker, approver, make_user, 
     bad = client.post("/inkind/redeem/", {"code": code, "amount": "abc"})
     assert "请输入有效的金额" in bad.content.decode()
     assert client.post("/inkind/redeem/", {"code": code, "amount": ""}).status_code == 302
+    assert "待结算的消费券核销" in client.get("/").content.decode()
     assert Redemption.objects.count() == 1
     client.force_login(approver)
     resp = client.post("/inkind/statements/new/", {"merchant": shop.pk})
@@ -123,3 +124,30 @@ def test_pages_for_staff_and_merchants(client, caseworker, approver, make_user, 
     assert st.status == "settled"
     client.force_login(till)
     assert client.get(f"/inkind/statements/{st.pk}/").status_code == 200
+
+
+def test_create_portal_user_links_a_merchant_or_company_by_its_registered_code(caseworker, approver):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from portal.models import User
+
+    with pytest.raises(CommandError):
+        call_command("create_portal_user", "--username", "till1", "--password", "x-pass-123", "--role", "merchant")
+    with pytest.raises(CommandError, match="未登记的商户编码"):
+        call_command("create_portal_user", "--username", "till1", "--password", "x-pass-123", "--role", "merchant",
+                     "--institution", "M999999999")
+    with pytest.raises(CommandError, match="未登记的供热单位编码"):
+        call_command("create_portal_user", "--username", "heat1", "--password", "x-pass-123", "--role",
+                     "heating_company", "--institution", "RL999999999")
+    assert not User.objects.filter(username__in=["till1", "heat1"]).exists()
+    shop = f.merchant(caseworker)
+    call_command("create_portal_user", "--username", "till1", "--password", "x-pass-123", "--role", "merchant",
+                 "--institution", shop.code.lower())
+    till = User.objects.get(username="till1")
+    sch = f.voucher_scheme(caseworker, urban=10000, face=0)
+    f.paid_batch(caseworker, approver, sch, households=1)
+    from relief_inkind import services
+
+    r = services.voucher_redeem(code=Voucher.objects.get(scheme=sch).code, amount=None, actor=till)
+    assert r.merchant == shop
