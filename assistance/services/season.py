@@ -4,7 +4,6 @@ with no actor."""
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal.services import audit
 
 from ..audit_actions import AuditAction
+from ..channels import channel_for_form
 from ..models import Batch, Enrolment, Payment, Scheme
 from .batches import batch_build
 from .build_sql import eligible_exists_sql
@@ -68,14 +68,15 @@ def heating_topup(*, month: str | None = None, on: dt.date | None = None) -> lis
             batch_reverify(batch_id=batch_id, on=today)
         live = Batch.objects.filter(scheme=scheme).exclude(status=Batch.Status.CANCELLED)
         regions = sorted(set(live.filter(topup_month="").values_list("region_id", flat=True)))
-        for region in regions:
+        channel = channel_for_form(scheme.payment_form)  # a fee-waiver top-up goes to the heating company's list
+        for region in regions if channel else []:
             with transaction.atomic():
                 if Batch.objects.filter(scheme=scheme, region_id=region, topup_month=month).exists():
                     continue
                 batch = Batch.objects.create(
                     scheme=scheme, region_id=region, period=live.filter(region_id=region).first().period,
                     built_on=today, created_by=None, topup_month=month,
-                    channel=getattr(settings, "ASSISTANCE_PAYMENT_CHANNEL", "simulated"),
+                    channel=channel,
                 )
                 audit(actor=None, action=AuditAction.TOPUP_CREATE, obj=batch, region_code=region,
                       after={"scheme": scheme.pk, "month": month})
