@@ -98,13 +98,22 @@ class Workers(HealthCheck):
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=2), repr=False)
 
     def run(self):
-        from health_check.contrib.celery import Ping
-
         from .celery import app
 
         if app.conf.task_always_eager or not getattr(settings, "PORTAL_HEALTH_WORKERS", True):
             return
-        Ping(app=app, timeout=datetime.timedelta(seconds=1.5)).run()
+        try:
+            replies = app.control.ping(timeout=1.5) or []
+            nodes = [name for reply in replies for name, answer in reply.items() if answer == {"ok": "pong"}]
+            if not nodes:
+                raise ServiceUnavailable("no worker answers")
+            active = app.control.inspect(nodes, timeout=1.5).active_queues() or {}
+        except OSError as exc:
+            raise ServiceUnavailable("broker unreachable") from exc
+        served = {queue["name"] for queues in active.values() for queue in queues}
+        missing = [q for q in settings.PORTAL_QUEUES if q not in served]
+        if missing:
+            raise ServiceUnavailable(f"no worker for queue {', '.join(missing)}")
 
 
 @dataclasses.dataclass
