@@ -323,6 +323,14 @@ class Batch(models.Model):
     def __str__(self):
         return f"{self.scheme} · {self.region.name if self.region_id else ''} #{self.pk}"
 
+    @property
+    def payout_percent(self) -> int:
+        """How far the payout is (0 until approved). `progress` serves the build first and the payout
+        after approval, so a built batch waiting for approval shows 0 here, not the build's 100."""
+        if self.status in (self.Status.APPROVED, self.Status.PAYING, self.Status.PAID):
+            return self.progress
+        return 0
+
 
 class Payment(models.Model):
     """One recipient of one batch. Identity: (scheme, period, household) for household schemes,

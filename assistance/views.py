@@ -269,7 +269,7 @@ def batch_create(request):
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            messages.success(request, _("批次已创建，正在后台生成发放名单。"))
+            messages.success(request, _("批次已创建。"))
             return redirect("assistance:batch-detail", pk=batch.pk)
     return render(request, "assistance/form.html", {"form": form, "title": _("新建发放批次")})
 
