@@ -45,3 +45,5 @@ class AuditAction(models.TextChoices):
     PAYROLL_CREATE = "assistance.payroll_create", _("生成月度发放批次")
     REVIEW_COMPLETE = "assistance.review_complete", _("定期复核")
     DEMO_SEED = "assistance.demo_seed", _("载入演示数据")
+    BATCH_RETURN = "assistance.batch_return", _("退回发放批次")
+    BATCH_RESUBMIT = "assistance.batch_resubmit", _("重新提交发放批次")

@@ -95,8 +95,22 @@ class SchemeForm(forms.Form):
         self.fields["region"].queryset = regions_for(user)
 
 
+class SchemeChoiceField(forms.ModelChoiceField):
+    """A scheme with its deadline, marked when it has passed (a batch for it is a late payment)."""
+
+    def label_from_instance(self, obj):
+        from django.utils import timezone
+
+        from portal.templatetags.portal_tags import cn_date
+
+        label = f"{obj.name}（{_('截止')} {cn_date(obj.deadline)}）"
+        if obj.deadline < timezone.localdate():
+            label += f" · {_('已过发放截止日期')}"
+        return label
+
+
 class BatchForm(forms.Form):
-    scheme = forms.ModelChoiceField(label=_("救助项目"), queryset=Scheme.objects.none())
+    scheme = SchemeChoiceField(label=_("救助项目"), queryset=Scheme.objects.none())
     region = RegionChoiceField(label=_("发放区域"), queryset=Region.objects.none())
 
     def __init__(self, *args, user, schemes, **kwargs):
@@ -200,3 +214,4 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(label=_("复核结论"), choices=[("confirm", _("维持原认定")), ("amount", _("重新核对并调整金额")),
                                                           ("exit", _("启动退出（渐退）"))])
     note = forms.CharField(label=_("复核意见"), max_length=255, required=False)
+

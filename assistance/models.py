@@ -265,6 +265,7 @@ class Batch(models.Model):
         PAYING = "paying", _("发放中")
         PAID = "paid", _("已发放")
         CANCELLED = "cancelled", _("已取消")
+        RETURNED = "returned", _("已退回修改")
 
     scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="batches")
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
@@ -300,6 +301,15 @@ class Batch(models.Model):
     # Touched by every chunk of a build or payout; a batch in building/approved/paying whose heartbeat
     # is old has lost its worker, and `batch_resume_stalled` sends its task again.
     heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    # the checker's word: the opinion given with an approval, or why the batch went back to its maker
+    # (db_default: the raw-SQL payroll and top-up inserts name their columns)
+    approval_opinion = models.CharField(_("审批意见"), max_length=500, blank=True, default="", db_default="")
+    return_reason = models.CharField(_("退回原因"), max_length=500, blank=True, default="", db_default="")
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("退回人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
 
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 

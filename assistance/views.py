@@ -23,6 +23,7 @@ from portal.pagination import page_of
 from portal.permissions import CIVIL_STAFF, Role, allowed
 from portal.scoping import restrict
 from portal.services import audit_read
+from portal.templatetags.portal_tags import cn_date
 from portal.web import form_errors, role_required
 
 from . import documents, roster, selectors, services
@@ -270,17 +271,26 @@ def batch_create(request):
             form_errors(form, exc)
         else:
             messages.success(request, _("批次已创建。"))
+            deadline = form.cleaned_data["scheme"].deadline
+            if deadline < timezone.localdate():
+                messages.warning(request, _("注意：该救助项目的发放截止日期（%(d)s）已过，本批次属逾期发放，请在审批前核实。")
+                                 % {"d": cn_date(deadline)})
             return redirect("assistance:batch-detail", pk=batch.pk)
     return render(request, "assistance/form.html", {"form": form, "title": _("新建发放批次")})
 
 
 def _batch_context(request, batch):
     user = request.user
+    can_approve = batch.status == Batch.Status.DRAFT and allowed(user, roles={Role.APPROVER},
+                                                                  not_user=batch.created_by_id)
     return {
         "batch": batch,
-        "can_approve": batch.status == Batch.Status.DRAFT
-        and allowed(user, roles={Role.APPROVER}, not_user=batch.created_by_id),
-        "can_cancel": batch.status == Batch.Status.DRAFT,
+        "can_approve": can_approve,
+        "can_resubmit": batch.status == Batch.Status.RETURNED and user.has_role(Role.CASEWORKER)
+        and (batch.created_by_id is None or batch.created_by_id == user.pk),
+        "past_deadline": batch.status in (Batch.Status.BUILDING, Batch.Status.DRAFT, Batch.Status.RETURNED)
+        and batch.scheme.deadline < timezone.localdate(),
+        "can_cancel": batch.status in (Batch.Status.DRAFT, Batch.Status.RETURNED),
         "polling": batch.status in (Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING),
     }
 
@@ -331,11 +341,37 @@ def batch_progress(request, pk):
 def batch_approve(request, pk):
     batch = selectors.batch_get(request.user, pk)
     try:
-        services.batch_approve(batch=batch, actor=request.user)
+        services.batch_approve(batch=batch, actor=request.user, opinion=request.POST.get("opinion", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已审批，开始发放。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@staff_page
+@require_POST
+def batch_return(request, pk):
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_return(batch=batch, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("批次已退回制单人修改。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@caseworker_page
+@require_POST
+def batch_resubmit(request, pk):
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_resubmit(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("批次已重新提交，发放名单将按最新数据重新生成。"))
     return redirect("assistance:batch-detail", pk=pk)
 
 

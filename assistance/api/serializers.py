@@ -165,6 +165,10 @@ class AssistanceReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class BatchOpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class MeansTestRunSerializer(serializers.Serializer):
     on = serializers.DateField(required=False, allow_null=True, default=None)
     category = serializers.ChoiceField(choices=[("dibao", "城乡低保"), ("tekun", "特困人员")], required=False,

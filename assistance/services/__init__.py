@@ -33,8 +33,10 @@ from .batches import (
     batch_cancel,
     batch_create,
     batch_note_error,
+    batch_resubmit,
     batch_resume,
     batch_resume_stalled,
+    batch_return,
 )
 from .build_sql import build_chunk_size as build_chunk_size
 from .funds import allocation_create
@@ -93,6 +95,8 @@ __all__ = [
     "batch_create",
     "batch_build",
     "batch_cancel",
+    "batch_return",
+    "batch_resubmit",
     "batch_resume",
     "batch_resume_stalled",
     "batch_note_error",

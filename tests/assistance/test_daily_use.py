@@ -45,3 +45,93 @@ def test_draft_batch_payout_at_zero_and_no_building_text(caseworker, approver):
     assert batch.status == Batch.Status.PAID and batch.payout_percent == 100
     html = _client(caseworker).get(f"/assistance/batches/{batch.pk}/").content.decode()
     assert 'aria-valuenow="100"' in html and "尚未发放" not in html
+
+
+# --------------------------------------------------------------------------- 4. approval: opinion, send back
+
+
+def test_approve_keeps_the_opinion_in_the_batch_and_the_audit(caseworker, approver):
+    from portal.models import AuditEvent
+
+    f.household(caseworker)
+    batch = f.built_batch(caseworker, f.scheme(caseworker))
+    resp = _client(approver).post(f"/assistance/batches/{batch.pk}/approve/", {"opinion": "名单无误，同意发放。"})
+    assert resp.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.APPROVED and batch.approval_opinion == "名单无误，同意发放。"
+    event = AuditEvent.objects.filter(action="assistance.batch_approve").latest("id")
+    assert event.note == "名单无误，同意发放。" and event.after["opinion"] == "名单无误，同意发放。"
+
+
+def test_send_back_then_the_maker_fixes_and_resubmits(caseworker, approver, make_user):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from assistance.models import Payment, Scheme
+    from portal.models import AuditEvent, Role
+
+    hh = f.household(caseworker, members=2)
+    scheme = f.scheme(caseworker)
+    batch = f.built_batch(caseworker, scheme)
+    with pytest.raises(ValidationError):  # a reason is required
+        services.batch_return(batch=batch, actor=approver, reason="  ")
+    with pytest.raises(PermissionDenied):  # maker-checker: the maker cannot send back (nor approve) their own
+        services.batch_return(batch=batch, actor=caseworker, reason="x")
+    services.batch_return(batch=batch, actor=approver, reason="赵小明已迁出，请核实")
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.RETURNED and batch.return_reason == "赵小明已迁出，请核实"
+    assert AuditEvent.objects.filter(action="assistance.batch_return", note="赵小明已迁出，请核实").exists()
+    assert Scheme.objects.get(pk=scheme.pk).reserved == 0  # nothing reserved by a send-back
+    with pytest.raises(ValidationError):  # a returned batch cannot be approved
+        services.batch_approve(batch=batch, actor=approver)
+    html = _client(caseworker).get(f"/assistance/batches/{batch.pk}/").content.decode()
+    assert "赵小明已迁出，请核实" in html and "修改后重新提交" in html
+    other = make_user(Role.CASEWORKER, "610100", username="cw_other")
+    with pytest.raises(PermissionDenied):  # only the maker resubmits
+        services.batch_resubmit(batch=batch, actor=other)
+
+    # the maker fixes the data (one member more enrolled), resubmits: the list is built again
+    f.household(caseworker, members=1)
+    services.batch_resubmit(batch=batch, actor=caseworker)
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.BUILDING
+    assert not Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED).exists()
+    services.batch_build(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.DRAFT and batch.recipient_count == 3
+    assert Payment.objects.filter(batch=batch, status=Payment.Status.PENDING).count() == 3
+    assert hh.pk in set(Payment.objects.filter(batch=batch, status=Payment.Status.PENDING)
+                        .values_list("household_id", flat=True))
+    services.batch_approve(batch=batch, actor=approver, opinion="已核实")
+    assert Batch.objects.get(pk=batch.pk).status == Batch.Status.APPROVED
+
+
+def test_batch_page_shows_count_amount_in_the_confirmation_and_a_deadline_warning(caseworker, approver):
+    import datetime as dt
+
+    from assistance.models import Scheme
+
+    f.household(caseworker, members=2)
+    scheme = f.scheme(caseworker)
+    Scheme.objects.filter(pk=scheme.pk).update(deadline=dt.date(2020, 1, 10))
+    batch = f.built_batch(caseworker, scheme)
+    html = _client(approver).get(f"/assistance/batches/{batch.pk}/").content.decode()
+    assert "确认审批并开始发放？对象 2 人（户），金额 ¥1,600.00。" in html
+    assert 'id="deadline-warning"' in html and "2020年1月10日" in html
+    Scheme.objects.filter(pk=scheme.pk).update(deadline=dt.date(2099, 1, 10))
+    html = _client(approver).get(f"/assistance/batches/{batch.pk}/").content.decode()
+    assert 'id="deadline-warning"' not in html
+
+
+def test_building_a_batch_for_a_scheme_past_its_deadline_warns(caseworker):
+    import datetime as dt
+
+    from assistance.models import Scheme
+
+    scheme = f.scheme(caseworker)
+    Scheme.objects.filter(pk=scheme.pk).update(deadline=dt.date(2020, 1, 10))
+    c = _client(caseworker)
+    form = c.get(f"/assistance/batches/new/?scheme={scheme.pk}").content.decode()
+    assert "已过发放截止日期" in form
+    resp = c.post("/assistance/batches/new/", {"scheme": scheme.pk, "region": "610100"}, follow=True)
+    assert "发放截止日期（2020年1月10日）已过" in resp.content.decode()
+
