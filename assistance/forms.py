@@ -215,3 +215,16 @@ class ReviewForm(forms.Form):
                                                           ("exit", _("启动退出（渐退）"))])
     note = forms.CharField(label=_("复核意见"), max_length=255, required=False)
 
+
+
+class BulkEnrolmentForm(forms.Form):
+    """The enrolment table's action: enrol the selected members, or stop / end their enrolments."""
+
+    action = forms.ChoiceField(label=_("办理事项"), choices=[("enrol", _("认定（新增）")), ("stop", _("停发")),
+                                                         ("end", _("终止（到期）"))])
+    category = forms.ChoiceField(label=_("救助类别"), choices=Category.choices)
+    monthly_amount = MoneyFormField(label=_("月救助金额（元）"), required=False,
+                                    help_text=_("认定时填写；停发、终止时不用填。"))
+    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                         help_text=_("认定为起始日期，停发为停发日期，终止为终止日期。"))
+    reason = forms.CharField(label=_("原因"), max_length=255, required=False, help_text=_("停发须填写原因。"))

@@ -370,3 +370,28 @@ def allocation_execution(user, *, year: int | None = None) -> list[dict]:
         out.append({"allocation": a, "amount": a.amount, "committed": a.committed, "paid": paid,
                     "level": a.region.get_level_display() if a.region_id else _("中央")})
     return out
+
+
+def member_table(user, *, search: str = "", household: int | None = None) -> QuerySet:
+    """Current members in scope for the enrolment table, a household's members together. A full ID number
+    is looked up by the person's unique index; anything else is a name (its index, prefix match)."""
+    qs = restrict(Member.objects.filter(left_on__isnull=True), user).select_related("person", "household__region")
+    if household:
+        qs = qs.filter(household_id=household)
+    search = (search or "").strip()
+    if search:
+        number = search.upper()
+        qs = qs.filter(person__id_number=number) if idnumber.is_valid(number) else qs.filter(
+            person__name__startswith=search)
+    return qs.order_by("-household_id", "id")
+
+
+def current_enrolments(person_ids, *, on=None) -> dict[int, list[Enrolment]]:
+    """The enrolments in force on `on` (today) of these people, one query: person id -> rows."""
+    on = on or timezone.localdate()
+    out: dict[int, list[Enrolment]] = {}
+    rows = Enrolment.objects.filter(person_id__in=list(person_ids), status=Enrolment.Status.ACTIVE, start__lte=on) \
+        .filter(Q(end__isnull=True) | Q(end__gte=on)).order_by("person_id", "category")
+    for row in rows:
+        out.setdefault(row.person_id, []).append(row)
+    return out

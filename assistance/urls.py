@@ -24,6 +24,7 @@ urlpatterns = [
     path("public-notice/", views.public_notice, name="public-notice"),
     path("standards/", views.standard_list, name="standard-list"),
     path("enrolments/new/", views.enrolment_create, name="enrolment-create"),
+    path("enrolments/", views.enrolment_table, name="enrolment-table"),
     path("schemes/", views.scheme_list, name="scheme-list"),
     path("schemes/new/", views.scheme_create, name="scheme-create"),
     path("progress/", views.deadlines, name="deadlines"),

@@ -34,6 +34,7 @@ from .forms import (
     AssetForm,
     BankResultForm,
     BatchForm,
+    BulkEnrolmentForm,
     EnrolmentActionForm,
     EnrolmentForm,
     HouseholdEditForm,
@@ -173,20 +174,67 @@ def roster_import(request):
 
 @caseworker_page
 def enrolment_create(request):
-    initial = {}
+    member = None
     if request.GET.get("member", "").isdigit():
-        member = restrict(Member.objects.filter(pk=request.GET["member"]), request.user).select_related("person").first()
-        initial["id_number"] = member.person.id_number if member else ""
-    form = EnrolmentForm(request.POST or None, initial=initial)
+        member = restrict(Member.objects.filter(pk=request.GET["member"], left_on__isnull=True),
+                          request.user).select_related("person").first()
+    form = EnrolmentForm(request.POST or None)
+    if member is not None:
+        del form.fields["id_number"]  # the member's number is taken from the record, not shown in full
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if member is not None:
+            data["id_number"] = member.person.id_number
         try:
-            enrolment = services.enrolment_create(actor=request.user, **form.cleaned_data)
+            enrolment = services.enrolment_create(actor=request.user, **data)
         except ValidationError as exc:
             form_errors(form, exc)
         else:
             messages.success(request, _("救助对象认定已保存。"))
             return redirect("assistance:household-detail", pk=enrolment.household_id)
-    return render(request, "assistance/form.html", {"form": form, "title": _("新增救助对象认定")})
+    title = _("新增救助对象认定")
+    if member is not None:
+        title = _("新增救助对象认定 · %(name)s %(id)s") % {"name": member.person.name, "id": member.person.masked_id}
+    return render(request, "assistance/form.html", {"form": form, "title": title})
+
+
+@staff_page
+def enrolment_table(request):
+    """Current members with their enrolments in force, names and masked ID numbers; a caseworker enrols,
+    stops or ends the selected rows in one go (services.enrolments_create_bulk / enrolments_end_bulk)."""
+    q = request.GET.get("q", "").strip()
+    household = request.GET.get("household", "")
+    household = int(household) if household.isdigit() else None
+    form = BulkEnrolmentForm(request.POST or None)
+    member_errors: list[str] = []
+    if request.method == "POST":
+        if not request.user.has_role(Role.CASEWORKER):
+            raise PermissionDenied(_("只有经办人员可以办理此业务。"))
+        selected = [v for v in request.POST.getlist("members") if v.isdigit()]
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "enrol":
+                    done = len(services.enrolments_create_bulk(
+                        member_ids=selected, category=data["category"], monthly_amount=data["monthly_amount"],
+                        start=data["on"], actor=request.user))
+                else:
+                    done = services.enrolments_end_bulk(member_ids=selected, category=data["category"],
+                                                        action=data["action"], on=data["on"],
+                                                        reason=data["reason"], actor=request.user)
+            except ValidationError as exc:
+                form_errors(form, exc, rename={"start": "on", "end": "on"}, fallback=member_errors)
+            else:
+                messages.success(request, _("已办理 %(n)d 人：%(a)s。") % {
+                    "n": done, "a": dict(form.fields["action"].choices)[data["action"]]})
+                return redirect(request.get_full_path())
+    page = _page(request, selectors.member_table(request.user, search=q, household=household))
+    enrolments = selectors.current_enrolments([m.person_id for m in page.object_list])
+    for m in page.object_list:
+        m.current = enrolments.get(m.person_id, [])
+    return render(request, "assistance/enrolment_table.html", {
+        "page": page, "q": q, "household": household, "form": form, "member_errors": member_errors,
+        "selected": set(request.POST.getlist("members")) if request.method == "POST" else set()})
 
 
 @staff_page

@@ -39,6 +39,7 @@ from .batches import (
     batch_return,
 )
 from .build_sql import build_chunk_size as build_chunk_size
+from .enrolments_bulk import enrolments_create_bulk, enrolments_end_bulk
 from .funds import allocation_create
 from .household import (
     asset_add,
@@ -96,6 +97,8 @@ __all__ = [
     "batch_build",
     "batch_cancel",
     "batch_return",
+    "enrolments_create_bulk",
+    "enrolments_end_bulk",
     "batch_resubmit",
     "batch_resume",
     "batch_resume_stalled",

@@ -135,3 +135,113 @@ def test_building_a_batch_for_a_scheme_past_its_deadline_warns(caseworker):
     resp = c.post("/assistance/batches/new/", {"scheme": scheme.pk, "region": "610100"}, follow=True)
     assert "发放截止日期（2020年1月10日）已过" in resp.content.decode()
 
+
+# --------------------------------------------------------------------------- 3. enrolment in bulk
+
+
+def _members_of(*households):
+    from assistance.models import Member
+
+    return list(Member.objects.filter(household__in=households, left_on__isnull=True).order_by("pk"))
+
+
+def test_bulk_enrol_stop_and_end_set_based(caseworker, django_assert_max_num_queries):
+    import datetime as dt
+
+    from assistance.models import Enrolment
+    from portal.models import AuditEvent
+
+    a = f.household(caseworker, members=2, enrol=False)
+    b = f.household(caseworker, members=1, enrol=False, region="610113")
+    members = _members_of(a, b)
+    with django_assert_max_num_queries(20):  # whatever the selection's size: no per-row queries
+        created = services.enrolments_create_bulk(member_ids=[m.pk for m in members], category="dibao",
+                                                  monthly_amount=65000, start=dt.date(2026, 1, 1), actor=caseworker)
+    assert len(created) == 3
+    assert Enrolment.objects.filter(category="dibao", status="active", monthly_amount=65000).count() == 3
+    # one audit row per region touched, naming every enrolment
+    events = AuditEvent.objects.filter(action="assistance.enrolment_create").order_by("region_code")
+    assert [e.region_code for e in events] == ["610112", "610113"]
+    assert sorted(i for e in events for i in e.after["enrolments"]) == sorted(e.pk for e in created)
+
+    # a second enrolment from a later date ends the earlier one (history kept)
+    services.enrolments_create_bulk(member_ids=[members[0].pk], category="dibao", monthly_amount=70000,
+                                    start=dt.date(2026, 3, 1), actor=caseworker)
+    old = Enrolment.objects.get(person=members[0].person, monthly_amount=65000)
+    assert old.end == dt.date(2026, 2, 28) and old.status == "ended"
+
+    # stop needs a reason; with one, the open rows end on the date
+    from django.core.exceptions import ValidationError
+    with pytest.raises(ValidationError):
+        services.enrolments_end_bulk(member_ids=[members[1].pk], category="dibao", action="stop",
+                                     on=dt.date(2026, 4, 30), reason="", actor=caseworker)
+    n = services.enrolments_end_bulk(member_ids=[members[1].pk, members[2].pk], category="dibao", action="stop",
+                                     on=dt.date(2026, 4, 30), reason="收入超标", actor=caseworker)
+    assert n == 2
+    stopped = Enrolment.objects.filter(person__in=[members[1].person, members[2].person])
+    assert {(e.end, e.status) for e in stopped} == {(dt.date(2026, 4, 30), "ended")}
+    assert AuditEvent.objects.filter(action="assistance.enrolment_stop", note="收入超标").count() == 2
+
+    # end: a date ahead keeps the row in force until then
+    services.enrolments_end_bulk(member_ids=[members[0].pk], category="dibao", action="end",
+                                 on=dt.date(2099, 12, 31), actor=caseworker)
+    current = Enrolment.objects.get(person=members[0].person, monthly_amount=70000)
+    assert current.end == dt.date(2099, 12, 31) and current.status == "active"
+
+
+def test_bulk_refuses_the_whole_selection_and_writes_nothing(caseworker, make_user):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from assistance.models import Enrolment
+    from portal.models import AuditEvent, Role
+
+    mine = f.household(caseworker, members=1, enrol=False)
+    other_cw = make_user(Role.CASEWORKER, "120000", username="cw_tianjin")
+    theirs = f.household(other_cw, members=1, enrol=False, region="120101")
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as err:
+        services.enrolments_create_bulk(member_ids=[m.pk for m in _members_of(mine, theirs)], category="dibao",
+                                        monthly_amount=1000, start=dt.date(2026, 1, 1), actor=caseworker)
+    assert "members" in err.value.error_dict
+    assert not Enrolment.objects.exists() and AuditEvent.objects.count() == before
+    # a member without an open enrolment of that category: nothing stopped
+    enrolled = f.household(caseworker, members=1)
+    with pytest.raises(ValidationError) as err:
+        services.enrolments_end_bulk(member_ids=[m.pk for m in _members_of(mine, enrolled)], category="dibao",
+                                     action="stop", reason="测试", actor=caseworker)
+    assert "没有可办理" in str(err.value)
+    assert Enrolment.objects.get().status == "active"
+
+
+def test_enrolment_table_shows_names_and_masked_ids_never_the_full_number(caseworker):
+    from assistance.models import Member
+
+    hh = f.household(caseworker, members=2)
+    c = _client(caseworker)
+    html = c.get(f"/assistance/enrolments/?household={hh.pk}").content.decode()
+    for m in Member.objects.filter(household=hh).select_related("person"):
+        assert m.person.name in html and m.person.masked_id in html
+        assert m.person.id_number not in html
+    assert "城乡低保 ¥500.00" in html
+    member = Member.objects.filter(household=hh).first()
+    single = c.get(f"/assistance/enrolments/new/?member={member.pk}").content.decode()
+    assert member.person.id_number not in single and member.person.masked_id in single
+    # the page's bulk stop, with the error under the field when the reason is missing
+    resp = c.post(f"/assistance/enrolments/?household={hh.pk}", {"members": [member.pk], "action": "stop",
+                                                                  "category": "dibao", "on": "2026-05-31"})
+    assert resp.status_code == 200 and "请填写停发原因" in resp.content.decode()
+    resp = c.post(f"/assistance/enrolments/?household={hh.pk}", {"members": [member.pk], "action": "stop",
+                                                                  "category": "dibao", "on": "2026-05-31",
+                                                                  "reason": "死亡"})
+    assert resp.status_code == 302
+
+
+def test_enrolment_table_post_refused_to_an_approver(approver, caseworker):
+    hh = f.household(caseworker, members=1)
+    member = hh.members.first()
+    resp = _client(approver).post("/assistance/enrolments/", {"members": [member.pk], "action": "stop",
+                                                              "category": "dibao", "on": "2026-05-31", "reason": "x"})
+    assert resp.status_code == 403
+

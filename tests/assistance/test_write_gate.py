@@ -188,6 +188,14 @@ CASES = {
     "batch_resubmit": Case(
         call=lambda actor, w: services.batch_resubmit(batch=w, actor=actor),
         world=_returned_batch, right_role=CW, wrong_role=AP),
+    "enrolments_create_bulk": Case(
+        call=lambda actor, w: services.enrolments_create_bulk(
+            member_ids=[w.members.first().pk], category="dibao", monthly_amount=1000, start=f.START, actor=actor),
+        world=_household, right_role=CW, wrong_role=AP, wrong_region=None),
+    "enrolments_end_bulk": Case(
+        call=lambda actor, w: services.enrolments_end_bulk(
+            member_ids=[w.members.first().pk], category="dibao", action="stop", reason="门禁", actor=actor),
+        world=lambda right: f.household(right), right_role=CW, wrong_role=AP, wrong_region=None),
     "payment_reissue": Case(
         call=lambda actor, w: services.payment_reissue(payment=w, actor=actor),
         world=lambda right: _made_by_another(right, Payment.Status.FAILED), right_role=AP, wrong_role=CW),

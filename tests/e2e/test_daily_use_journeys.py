@@ -103,3 +103,68 @@ def test_approver_sends_back_maker_resubmits_approver_approves_with_an_opinion(
     assert AuditEvent.objects.filter(action="assistance.batch_approve", note="已核实账号，同意发放。").exists()
     assert AuditEvent.objects.filter(action="assistance.batch_return").count() == 1
 
+
+# --------------------------------------------------------------------------- 3. enrolment in bulk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_caseworker_enrols_stops_and_ends_several_people_from_one_table(make_page, make_user):
+    from assistance import services
+    from assistance.models import Enrolment
+    from tests.e2e.test_approver_journey import MEMBERS
+
+    caseworker = make_user(Role.CASEWORKER, "610100", username="e2e_cw3", first_name="李民政")
+    household = services.household_create(
+        region="610112", area="urban", address="西安市未央区谭家街道100号", bank_account="6222020200998877665",
+        members=[{"name": n, "id_number": i, "relation": r} for n, i, r in MEMBERS], actor=caseworker)
+    page, shot = make_page()
+    login(page, "e2e_cw3")
+    goto(page, f"/assistance/households/{household.pk}/", "家庭详情")
+    page.get_by_role("link", name="批量认定/停发/终止").click()
+    page.wait_for_url("**/assistance/enrolments/?household=*")
+    rows = page.locator("#bulk-enrolment tbody tr")
+    assert rows.count() == 3
+    for name, number, _rel in MEMBERS:
+        row = page.locator("#bulk-enrolment tbody tr", has_text=name)
+        assert number[:6] + "********" + number[-4:] in row.inner_text()
+        assert number not in page.content()  # never the full number
+    shot("enrolment-table")
+
+    # enrol all three: 低保, ¥650.00 a month
+    for name, _n, _r in MEMBERS:
+        page.get_by_label(name).check()
+    page.select_option("#id_action", "enrol")
+    page.select_option("#id_category", "dibao")
+    page.fill("#id_monthly_amount", "650")
+    page.fill("#id_on", "2026-01-01")
+    shot("enrol-three")
+    page.get_by_role("button", name="办理").click()
+    assert "已办理 3 人：认定（新增）" in page.locator(".alert-success").inner_text()
+    assert page.locator("#bulk-enrolment tbody tr", has_text="城乡低保 ¥650.00").count() == 3
+    shot("three-enrolled")
+
+    # stop one (a reason is required: the error stands under the field), end another on a date ahead
+    page.get_by_label(MEMBERS[2][0]).check()
+    page.select_option("#id_action", "stop")
+    page.fill("#id_on", "2026-04-30")
+    page.get_by_role("button", name="办理").click()
+    assert page.locator("#id_reason-err").inner_text() == "请填写停发原因。"
+    assert Enrolment.objects.filter(status="ended").count() == 0
+    shot("stop-needs-reason")
+    page.fill("#id_reason", "已就业，收入超过标准")
+    page.get_by_role("button", name="办理").click()
+    assert "已办理 1 人：停发" in page.locator(".alert-success").inner_text()
+    stopped = page.locator("#bulk-enrolment tbody tr", has_text=MEMBERS[2][0])
+    assert "城乡低保" not in stopped.inner_text()
+
+    page.get_by_label(MEMBERS[1][0]).check()
+    page.select_option("#id_action", "end")
+    page.select_option("#id_category", "dibao")
+    page.fill("#id_on", "2099-12-31")
+    page.get_by_role("button", name="办理").click()
+    assert "已办理 1 人：终止（到期）" in page.locator(".alert-success").inner_text()
+    assert "至2099年12月31日" in page.locator("#bulk-enrolment tbody tr", has_text=MEMBERS[1][0]).inner_text()
+    shot("stopped-and-ended")
+    assert Enrolment.objects.filter(status="ended", end="2026-04-30").count() == 1
+    assert Enrolment.objects.filter(status="active", end="2099-12-31").count() == 1
+
