@@ -47,3 +47,4 @@ class AuditAction(models.TextChoices):
     DEMO_SEED = "assistance.demo_seed", _("载入演示数据")
     BATCH_RETURN = "assistance.batch_return", _("退回发放批次")
     BATCH_RESUBMIT = "assistance.batch_resubmit", _("重新提交发放批次")
+    PAYMENTS_EXPORT = "assistance.payments_export", _("导出发放明细")

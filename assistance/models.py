@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal import idnumber
-from portal.models import Person, Region
+from portal.models import Locality, Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
 
@@ -30,6 +30,9 @@ class Household(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
     area = models.CharField(_("城乡类别"), max_length=8, choices=Area.choices)
     address = models.CharField(_("住址"), max_length=255)
+    # the street or community within the district (portal.Locality); its code's prefix is the street
+    locality = models.ForeignKey(Locality, verbose_name=_("街道社区"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
     head = models.ForeignKey(
         Person, verbose_name=_("户主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -47,7 +50,8 @@ class Household(models.Model):
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["region", "id"], name="hh_region_id_idx")]
+        indexes = [models.Index(fields=["region", "id"], name="hh_region_id_idx"),
+                   models.Index(fields=["locality", "id"], name="hh_locality_id_idx")]
 
     def __str__(self):
         return f"{self.address}（#{self.pk}）"

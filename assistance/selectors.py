@@ -76,7 +76,7 @@ def household_count(user, *, search: str = "", area: str = "", region: str = "")
 
 def household_get(user, pk) -> Household:
     try:
-        return restrict(Household.objects.all(), user).select_related("region", "head").get(pk=pk)
+        return restrict(Household.objects.all(), user).select_related("region", "head", "locality__parent").get(pk=pk)
     except (Household.DoesNotExist, ValueError):
         raise Http404 from None
 
@@ -126,11 +126,33 @@ def batch_get(user, pk) -> Batch:
         raise Http404 from None
 
 
-def batch_payments(user, batch: Batch, *, status: str = "") -> QuerySet:
+def batch_payments(user, batch: Batch, *, status: str = "", search: str = "") -> QuerySet:
     qs = restrict(Payment.objects.filter(batch=batch), user).select_related("region")
     if status:
         qs = qs.filter(status=status)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(payment_search_q(batch, search))
     return qs.order_by("id")
+
+
+PAYMENT_SEARCH_PEOPLE = 200
+
+
+def payment_search_q(batch: Batch, search: str) -> Q:
+    """A batch's payments of a person named `search` (the whole name) or holding the full ID number
+    `search`. The people are found first through the person registry's indexes (unique ID number; name),
+    then their payments through the payment's (scheme, period, person|household) indexes, so a search
+    costs the same in a batch of a million. Household payments are found through the household's members."""
+    number = search.upper()
+    people = Person.objects.filter(id_number=number) if idnumber.is_valid(number) else Person.objects.filter(name=search)
+    person_ids = list(people.order_by().values_list("id", flat=True)[:PAYMENT_SEARCH_PEOPLE])
+    if not person_ids:
+        return Q(pk__in=[])
+    households = list(Member.objects.filter(person_id__in=person_ids).order_by().values_list("household_id", flat=True)
+                      .distinct()[:PAYMENT_SEARCH_PEOPLE])
+    return Q(scheme_id=batch.scheme_id) & (Q(person_id__in=person_ids)
+                                           | Q(person__isnull=True, household_id__in=households))
 
 
 def batch_payments_count(user, batch: Batch, *, status: str = "") -> int | None:

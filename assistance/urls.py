@@ -37,6 +37,7 @@ urlpatterns = [
     path("batches/<int:pk>/return/", views.batch_return, name="batch-return"),
     path("batches/<int:pk>/resubmit/", views.batch_resubmit, name="batch-resubmit"),
     path("batches/<int:pk>/payments/", views.batch_payments, name="batch-payments"),
+    path("batches/<int:pk>/payments.xlsx", views.batch_payments_export, name="batch-payments-export"),
     path("batches/<int:pk>/bank-file.csv", views.batch_bank_file, name="batch-bank-file"),
     path("batches/<int:pk>/bank-result/", views.batch_bank_result, name="batch-bank-result"),
     path("account-changes/", views.account_changes, name="account-changes"),

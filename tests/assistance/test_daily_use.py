@@ -245,3 +245,119 @@ def test_enrolment_table_post_refused_to_an_approver(approver, caseworker):
                                                               "category": "dibao", "on": "2026-05-31", "reason": "x"})
     assert resp.status_code == 403
 
+
+# --------------------------------------------------------------------------- 1. search: region pickers, payments
+
+
+def _localities():
+    from portal.models import Locality
+
+    Locality.objects.create(code="610112001", name="张家堡街道", kind="street")
+    Locality.objects.create(code="610112002", name="谭家街道", kind="street")
+    Locality.objects.create(code="610112001001", name="凤城八路社区", kind="community")
+    Locality.objects.create(code="610112001002", name="文景社区", kind="community")
+
+
+def test_region_children_endpoint_walks_down_within_scope(caseworker, client):
+    _localities()
+    c = _client(caseworker)
+    top = c.get("/regions/children/").json()
+    assert top["label"] == "区县" and {"code": "610112", "name": "未央区"} in top["children"]
+    assert all(r["code"].startswith("6101") for r in top["children"])
+    streets = c.get("/regions/children/?parent=610112").json()
+    assert streets["label"] == "街道/乡镇" and [r["name"] for r in streets["children"]] == ["张家堡街道", "谭家街道"]
+    communities = c.get("/regions/children/?parent=610112001").json()
+    assert communities["label"] == "社区/村" and [r["code"] for r in communities["children"]] == [
+        "610112001001", "610112001002"]
+    assert c.get("/regions/children/?parent=120000").json()["children"] == []  # outside the user's region
+    assert c.get("/regions/children/?parent=x'--").json()["children"] == []
+    assert client.get("/regions/children/").status_code == 302  # signed in only
+
+
+def test_household_filter_by_street_and_community(caseworker):
+    from assistance.models import Household
+
+    _localities()
+    a, b, c_ = (f.household(caseworker, enrol=False) for _ in range(3))
+    Household.objects.filter(pk=a.pk).update(locality_id="610112001001")
+    Household.objects.filter(pk=b.pk).update(locality_id="610112001")
+    Household.objects.filter(pk=c_.pk).update(locality_id="610112002")
+    client = _client(caseworker)
+
+    def listed(code):
+        html = client.get(f"/assistance/households/?region={code}").content.decode()
+        return {h.pk for h in (a, b, c_) if f"/assistance/households/{h.pk}/" in html}
+
+    assert listed("610112001") == {a.pk, b.pk}
+    assert listed("610112001001") == {a.pk}
+    assert listed("610112002") == {c_.pk}
+    assert listed("610112") == {a.pk, b.pk, c_.pk}
+    api = client.get("/api/v1/assistance/households/?region=610112001").json()
+    assert {r["id"] for r in api["results"]} == {a.pk, b.pk}
+
+
+def test_payment_list_search_by_name_or_full_id(caseworker, django_assert_max_num_queries):
+    from assistance.models import Member, Payment
+
+    hh = f.household(caseworker, members=3)
+    f.household(caseworker, members=2)
+    batch = f.built_batch(caseworker, f.scheme(caseworker))
+    target = Member.objects.filter(household=hh).select_related("person")[1].person
+    client = _client(caseworker)
+    by_name = client.get(f"/assistance/batches/{batch.pk}/payments/?q={target.name}").content.decode()
+    assert by_name.count("<tr>") - 1 == 1 and target.masked_id in by_name
+    assert target.id_number not in by_name
+    by_id = client.get(f"/assistance/batches/{batch.pk}/payments/?q={target.id_number}").content.decode()
+    assert by_id.count("<tr>") - 1 == 1 and target.masked_id in by_id
+    nothing = client.get(f"/assistance/batches/{batch.pk}/payments/?q=无此人").content.decode()
+    assert "没有符合条件的发放明细" in nothing
+    # a household scheme: the household's payment is found by any member's name
+    hscheme = f.scheme(caseworker, unit="household")
+    hbatch = f.built_batch(caseworker, hscheme)
+    found = client.get(f"/assistance/batches/{hbatch.pk}/payments/?q={target.name}").content.decode()
+    assert found.count("<tr>") - 1 == 1
+    assert Payment.objects.filter(batch=hbatch).count() == 2
+    with django_assert_max_num_queries(12):
+        client.get(f"/assistance/batches/{batch.pk}/payments/?q={target.name}")
+
+
+def test_payment_export_is_an_xlsx_with_masked_ids_and_audited(caseworker):
+    import io
+
+    import openpyxl
+
+    from assistance.models import Payment
+    from portal.models import AuditEvent
+
+    f.household(caseworker, members=2)
+    batch = f.built_batch(caseworker, f.scheme(caseworker))
+    Payment.objects.filter(batch=batch).update(reason="=HYPERLINK(\"http://x\")")
+    resp = _client(caseworker).get(f"/assistance/batches/{batch.pk}/payments.xlsx?status=pending")
+    assert resp.status_code == 200
+    assert resp["Content-Disposition"].startswith("attachment") and "xlsx" in resp["Content-Disposition"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active.values)
+    assert rows[0][:3] == ("明细编号", "姓名", "身份证号码") and len(rows) == 3
+    payments = {p.pk: p for p in Payment.objects.filter(batch=batch)}
+    for row in rows[1:]:
+        p = payments[row[0]]
+        assert row[2] == p.masked_id and p.id_number not in [str(c) for c in row]
+        assert row[7] == "800.00" and row[8] == "待发放"
+        assert row[10].startswith("'=")  # neutralised, never a formula
+    event = AuditEvent.objects.filter(action="assistance.payments_export").get()
+    assert event.object_id == str(batch.pk) and event.actor_id == caseworker.pk
+
+
+def test_load_localities_command(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from portal.models import Locality
+
+    good = tmp_path / "streets.csv"
+    good.write_text("代码,名称\n610112001001,凤城八路社区\n610112001,张家堡街道\n", encoding="utf-8")
+    call_command("load_localities", str(good))
+    assert Locality.objects.get(code="610112001001").parent_id == "610112001"
+    assert Locality.objects.get(code="610112001").kind == "street"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("999999001,无此区县街道\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("load_localities", str(bad))

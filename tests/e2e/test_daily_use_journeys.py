@@ -168,3 +168,82 @@ def test_caseworker_enrols_stops_and_ends_several_people_from_one_table(make_pag
     assert Enrolment.objects.filter(status="ended", end="2026-04-30").count() == 1
     assert Enrolment.objects.filter(status="active", end="2099-12-31").count() == 1
 
+
+# --------------------------------------------------------------------------- 1. search
+
+
+@pytest.mark.django_db(transaction=True)
+def test_caseworker_filters_by_district_street_community_and_searches_payments(
+        make_page, make_user, celery_worker_for_live_server, simulated_bank):
+    import io
+
+    import openpyxl
+
+    from assistance.models import Household
+    from portal.idnumber import make
+    from portal.models import AuditEvent, Locality
+    from tests.e2e.test_approver_journey import MEMBERS
+
+    caseworker = make_user(Role.CASEWORKER, "610100", username="e2e_cw1", first_name="李民政")
+    for code, name, kind in (("610112001", "张家堡街道", "street"), ("610112002", "谭家街道", "street"),
+                             ("610112001001", "凤城八路社区", "community"), ("610112001002", "文景社区", "community")):
+        Locality.objects.create(code=code, name=name, kind=kind)
+    batch = seed_batch(caseworker)  # one household in 610112, its three members paid by the batch
+    household = Household.objects.get()
+    Household.objects.filter(pk=household.pk).update(locality_id="610112001001")
+    from assistance import services
+    other = services.household_create(region="610112", area="urban", address="谭家街道1号", members=[
+        {"name": "孙谭家", "id_number": make("61011219800101001"), "relation": "head"}], actor=caseworker)
+    Household.objects.filter(pk=other.pk).update(locality_id="610112002")
+
+    page, shot = make_page()
+    login(page, "e2e_cw1")
+    goto(page, "/assistance/households/", "救助家庭")
+    # 区县 → 街道 → 社区, offered level by level from the region list (no code typed)
+    district = page.get_by_label("区县")
+    district.select_option(label="未央区")
+    page.get_by_label("街道/乡镇").select_option(label="张家堡街道")
+    page.get_by_label("社区/村").select_option(label="凤城八路社区")
+    shot("region-pickers-chosen")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(lambda url: "region=610112001001" in url)
+    rows = page.locator("main table tbody tr")
+    assert rows.count() == 1 and "赵大勇" in rows.first.inner_text()
+    # the choice is kept after the search: all three pickers show it
+    page.get_by_label("社区/村").locator("option:checked", has_text="凤城八路社区").wait_for()
+    assert page.get_by_label("街道/乡镇").input_value() == "610112001"
+    shot("filtered-by-community")
+    page.get_by_label("街道/乡镇").select_option(label="谭家街道")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(lambda url: "region=610112002" in url)
+    assert page.locator("main table tbody tr").count() == 1 and "孙谭家" in page.locator("main table").inner_text()
+    shot("filtered-by-street")
+
+    # the payment list: a name, then a full ID number; then the Excel export of what is listed
+    goto(page, f"/assistance/batches/{batch.pk}/payments/", "发放明细")
+    assert page.locator("tbody tr").count() == 3
+    page.fill("#q", "钱桂兰")
+    with page.expect_navigation():
+        page.get_by_role("button", name="查询").click()
+    assert page.locator("tbody tr").count() == 1 and "钱桂兰" in page.locator("tbody").inner_text()
+    shot("payments-by-name")
+    page.fill("#q", MEMBERS[2][1])
+    with page.expect_navigation():
+        page.get_by_role("button", name="查询").click()
+    assert page.locator("tbody tr").count() == 1 and "赵小明" in page.locator("tbody").inner_text()
+    assert MEMBERS[2][1] not in page.locator("main table").inner_text()  # masked in the list
+    shot("payments-by-id")
+    page.fill("#q", "")
+    with page.expect_navigation():
+        page.get_by_role("button", name="查询").click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="导出电子表格").click()
+    download = info.value
+    assert download.suggested_filename == f"batch-{batch.pk}-payments.xlsx"
+    rows = list(openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read())).active.values)
+    assert rows[0][1:3] == ("姓名", "身份证号码") and len(rows) == 4
+    assert all(r[2].count("*") == 8 for r in rows[1:])
+    assert not any(number in str(r) for r in rows for _n, number, _r in MEMBERS)
+    assert AuditEvent.objects.filter(action="assistance.payments_export", actor__username="e2e_cw1").exists()
+    shot("payments-exported")
+
