@@ -34,6 +34,7 @@ class Household(models.Model):
     locality = models.ForeignKey(Locality, verbose_name=_("街道社区"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="", db_default="")
     head = models.ForeignKey(
         Person, verbose_name=_("户主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -86,6 +87,11 @@ def mask_account(account: str) -> str:
     return "*" * max(0, len(account) - 4) + account[-4:]
 
 
+DISABILITY_GRADES = [("", _("无残疾")), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))]
+HEALTH_STATES = [("", _("未填写")), ("healthy", _("健康")), ("chronic", _("慢性病")), ("serious", _("重病/大病")),
+                 ("bedridden", _("长期卧床"))]
+
+
 class Member(models.Model):
     class Relation(models.TextChoices):
         HEAD = "head", _("户主")
@@ -104,6 +110,11 @@ class Member(models.Model):
     work_able = models.BooleanField(_("有劳动能力"), default=False, db_default=False)
     care_level = models.CharField(_("生活自理能力"), max_length=8, blank=True, default="", db_default="",
                                   choices=[("self", _("全自理")), ("partial", _("半护理")), ("full", _("全护理"))])
+    # 残疾等级 (the disability certificate's grade, 一级 most severe; 一、二级 are 重度) and 健康状况
+    disability_grade = models.CharField(_("残疾等级"), max_length=1, blank=True, default="", db_default="",
+                                        choices=DISABILITY_GRADES)
+    health = models.CharField(_("健康状况"), max_length=16, blank=True, default="", db_default="",
+                              choices=HEALTH_STATES)
 
     scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
 

@@ -142,6 +142,7 @@ def household_create(request):
             household = services.household_create(
                 region=form.cleaned_data["region"].code, area=form.cleaned_data["area"],
                 address=form.cleaned_data["address"], bank_account=form.cleaned_data["bank_account"],
+                locality=form.cleaned_data["locality"], phone=form.cleaned_data["phone"],
                 members=members, actor=request.user,
             )
         except ValidationError as exc:

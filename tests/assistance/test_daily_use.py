@@ -347,6 +347,67 @@ def test_payment_export_is_an_xlsx_with_masked_ids_and_audited(caseworker):
     assert event.object_id == str(batch.pk) and event.actor_id == caseworker.pk
 
 
+# --------------------------------------------------------------------------- 2. the household form
+
+
+def _form_data(**extra):
+    from tests.assistance.factories import new_id
+
+    data = {"region": "610112", "area": "urban", "address": "凤城八路1号", "phone": "", "bank_account": "",
+            "locality": "", "members-TOTAL_FORMS": "3", "members-INITIAL_FORMS": "0",
+            "members-MIN_NUM_FORMS": "1", "members-MAX_NUM_FORMS": "20",
+            "members-0-name": "周永福", "members-0-id_number": new_id(), "members-0-relation": "head",
+            "members-0-disability_grade": "1", "members-0-health": "bedridden",
+            "members-1-name": "吴秀珍", "members-1-id_number": new_id(), "members-1-relation": "spouse",
+            "members-1-disability_grade": "", "members-1-health": "chronic",
+            # the third row was added in the browser and left blank: ignored
+            "members-2-name": "", "members-2-id_number": "", "members-2-relation": "",
+            "members-2-disability_grade": "", "members-2-health": ""}
+    data.update(extra)
+    return data
+
+
+def test_household_form_one_row_to_start_no_asterisks_on_optional_rows(caseworker):
+    html = _client(caseworker).get("/assistance/households/new/").content.decode()
+    assert 'name="members-TOTAL_FORMS" value="1"' in html
+    rows = html.split('class="member-row ')
+    head_row, template_row = rows[1], rows[2]
+    assert head_row.count('aria-hidden="true">*</span>') == 3  # name, ID number, relation
+    assert template_row.count('aria-hidden="true">*</span>') == 0 and " required" not in template_row
+    assert 'id="member-row-template"' in html and "__prefix__" in html
+
+
+def test_household_form_saves_locality_phone_disability_and_health(caseworker):
+    from assistance.models import Household, Member
+    from portal.models import Locality
+
+    Locality.objects.create(code="610112001", name="张家堡街道", kind="street")
+    Locality.objects.create(code="610112001001", name="凤城八路社区", kind="community")
+    c = _client(caseworker)
+    resp = c.post("/assistance/households/new/", _form_data(locality="610112001001", phone="029-88886666"))
+    assert resp.status_code == 302, resp.content.decode()[-2000:]
+    hh = Household.objects.get()
+    assert hh.locality_id == "610112001001" and hh.phone == "029-88886666"
+    members = {m.relation: m for m in Member.objects.filter(household=hh)}
+    assert len(members) == 2
+    assert (members["head"].disability_grade, members["head"].health, members["head"].severe_disability) == (
+        "1", "bedridden", True)
+    assert (members["spouse"].health, members["spouse"].severe_disability) == ("chronic", False)
+
+
+def test_household_form_refuses_a_bad_phone_or_a_locality_of_another_district(caseworker):
+    from assistance.models import Household
+    from portal.models import Locality
+
+    Locality.objects.create(code="610113001", name="小寨路街道", kind="street")
+    c = _client(caseworker)
+    resp = c.post("/assistance/households/new/", _form_data(phone="12345"))
+    assert resp.status_code == 200 and "请填写11位手机号码" in resp.content.decode()
+    resp = c.post("/assistance/households/new/", _form_data(locality="610113001"))
+    assert resp.status_code == 200 and "所选街道或社区不属于所在区域" in resp.content.decode()
+    assert not Household.objects.exists()
+
+
 def test_load_localities_command(tmp_path):
     from django.core.management import CommandError, call_command
 

@@ -36,6 +36,7 @@ def test_caseworker_registers_enrols_and_builds_a_batch(make_page, make_user, ce
     page.fill("#id_members-0-name", "张建华")
     page.fill("#id_members-0-id_number", HEAD_ID)
     page.select_option("#id_members-0-relation", "head")
+    page.get_by_role("button", name="添加成员").click()  # one row to start; a second for the spouse
     page.fill("#id_members-1-name", "刘秀英")
     page.fill("#id_members-1-id_number", wrong_check_digit(SPOUSE_ID))
     page.select_option("#id_members-1-relation", "spouse")

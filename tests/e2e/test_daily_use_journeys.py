@@ -247,3 +247,67 @@ def test_caseworker_filters_by_district_street_community_and_searches_payments(
     assert AuditEvent.objects.filter(action="assistance.payments_export", actor__username="e2e_cw1").exists()
     shot("payments-exported")
 
+
+# --------------------------------------------------------------------------- 2. the household form
+
+
+@pytest.mark.django_db(transaction=True)
+def test_caseworker_registers_a_household_of_five_with_street_community_phone_and_health(make_page, make_user):
+    from assistance.models import Household, Member
+    from portal.idnumber import make
+    from portal.models import Locality
+
+    make_user(Role.CASEWORKER, "610100", username="e2e_cw2f", first_name="李民政")
+    for code, name, kind in (("610112001", "张家堡街道", "street"), ("610112001001", "凤城八路社区", "community")):
+        Locality.objects.create(code=code, name=name, kind=kind)
+    people = [("周永福", make("61011219550101201"), "head", "2", "chronic"),
+              ("吴秀珍", make("61011219570202202"), "spouse", "", "serious"),
+              ("周小军", make("61011219850303203"), "child", "", "healthy"),
+              ("周丽", make("61011220100404204"), "child", "", ""),
+              ("周乐", make("61011220150505205"), "child", "4", "")]
+    page, shot = make_page()
+    login(page, "e2e_cw2f")
+    goto(page, "/assistance/households/new/", "家庭登记")
+    rows = page.locator("#member-rows .member-row")
+    assert rows.count() == 1  # the head's row; more are added as needed
+    # optional (added) rows carry no required-asterisks; the head's row does
+    page.get_by_role("button", name="添加成员").click()
+    assert rows.count() == 2
+    assert rows.nth(0).locator(".text-danger", has_text="*").count() >= 2
+    assert rows.nth(1).locator(".text-danger", has_text="*").count() == 0
+    shot("form-two-rows")
+    for _ in range(4):
+        page.get_by_role("button", name="添加成员").click()
+    assert rows.count() == 6
+    rows.nth(5).get_by_role("button", name="删除此行").click()  # one too many: removed again
+    assert rows.count() == 5
+    assert page.locator("#id_members-TOTAL_FORMS").input_value() == "5"
+
+    page.select_option("#id_region", "610112")
+    page.get_by_label("街道/乡镇").select_option(label="张家堡街道")
+    page.get_by_label("社区/村").select_option(label="凤城八路社区")
+    page.select_option("#id_area", "urban")
+    page.fill("#id_address", "凤城八路88号3单元501室")
+    page.fill("#id_phone", "13891234567")
+    for i, (name, number, relation, grade, health) in enumerate(people):
+        page.fill(f"#id_members-{i}-name", name)
+        page.fill(f"#id_members-{i}-id_number", number)
+        page.select_option(f"#id_members-{i}-relation", relation)
+        page.select_option(f"#id_members-{i}-disability_grade", grade)
+        page.select_option(f"#id_members-{i}-health", health)
+    # a row added and left blank is ignored
+    page.get_by_role("button", name="添加成员").click()
+    shot("form-filled-five-members")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/assistance/households/*/")
+    assert "家庭已登记" in page.locator(".alert-success").inner_text()
+    assert page.locator("#household-locality").inner_text() == "张家堡街道 · 凤城八路社区"
+    assert "13891234567" in page.locator("main dl").inner_text()
+    assert page.locator("table").first.locator("tbody tr").count() == 5
+    assert "残疾二级 · 慢性病" in page.locator("table").first.locator("tbody tr").first.inner_text()
+    shot("household-registered")
+    household = Household.objects.get()
+    assert household.locality_id == "610112001001" and household.phone == "13891234567"
+    head = Member.objects.get(person__id_number=people[0][1])
+    assert (head.disability_grade, head.health, head.severe_disability) == ("2", "chronic", True)
+    assert Member.objects.get(person__id_number=people[4][1]).severe_disability is False
