@@ -210,7 +210,7 @@ def test_caseworker_filters_by_district_street_community_and_searches_payments(
     rows = page.locator("main table tbody tr")
     assert rows.count() == 1 and "赵大勇" in rows.first.inner_text()
     # the choice is kept after the search: all three pickers show it
-    page.get_by_label("社区/村").locator("option:checked", has_text="凤城八路社区").wait_for()
+    page.wait_for_function("() => (document.getElementById('region-level-2') || {}).value === '610112001001'")
     assert page.get_by_label("街道/乡镇").input_value() == "610112001"
     shot("filtered-by-community")
     page.get_by_label("街道/乡镇").select_option(label="谭家街道")
