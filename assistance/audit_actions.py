@@ -48,3 +48,6 @@ class AuditAction(models.TextChoices):
     DEMO_SEED = "assistance.demo_seed", _("载入演示数据")
     ENROLMENT_REINSTATE = "assistance.enrolment_reinstate", _("申诉后恢复发放（补发停发期间）")
     ENROLMENT_AMOUNT_CORRECT = "assistance.enrolment_amount_correct", _("申诉后更正救助金额")
+    BATCH_RETURN = "assistance.batch_return", _("退回发放批次")
+    BATCH_RESUBMIT = "assistance.batch_resubmit", _("重新提交发放批次")
+    PAYMENTS_EXPORT = "assistance.payments_export", _("导出发放明细")

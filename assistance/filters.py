@@ -11,13 +11,16 @@ from .models import Area, Household
 
 class HouseholdFilter(django_filters.FilterSet):
     area = django_filters.ChoiceFilter(label=_("城乡类别"), choices=Area.choices, empty_label=_("全部"))
-    region = django_filters.CharFilter(label=_("区域代码"), method="filter_region")
+    region = django_filters.CharFilter(label=_("区域"), method="filter_region")
 
     class Meta:
         model = Household
         fields = ["area", "region"]
 
     def filter_region(self, queryset, name, value):
+        local = locality_bounds(value)
+        if local is not None:  # a street (its communities too) or one community: the locality index
+            return queryset.filter(Q(locality_id__gte=local[0]) & Q(locality_id__lte=local[1]))
         bounds = region_bounds(value)
         if bounds is None:
             return queryset
@@ -29,6 +32,8 @@ class HouseholdFilter(django_filters.FilterSet):
         if self.is_bound and not self.is_valid():
             return None
         data = self.form.cleaned_data if self.is_bound else {}
+        if locality_bounds(data.get("region")) is not None:
+            return None  # the tally is kept per district: a street's households are counted
         return {"area": data.get("area") or "", "region": data.get("region") or ""}
 
 
@@ -38,3 +43,11 @@ def region_bounds(value) -> tuple[str, str] | None:
     if len(value) != 6 or not value.isdigit():
         return None
     return code_range(value)
+
+
+def locality_bounds(value) -> tuple[str, str] | None:
+    """The code range of a street (9 digits: itself and its communities) or a community (12 digits)."""
+    value = (value or "").strip()
+    if not value.isdigit() or len(value) not in (9, 12):
+        return None
+    return (value, value + "999") if len(value) == 9 else (value, value)

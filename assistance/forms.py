@@ -10,7 +10,7 @@ from portal.money import to_fen
 from portal.selectors import region_descendants
 from portal.widgets import DateInput
 
-from .models import Area, Category, Member, Scheme
+from .models import DISABILITY_GRADES, HEALTH_STATES, Area, Category, Member, Scheme
 
 
 def regions_for(user):
@@ -47,8 +47,11 @@ class MoneyFormField(forms.CharField):
 
 class HouseholdForm(forms.Form):
     region = RegionChoiceField(label=_("所在区域"), queryset=Region.objects.none())
+    # the street / community chosen in the pickers below the district (region_cascade.js fills it)
+    locality = forms.CharField(label=_("街道/社区"), max_length=12, required=False, widget=forms.HiddenInput)
     area = forms.ChoiceField(label=_("城乡类别"), choices=Area.choices)
-    address = forms.CharField(label=_("住址"), max_length=255)
+    address = forms.CharField(label=_("住址"), max_length=255, help_text=_("门牌号等详细地址。"))
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     bank_account = forms.CharField(label=_("银行账号"), max_length=32, required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -62,9 +65,14 @@ class MemberForm(forms.Form):
     # a blank first choice: an untouched extra row stays unchanged and is ignored (a preselected
     # "户主" made every blank row count as filled in and fail as incomplete)
     relation = forms.ChoiceField(label=_("与户主关系"), choices=[("", _("请选择")), *Member.Relation.choices])
+    disability_grade = forms.ChoiceField(label=_("残疾等级"), choices=DISABILITY_GRADES, required=False)
+    health = forms.ChoiceField(label=_("健康状况"), choices=HEALTH_STATES, required=False)
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=3, min_num=1, validate_min=True, max_num=20)
+# One row to start (the head, required); more rows are added in the browser (household_form.js clones the
+# formset's empty form and raises TOTAL_FORMS). Rows beyond the first are optional: left blank, ignored.
+MemberFormSet = forms.formset_factory(MemberForm, extra=0, min_num=1, validate_min=True, max_num=20,
+                                      validate_max=True)
 
 
 class EnrolmentForm(forms.Form):
@@ -96,8 +104,22 @@ class SchemeForm(forms.Form):
         self.fields["region"].queryset = regions_for(user)
 
 
+class SchemeChoiceField(forms.ModelChoiceField):
+    """A scheme with its deadline, marked when it has passed (a batch for it is a late payment)."""
+
+    def label_from_instance(self, obj):
+        from django.utils import timezone
+
+        from portal.templatetags.portal_tags import cn_date
+
+        label = f"{obj.name}（{_('截止')} {cn_date(obj.deadline)}）"
+        if obj.deadline < timezone.localdate():
+            label += f" · {_('已过发放截止日期')}"
+        return label
+
+
 class BatchForm(forms.Form):
-    scheme = forms.ModelChoiceField(label=_("救助项目"), queryset=Scheme.objects.none())
+    scheme = SchemeChoiceField(label=_("救助项目"), queryset=Scheme.objects.none())
     region = RegionChoiceField(label=_("发放区域"), queryset=Region.objects.none())
 
     def __init__(self, *args, user, schemes, **kwargs):
@@ -201,3 +223,16 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(label=_("复核结论"), choices=[("confirm", _("维持原认定")), ("amount", _("重新核对并调整金额")),
                                                           ("exit", _("启动退出（渐退）"))])
     note = forms.CharField(label=_("复核意见"), max_length=255, required=False)
+
+
+class BulkEnrolmentForm(forms.Form):
+    """The enrolment table's action: enrol the selected members, or stop / end their enrolments."""
+
+    action = forms.ChoiceField(label=_("办理事项"), choices=[("enrol", _("认定（新增）")), ("stop", _("停发")),
+                                                         ("end", _("终止（到期）"))])
+    category = forms.ChoiceField(label=_("救助类别"), choices=Category.choices)
+    monthly_amount = MoneyFormField(label=_("月救助金额（元）"), required=False,
+                                    help_text=_("认定时填写；停发、终止时不用填。"))
+    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                         help_text=_("认定为起始日期，停发为停发日期，终止为终止日期。"))
+    reason = forms.CharField(label=_("原因"), max_length=255, required=False, help_text=_("停发须填写原因。"))

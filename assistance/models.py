@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal import idnumber
-from portal.models import Person, Region
+from portal.models import Locality, Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
 
@@ -30,7 +30,11 @@ class Household(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
     area = models.CharField(_("城乡类别"), max_length=8, choices=Area.choices)
     address = models.CharField(_("住址"), max_length=255)
+    # the street or community within the district (portal.Locality); its code's prefix is the street
+    locality = models.ForeignKey(Locality, verbose_name=_("街道社区"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="", db_default="")
     head = models.ForeignKey(
         Person, verbose_name=_("户主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -47,7 +51,8 @@ class Household(models.Model):
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["region", "id"], name="hh_region_id_idx")]
+        indexes = [models.Index(fields=["region", "id"], name="hh_region_id_idx"),
+                   models.Index(fields=["locality", "id"], name="hh_locality_id_idx")]
 
     def __str__(self):
         return f"{self.address}（#{self.pk}）"
@@ -82,6 +87,11 @@ def mask_account(account: str) -> str:
     return "*" * max(0, len(account) - 4) + account[-4:]
 
 
+DISABILITY_GRADES = [("", _("无残疾")), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))]
+HEALTH_STATES = [("", _("未填写")), ("healthy", _("健康")), ("chronic", _("慢性病")), ("serious", _("重病/大病")),
+                 ("bedridden", _("长期卧床"))]
+
+
 class Member(models.Model):
     class Relation(models.TextChoices):
         HEAD = "head", _("户主")
@@ -100,6 +110,11 @@ class Member(models.Model):
     work_able = models.BooleanField(_("有劳动能力"), default=False, db_default=False)
     care_level = models.CharField(_("生活自理能力"), max_length=8, blank=True, default="", db_default="",
                                   choices=[("self", _("全自理")), ("partial", _("半护理")), ("full", _("全护理"))])
+    # 残疾等级 (the disability certificate's grade, 一级 most severe; 一、二级 are 重度) and 健康状况
+    disability_grade = models.CharField(_("残疾等级"), max_length=1, blank=True, default="", db_default="",
+                                        choices=DISABILITY_GRADES)
+    health = models.CharField(_("健康状况"), max_length=16, blank=True, default="", db_default="",
+                              choices=HEALTH_STATES)
 
     scope = Scope(region="household__region_id", roles=CIVIL_STAFF)
 
@@ -265,6 +280,7 @@ class Batch(models.Model):
         PAYING = "paying", _("发放中")
         PAID = "paid", _("已发放")
         CANCELLED = "cancelled", _("已取消")
+        RETURNED = "returned", _("已退回修改")
 
     scheme = models.ForeignKey(Scheme, verbose_name=_("救助项目"), on_delete=models.PROTECT, related_name="batches")
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
@@ -300,6 +316,15 @@ class Batch(models.Model):
     # Touched by every chunk of a build or payout; a batch in building/approved/paying whose heartbeat
     # is old has lost its worker, and `batch_resume_stalled` sends its task again.
     heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    # the checker's word: the opinion given with an approval, or why the batch went back to its maker
+    # (db_default: the raw-SQL payroll and top-up inserts name their columns)
+    approval_opinion = models.CharField(_("审批意见"), max_length=500, blank=True, default="", db_default="")
+    return_reason = models.CharField(_("退回原因"), max_length=500, blank=True, default="", db_default="")
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("退回人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
 
     scope = Scope(region="region_id", roles=CIVIL_STAFF)
 
@@ -322,6 +347,14 @@ class Batch(models.Model):
 
     def __str__(self):
         return f"{self.scheme} · {self.region.name if self.region_id else ''} #{self.pk}"
+
+    @property
+    def payout_percent(self) -> int:
+        """How far the payout is (0 until approved). `progress` serves the build first and the payout
+        after approval, so a built batch waiting for approval shows 0 here, not the build's 100."""
+        if self.status in (self.Status.APPROVED, self.Status.PAYING, self.Status.PAID):
+            return self.progress
+        return 0
 
 
 class Payment(models.Model):

@@ -77,7 +77,7 @@ def household_count(user, *, search: str = "", area: str = "", region: str = "")
 
 def household_get(user, pk) -> Household:
     try:
-        return restrict(Household.objects.all(), user).select_related("region", "head").get(pk=pk)
+        return restrict(Household.objects.all(), user).select_related("region", "head", "locality__parent").get(pk=pk)
     except (Household.DoesNotExist, ValueError):
         raise Http404 from None
 
@@ -127,11 +127,33 @@ def batch_get(user, pk) -> Batch:
         raise Http404 from None
 
 
-def batch_payments(user, batch: Batch, *, status: str = "") -> QuerySet:
+def batch_payments(user, batch: Batch, *, status: str = "", search: str = "") -> QuerySet:
     qs = restrict(Payment.objects.filter(batch=batch), user).select_related("region")
     if status:
         qs = qs.filter(status=status)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(payment_search_q(batch, search))
     return qs.order_by("id")
+
+
+PAYMENT_SEARCH_PEOPLE = 200
+
+
+def payment_search_q(batch: Batch, search: str) -> Q:
+    """A batch's payments of a person named `search` (the whole name) or holding the full ID number
+    `search`. The people are found first through the person registry's indexes (unique ID number; name),
+    then their payments through the payment's (scheme, period, person|household) indexes, so a search
+    costs the same in a batch of a million. Household payments are found through the household's members."""
+    number = search.upper()
+    people = Person.objects.filter(id_number=number) if idnumber.is_valid(number) else Person.objects.filter(name=search)
+    person_ids = list(people.order_by().values_list("id", flat=True)[:PAYMENT_SEARCH_PEOPLE])
+    if not person_ids:
+        return Q(pk__in=[])
+    households = list(Member.objects.filter(person_id__in=person_ids).order_by().values_list("household_id", flat=True)
+                      .distinct()[:PAYMENT_SEARCH_PEOPLE])
+    return Q(scheme_id=batch.scheme_id) & (Q(person_id__in=person_ids)
+                                           | Q(person__isnull=True, household_id__in=households))
 
 
 def batch_payments_count(user, batch: Batch, *, status: str = "") -> int | None:
@@ -391,4 +413,29 @@ def allocation_execution(user, *, year: int | None = None) -> list[dict]:
                    if y == a.year and (a.region_id is None or (code is not None and lo <= code <= hi)))
         out.append({"allocation": a, "amount": a.amount, "committed": a.committed, "paid": paid,
                     "level": a.region.get_level_display() if a.region_id else _("中央")})
+    return out
+
+
+def member_table(user, *, search: str = "", household: int | None = None) -> QuerySet:
+    """Current members in scope for the enrolment table, a household's members together. A full ID number
+    is looked up by the person's unique index; anything else is a name (its index, prefix match)."""
+    qs = restrict(Member.objects.filter(left_on__isnull=True), user).select_related("person", "household__region")
+    if household:
+        qs = qs.filter(household_id=household)
+    search = (search or "").strip()
+    if search:
+        number = search.upper()
+        qs = qs.filter(person__id_number=number) if idnumber.is_valid(number) else qs.filter(
+            person__name__startswith=search)
+    return qs.order_by("-household_id", "id")
+
+
+def current_enrolments(person_ids, *, on=None) -> dict[int, list[Enrolment]]:
+    """The enrolments in force on `on` (today) of these people, one query: person id -> rows."""
+    on = on or timezone.localdate()
+    out: dict[int, list[Enrolment]] = {}
+    rows = Enrolment.objects.filter(person_id__in=list(person_ids), status=Enrolment.Status.ACTIVE, start__lte=on) \
+        .filter(Q(end__isnull=True) | Q(end__gte=on)).order_by("person_id", "category")
+    for row in rows:
+        out.setdefault(row.person_id, []).append(row)
     return out

@@ -22,7 +22,9 @@ from portal.audit_actions import AuditAction as PortalAudit
 from portal.pagination import page_of
 from portal.permissions import CIVIL_STAFF, Role, allowed
 from portal.scoping import restrict
+from portal.selectors import scope_root
 from portal.services import audit_read
+from portal.templatetags.portal_tags import cn_date
 from portal.web import form_errors, role_required
 
 from . import documents, roster, selectors, services
@@ -33,6 +35,7 @@ from .forms import (
     AssetForm,
     BankResultForm,
     BatchForm,
+    BulkEnrolmentForm,
     EnrolmentActionForm,
     EnrolmentForm,
     HouseholdEditForm,
@@ -68,7 +71,8 @@ def household_list(request):
     tally = filterset.tally_filters()
     count = None if tally is None else selectors.household_count(request.user, search=q, **tally)
     page = page_of(request, filterset.qs, PAGE_SIZE, count=count)
-    return render(request, "assistance/household_list.html", {"page": page, "filter": filterset, "q": q})
+    return render(request, "assistance/household_list.html", {"page": page, "filter": filterset, "q": q,
+                                                              "region_root": scope_root(request.user)})
 
 
 @staff_page
@@ -138,6 +142,7 @@ def household_create(request):
             household = services.household_create(
                 region=form.cleaned_data["region"].code, area=form.cleaned_data["area"],
                 address=form.cleaned_data["address"], bank_account=form.cleaned_data["bank_account"],
+                locality=form.cleaned_data["locality"], phone=form.cleaned_data["phone"],
                 members=members, actor=request.user,
             )
         except ValidationError as exc:
@@ -172,20 +177,67 @@ def roster_import(request):
 
 @caseworker_page
 def enrolment_create(request):
-    initial = {}
+    member = None
     if request.GET.get("member", "").isdigit():
-        member = restrict(Member.objects.filter(pk=request.GET["member"]), request.user).select_related("person").first()
-        initial["id_number"] = member.person.id_number if member else ""
-    form = EnrolmentForm(request.POST or None, initial=initial)
+        member = restrict(Member.objects.filter(pk=request.GET["member"], left_on__isnull=True),
+                          request.user).select_related("person").first()
+    form = EnrolmentForm(request.POST or None)
+    if member is not None:
+        del form.fields["id_number"]  # the member's number is taken from the record, not shown in full
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if member is not None:
+            data["id_number"] = member.person.id_number
         try:
-            enrolment = services.enrolment_create(actor=request.user, **form.cleaned_data)
+            enrolment = services.enrolment_create(actor=request.user, **data)
         except ValidationError as exc:
             form_errors(form, exc)
         else:
             messages.success(request, _("救助对象认定已保存。"))
             return redirect("assistance:household-detail", pk=enrolment.household_id)
-    return render(request, "assistance/form.html", {"form": form, "title": _("新增救助对象认定")})
+    title = _("新增救助对象认定")
+    if member is not None:
+        title = _("新增救助对象认定 · %(name)s %(id)s") % {"name": member.person.name, "id": member.person.masked_id}
+    return render(request, "assistance/form.html", {"form": form, "title": title})
+
+
+@staff_page
+def enrolment_table(request):
+    """Current members with their enrolments in force, names and masked ID numbers; a caseworker enrols,
+    stops or ends the selected rows in one go (services.enrolments_create_bulk / enrolments_end_bulk)."""
+    q = request.GET.get("q", "").strip()
+    household = request.GET.get("household", "")
+    household = int(household) if household.isdigit() else None
+    form = BulkEnrolmentForm(request.POST or None)
+    member_errors: list[str] = []
+    if request.method == "POST":
+        if not request.user.has_role(Role.CASEWORKER):
+            raise PermissionDenied(_("只有经办人员可以办理此业务。"))
+        selected = [v for v in request.POST.getlist("members") if v.isdigit()]
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "enrol":
+                    done = len(services.enrolments_create_bulk(
+                        member_ids=selected, category=data["category"], monthly_amount=data["monthly_amount"],
+                        start=data["on"], actor=request.user))
+                else:
+                    done = services.enrolments_end_bulk(member_ids=selected, category=data["category"],
+                                                        action=data["action"], on=data["on"],
+                                                        reason=data["reason"], actor=request.user)
+            except ValidationError as exc:
+                form_errors(form, exc, rename={"start": "on", "end": "on"}, fallback=member_errors)
+            else:
+                messages.success(request, _("已办理 %(n)d 人：%(a)s。") % {
+                    "n": done, "a": dict(form.fields["action"].choices)[data["action"]]})
+                return redirect(request.get_full_path())
+    page = _page(request, selectors.member_table(request.user, search=q, household=household))
+    enrolments = selectors.current_enrolments([m.person_id for m in page.object_list])
+    for m in page.object_list:
+        m.current = enrolments.get(m.person_id, [])
+    return render(request, "assistance/enrolment_table.html", {
+        "page": page, "q": q, "household": household, "form": form, "member_errors": member_errors,
+        "selected": set(request.POST.getlist("members")) if request.method == "POST" else set()})
 
 
 @staff_page
@@ -276,18 +328,27 @@ def batch_create(request):
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            messages.success(request, _("批次已创建，正在后台生成发放名单。"))
+            messages.success(request, _("批次已创建。"))
+            deadline = form.cleaned_data["scheme"].deadline
+            if deadline < timezone.localdate():
+                messages.warning(request, _("注意：该救助项目的发放截止日期（%(d)s）已过，本批次属逾期发放，请在审批前核实。")
+                                 % {"d": cn_date(deadline)})
             return redirect("assistance:batch-detail", pk=batch.pk)
     return render(request, "assistance/form.html", {"form": form, "title": _("新建发放批次")})
 
 
 def _batch_context(request, batch):
     user = request.user
+    can_approve = batch.status == Batch.Status.DRAFT and allowed(user, roles={Role.APPROVER},
+                                                                  not_user=batch.created_by_id)
     return {
         "batch": batch,
-        "can_approve": batch.status == Batch.Status.DRAFT
-        and allowed(user, roles={Role.APPROVER}, not_user=batch.created_by_id),
-        "can_cancel": batch.status == Batch.Status.DRAFT,
+        "can_approve": can_approve,
+        "can_resubmit": batch.status == Batch.Status.RETURNED and user.has_role(Role.CASEWORKER)
+        and (batch.created_by_id is None or batch.created_by_id == user.pk),
+        "past_deadline": batch.status in (Batch.Status.BUILDING, Batch.Status.DRAFT, Batch.Status.RETURNED)
+        and batch.scheme.deadline < timezone.localdate(),
+        "can_cancel": batch.status in (Batch.Status.DRAFT, Batch.Status.RETURNED),
         "polling": batch.status in (Batch.Status.BUILDING, Batch.Status.APPROVED, Batch.Status.PAYING),
     }
 
@@ -338,11 +399,37 @@ def batch_progress(request, pk):
 def batch_approve(request, pk):
     batch = selectors.batch_get(request.user, pk)
     try:
-        services.batch_approve(batch=batch, actor=request.user)
+        services.batch_approve(batch=batch, actor=request.user, opinion=request.POST.get("opinion", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已审批，开始发放。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@staff_page
+@require_POST
+def batch_return(request, pk):
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_return(batch=batch, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("批次已退回制单人修改。"))
+    return redirect("assistance:batch-detail", pk=pk)
+
+
+@caseworker_page
+@require_POST
+def batch_resubmit(request, pk):
+    batch = selectors.batch_get(request.user, pk)
+    try:
+        services.batch_resubmit(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("批次已重新提交，发放名单将按最新数据重新生成。"))
     return redirect("assistance:batch-detail", pk=pk)
 
 
@@ -359,16 +446,56 @@ def batch_cancel(request, pk):
     return redirect("assistance:batch-detail", pk=pk)
 
 
+def _payment_filters(request) -> tuple[str, str]:
+    status = request.GET.get("status", "")
+    return (status if status in Payment.Status.values else ""), request.GET.get("q", "").strip()[:64]
+
+
 @staff_page
 def batch_payments(request, pk):
     batch = selectors.batch_get(request.user, pk)
-    status = request.GET.get("status", "")
-    if status not in Payment.Status.values:
-        status = ""
-    page = page_of(request, selectors.batch_payments(request.user, batch, status=status), PAGE_SIZE,
-                   count=selectors.batch_payments_count(request.user, batch, status=status))
+    status, q = _payment_filters(request)
+    count = None if q else selectors.batch_payments_count(request.user, batch, status=status)
+    page = page_of(request, selectors.batch_payments(request.user, batch, status=status, search=q), PAGE_SIZE,
+                   count=count)
     return render(request, "assistance/payment_list.html",
-                  {"batch": batch, "page": page, "status": status, "statuses": Payment.Status.choices})
+                  {"batch": batch, "page": page, "status": status, "q": q, "statuses": Payment.Status.choices})
+
+
+PAYMENT_EXPORT_HEADER = [gettext_lazy("明细编号"), gettext_lazy("姓名"), gettext_lazy("身份证号码"),
+                         gettext_lazy("区域"), gettext_lazy("收款户名"), gettext_lazy("收款账号"),
+                         gettext_lazy("类别"), gettext_lazy("金额（元）"), gettext_lazy("状态"),
+                         gettext_lazy("发放时间"), gettext_lazy("说明")]
+
+
+@staff_page
+def batch_payments_export(request, pk):
+    """The batch's payments (as filtered on the list) as an Excel workbook to print: ID numbers and
+    accounts masked as on the page; the export itself is audited (who took which list)."""
+    from django.http import FileResponse
+
+    from portal.money import yuan_str
+    from portal.tabular import xlsx_file
+
+    from .audit_actions import AuditAction
+
+    batch = selectors.batch_get(request.user, pk)
+    status, q = _payment_filters(request)
+    payments = selectors.batch_payments(request.user, batch, status=status, search=q)
+    categories, statuses = dict(Payment._meta.get_field("category").choices), dict(Payment.Status.choices)
+    audit_read(actor=request.user, action=AuditAction.PAYMENTS_EXPORT, obj=batch, region_code=batch.region_id,
+               after={"status": status, "search": bool(q)})
+
+    def rows():
+        for p in payments.iterator(chunk_size=5000):
+            yield [p.pk, p.name, p.masked_id, p.region.name, p.payee_name or p.name, p.masked_bank_account,
+                   str(categories.get(p.category, p.category)), yuan_str(p.amount),
+                   str(statuses.get(p.status, p.status)),
+                   timezone.localtime(p.paid_at).strftime("%Y-%m-%d %H:%M") if p.paid_at else "", p.reason]
+
+    out = xlsx_file(_("发放明细"), [str(h) for h in PAYMENT_EXPORT_HEADER], rows())
+    return FileResponse(out, as_attachment=True, filename=f"batch-{batch.pk}-payments.xlsx",
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @staff_page

@@ -35,10 +35,20 @@ def main():
     officer = _user("bench_officer", Role.INSURANCE_OFFICER, None)
     admin = _user("bench_admin", Role.ADMIN, None, is_staff=True, is_superuser=True)
     b = batch.pk if batch else 0
+    from assistance.models import Payment
+
+    sample = Payment.objects.filter(batch_id=b).exclude(person=None).order_by("id").values("name", "id_number").first() \
+        or {"name": "张", "id_number": ""}
     plan = [
         (caseworker, ["/", "/assistance/households/", "/assistance/households/?q=张", "/assistance/batches/",
                       f"/assistance/batches/{b}/", f"/assistance/batches/{b}/payments/",
                       f"/assistance/batches/{b}/payments/?page=500", "/assistance/progress/",
+                      # the payment list's search by a whole name and by a full ID number; the cascading
+                      # region pickers' filter by a district and by a street (and the pickers' JSON)
+                      f"/assistance/batches/{b}/payments/?q={sample['name']}",
+                      f"/assistance/batches/{b}/payments/?q={sample['id_number']}",
+                      "/assistance/households/?region=610112", "/assistance/households/?region=610112001",
+                      "/regions/children/?parent=610100",
                       "/api/v1/assistance/households/", f"/api/v1/assistance/batches/{b}/payments/"]),
         (officer, ["/", "/pooling/insured/", "/pooling/settlements/", "/pooling/fraud/", "/api/v1/pooling/spends/",
                    "/api/v1/pooling/insured/"]),

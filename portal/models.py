@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,45 @@ def code_range(code: str) -> tuple[str, str]:
 
 def region_level(code: str) -> int:
     return level_of(code)
+
+
+class Locality(models.Model):
+    """Below a county (GB/T 2260 ends there): a street or township (街道/乡镇, 9-digit code) and a community
+    or village (社区/村, 12-digit code), coded as GB/T 10114 does: the county's six digits, then three for
+    the street, then three for the community, so a code's prefix names everything above it. Loaded by the
+    region bureau (admin or a data migration), not typed per household."""
+
+    class Kind(models.TextChoices):
+        STREET = "street", _("街道/乡镇")
+        COMMUNITY = "community", _("社区/村")
+
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(Region, verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="localities")
+    parent = models.ForeignKey("self", verbose_name=_("所属街道"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+
+    class Meta:
+        verbose_name = _("街道社区")
+        verbose_name_plural = _("街道社区")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="street") & Q(parent__isnull=True) & Q(code__regex=r"^[0-9]{9}$"))
+                | (Q(kind="community") & Q(parent__isnull=False) & Q(code__regex=r"^[0-9]{12}$")),
+                name="locality_code_by_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.region_id = self.code[:6]
+        if self.kind == self.Kind.COMMUNITY:
+            self.parent_id = self.code[:9]
+        super().save(*args, **kwargs)
 
 
 class Person(models.Model):

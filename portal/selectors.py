@@ -26,3 +26,38 @@ def region_is_within(code: str, ancestor: str) -> bool:
 
 def person_by_id_number(id_number: str) -> Person | None:
     return Person.objects.filter(id_number=id_number).first()
+
+
+def scope_root(user) -> str:
+    """The region code a user's region pickers start below ("" = the whole country)."""
+    if user.is_portal_admin or not user.region_id:
+        return ""
+    return user.region_id
+
+
+def region_children_in_scope(user, parent: str) -> tuple[str, list[dict]]:
+    """The children of `parent` a user may pick (for the cascading region pickers): provinces, prefectures and
+    counties from the GB/T 2260 list, then the county's streets and a street's communities (Locality).
+    Only codes within the user's region; an empty parent means the user's own region. Returns the level's
+    name and [{code, name}]."""
+    from django.utils.translation import gettext as _
+
+    from .models import Locality
+    from .scoping import region_in_scope
+
+    parent = (parent or "").strip() or scope_root(user)
+    if parent and not (parent.isdigit() and len(parent) in (6, 9)):
+        return "", []
+    if parent and not region_in_scope(user, parent[:6]) and not user.is_portal_admin:
+        return "", []
+    if not parent:
+        return _("省份"), [{"code": r.code, "name": r.name} for r in region_children(None).only("code", "name")]
+    if len(parent) == 9:
+        rows = Locality.objects.filter(parent_id=parent).order_by("code").values("code", "name")
+        return _("社区/村"), list(rows)
+    children = list(Region.objects.filter(parent_id=parent).order_by("code").values("code", "name"))
+    if children:
+        level = Region.objects.filter(code=children[0]["code"]).values_list("level", flat=True).first()
+        return (_("地市") if level == Region.Level.PREFECTURE else _("区县")), children
+    rows = Locality.objects.filter(region_id=parent, kind=Locality.Kind.STREET).order_by("code").values("code", "name")
+    return _("街道/乡镇"), list(rows)

@@ -105,3 +105,19 @@ def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+def xlsx_file(title: str, header: list[str], rows, *, max_memory: int = 16 * 1024 * 1024):
+    """An XLSX workbook of one sheet (openpyxl's write-only mode: rows are streamed, not held), every text
+    cell neutralised; returned as an open temporary file positioned at its start (for a FileResponse)."""
+    import tempfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([neutralise(c) for c in header])
+    for row in rows:
+        ws.append([neutralise(c) for c in row])
+    out = tempfile.SpooledTemporaryFile(max_size=max_memory)
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -37,3 +37,16 @@ def healthz(request):
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@require_GET
+def region_children(request):
+    """JSON for the cascading region pickers: the children of `?parent=` within the user's region."""
+    from django.utils.translation import gettext as _
+
+    from .selectors import region_children_in_scope
+
+    label, children = region_children_in_scope(request.user, request.GET.get("parent", ""))
+    return JsonResponse({"label": label, "all_label": _("全部%(level)s") % {"level": label} if label else "",
+                         "children": children})

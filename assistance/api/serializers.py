@@ -3,7 +3,18 @@ from rest_framework import serializers
 
 from portal.api.fields import IdNumberField, MaskedIdNumberField, MoneyField, RegionCodeField
 
-from ..models import Allocation, Area, Batch, Category, Household, Member, Payment, Scheme
+from ..models import (
+    DISABILITY_GRADES,
+    HEALTH_STATES,
+    Allocation,
+    Area,
+    Batch,
+    Category,
+    Household,
+    Member,
+    Payment,
+    Scheme,
+)
 
 
 def _choice(choices, name: str):
@@ -38,6 +49,9 @@ class MemberInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     id_number = IdNumberField()
     relation = RelationField(choices=Member.Relation.choices)
+    disability_grade = serializers.ChoiceField(choices=DISABILITY_GRADES, required=False, allow_blank=True,
+                                               default="")
+    health = serializers.ChoiceField(choices=HEALTH_STATES, required=False, allow_blank=True, default="")
 
 
 class MemberOutSerializer(serializers.Serializer):
@@ -52,6 +66,9 @@ class HouseholdCreateSerializer(serializers.Serializer):
     area = AreaField(choices=Area.choices)
     address = serializers.CharField(max_length=255)
     bank_account = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    locality = serializers.CharField(max_length=12, required=False, allow_blank=True, default="",
+                                     help_text="街道（9位）或社区（12位）代码")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     members = MemberInSerializer(many=True, allow_empty=False)
 
 
@@ -163,6 +180,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class AssistanceReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BatchOpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class MeansTestRunSerializer(serializers.Serializer):

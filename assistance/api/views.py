@@ -25,6 +25,7 @@ from .serializers import (
     AssistanceReasonSerializer,
     BatchCreatedSerializer,
     BatchCreateSerializer,
+    BatchOpinionSerializer,
     BatchSerializer,
     EnrolmentCreateSerializer,
     EnrolmentSerializer,
@@ -154,12 +155,40 @@ class BatchApproveView(APIView):
 
     permission_classes = [IsAuthenticated, STAFF]
 
-    @extend_schema(request=None, responses={200: BatchSerializer})
+    @extend_schema(request=BatchOpinionSerializer, responses={200: BatchSerializer})
     @idempotent
     def post(self, request, pk):
         batch = selectors.batch_get(request.user, pk)
-        batch = services.batch_approve(batch=batch, actor=request.user)
+        data = BatchOpinionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = services.batch_approve(batch=batch, actor=request.user, opinion=data.validated_data["opinion"])
         return Response(BatchSerializer(selectors.batch_get(request.user, batch.pk)).data)
+
+
+class BatchReturnView(APIView):
+    """Send a draft batch back to its maker with a reason (an approver who is not its maker)."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=AssistanceReasonSerializer, responses={200: BatchSerializer})
+    def post(self, request, pk):
+        batch = selectors.batch_get(request.user, pk)
+        data = AssistanceReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.batch_return(batch=batch, actor=request.user, reason=data.validated_data["reason"])
+        return Response(BatchSerializer(selectors.batch_get(request.user, pk)).data)
+
+
+class BatchResubmitView(APIView):
+    """The maker resubmits a returned batch: its list is built again and it comes back as a draft."""
+
+    permission_classes = [IsAuthenticated, STAFF]
+
+    @extend_schema(request=None, responses={200: BatchSerializer})
+    def post(self, request, pk):
+        batch = selectors.batch_get(request.user, pk)
+        services.batch_resubmit(batch=batch, actor=request.user)
+        return Response(BatchSerializer(selectors.batch_get(request.user, pk)).data)
 
 
 class BatchCancelView(APIView):

@@ -34,10 +34,13 @@ from .batches import (
     batch_cancel,
     batch_create,
     batch_note_error,
+    batch_resubmit,
     batch_resume,
     batch_resume_stalled,
+    batch_return,
 )
 from .build_sql import build_chunk_size as build_chunk_size
+from .enrolments_bulk import enrolments_create_bulk, enrolments_end_bulk
 from .funds import allocation_create
 from .household import (
     asset_add,
@@ -97,6 +100,10 @@ __all__ = [
     "batch_create",
     "batch_build",
     "batch_cancel",
+    "batch_return",
+    "enrolments_create_bulk",
+    "enrolments_end_bulk",
+    "batch_resubmit",
     "batch_resume",
     "batch_resume_stalled",
     "batch_note_error",

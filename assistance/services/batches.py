@@ -9,7 +9,8 @@ the package is the one place to swap them (tests make a chunk fail or lower the 
 import datetime as dt
 import re
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -130,18 +131,68 @@ def batch_build(*, batch_id: int, max_chunks: int | None = None) -> Batch:
 
 @transaction.atomic
 def batch_cancel(*, batch: Batch, actor, reason: str = "") -> Batch:
-    """Cancel a draft batch: its payments are cancelled, so their recipients may go into another batch."""
+    """Cancel a draft (or a returned) batch: its payments are cancelled, so their recipients may go into
+    another batch."""
     require(actor, roles=CIVIL_STAFF, region=batch.region_id)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != Batch.Status.DRAFT:
-        raise ValidationError(_("只有待审批的批次可以取消。"))
+    if batch.status not in (Batch.Status.DRAFT, Batch.Status.RETURNED):
+        raise ValidationError(_("只有待审批或已退回的批次可以取消。"))
+    before_status = batch.status
     Payment.objects.filter(batch=batch).update(status=Payment.Status.CANCELLED, reason=reason[:255] or _("批次已取消"),
                                                updated_at=timezone.now())
     batch.status = Batch.Status.CANCELLED
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "finished_at"])
     audit(actor=actor, action=AuditAction.BATCH_CANCEL, obj=batch, region_code=batch.region_id,
-          before={"status": Batch.Status.DRAFT}, after={"status": batch.status}, note=reason)
+          before={"status": before_status}, after={"status": batch.status}, note=reason)
+    return batch
+
+
+@transaction.atomic
+def batch_return(*, batch: Batch, actor, reason: str) -> Batch:
+    """The checker sends a draft batch back to its maker (退回修改) with a reason: nothing is reserved or
+    paid, the recipient list stays as built until the maker resubmits it. The same maker-checker rule
+    as approving: an approver of the region who did not make the batch."""
+    require(actor, roles={Role.APPROVER}, message=_("只有审批人员可以退回发放批次。"))
+    require(actor, region=batch.region_id)
+    require(actor, not_user=batch.created_by_id, message=_("制单人不能退回自己创建的批次。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("请填写退回原因。")]})
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.DRAFT:
+        raise ValidationError(_("只有待审批的批次可以退回（当前状态：%(s)s）。") % {"s": batch.get_status_display()})
+    batch.status = Batch.Status.RETURNED
+    batch.return_reason = reason[:500]
+    batch.returned_by = actor
+    batch.returned_at = timezone.now()
+    batch.save(update_fields=["status", "return_reason", "returned_by", "returned_at"])
+    audit(actor=actor, action=AuditAction.BATCH_RETURN, obj=batch, region_code=batch.region_id,
+          before={"status": Batch.Status.DRAFT}, after={"status": batch.status}, note=batch.return_reason)
+    return batch
+
+
+@transaction.atomic
+def batch_resubmit(*, batch: Batch, actor) -> Batch:
+    """The maker resubmits a returned batch after fixing what the checker named: its payments are
+    cancelled (one set-based UPDATE) and the recipient list is built again from today's data (the task
+    `assistance.build_batch`), so the batch comes back to the checker as a new draft. Only the maker (any
+    caseworker of the region for a batch the system made)."""
+    require(actor, roles={Role.CASEWORKER}, region=batch.region_id)
+    if batch.created_by_id and batch.created_by_id != actor.pk:
+        raise PermissionDenied(_("只有制单人可以重新提交被退回的批次。"))
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.RETURNED:
+        raise ValidationError(_("只有已退回的批次可以重新提交。"))
+    Payment.objects.filter(batch=batch).exclude(status=Payment.Status.CANCELLED).update(
+        status=Payment.Status.CANCELLED, reason=_("批次退回后重新生成"), updated_at=timezone.now())
+    Batch.objects.filter(pk=batch.pk).update(
+        status=Batch.Status.BUILDING, build_lo=0, build_hi=0, build_cursor=0, progress=0, recipient_count=0,
+        total_amount=0, built_on=timezone.localdate(), heartbeat_at=timezone.now(), error="")
+    batch.refresh_from_db()
+    audit(actor=actor, action=AuditAction.BATCH_RESUBMIT, obj=batch, region_code=batch.region_id,
+          before={"status": Batch.Status.RETURNED}, after={"status": batch.status})
+    enqueue("assistance.build_batch", batch.pk)
     return batch
 
 

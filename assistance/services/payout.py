@@ -32,9 +32,10 @@ def pay_chunk_size() -> int:
 
 @money_path
 @transaction.atomic
-def batch_approve(*, batch: Batch, actor) -> Batch:
+def batch_approve(*, batch: Batch, actor, opinion: str = "") -> Batch:
     """Maker-checker: an approver who did not create the batch. Reserves the scheme's budget under a
-    row lock (400 when it would exceed it) and queues the payout."""
+    row lock (400 when it would exceed it) and queues the payout. `opinion` (审批意见) is kept on the
+    batch and in the audit row."""
     require(actor, roles={Role.APPROVER}, message=_("只有审批人员可以审批发放批次。"))
     require(actor, region=batch.region_id)
     require(actor, not_user=batch.created_by_id, message=_("制单人不能审批自己创建的批次。"))
@@ -55,9 +56,11 @@ def batch_approve(*, batch: Batch, actor) -> Batch:
     batch.approved_at = timezone.now()
     batch.progress = 0
     batch.heartbeat_at = timezone.now()
-    batch.save(update_fields=["status", "approved_by", "approved_at", "progress", "heartbeat_at"])
+    batch.approval_opinion = (opinion or "").strip()[:500]
+    batch.save(update_fields=["status", "approved_by", "approved_at", "progress", "heartbeat_at", "approval_opinion"])
     audit(actor=actor, action=AuditAction.BATCH_APPROVE, obj=batch, region_code=batch.region_id, before=before,
-          after={"status": batch.status, "reserved": batch.total_amount})
+          after={"status": batch.status, "reserved": batch.total_amount, "opinion": batch.approval_opinion},
+          note=batch.approval_opinion)
     enqueue("assistance.pay_batch", batch.pk)
     return batch
 

@@ -1,6 +1,7 @@
 """The registry: households, their members, and the enrolments (救助对象认定) of those members."""
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,13 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import idnumber
-from portal.models import Person
+from portal.models import Locality, Person
 from portal.permissions import Role, require
 from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
 
 from ..audit_actions import AuditAction
 from ..models import (
+    DISABILITY_GRADES,
+    HEALTH_STATES,
     AccountChange,
     Area,
     Batch,
@@ -68,11 +71,43 @@ def _member_person(*, name: str, id_number: str, actor, field: str = "members") 
     return existing
 
 
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def _locality(region: str, code: str) -> str | None:
+    """The street or community a household lives in: a Locality of its own district (None: not given)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    if not Locality.objects.filter(code=code, region_id=region).exists():
+        raise ValidationError({"locality": [_("所选街道或社区不属于所在区域。")]})
+    return code
+
+
+def _phone(phone: str) -> str:
+    phone = (phone or "").replace(" ", "")
+    if phone and not PHONE.match(phone):
+        raise ValidationError({"phone": [_("请填写11位手机号码或带区号的固定电话（如 029-88886666）。")]})
+    return phone
+
+
+def _member_extras(m: dict) -> dict:
+    grade, health = m.get("disability_grade") or "", m.get("health") or ""
+    if grade not in {v for v, _label in DISABILITY_GRADES} or health not in {v for v, _label in HEALTH_STATES}:
+        raise ValidationError({"members": [_("残疾等级或健康状况无效。")]})
+    extras = {"disability_grade": grade, "health": health}
+    if grade in ("1", "2"):  # 一、二级残疾 are 重度残疾 (what the means test reads)
+        extras["severe_disability"] = True
+    return extras
+
+
 @transaction.atomic
 def household_create(*, region: str, area: str, address: str, members: list[dict], actor,
-                     bank_account: str = "") -> Household:
+                     bank_account: str = "", locality: str = "", phone: str = "") -> Household:
     """A household with its members. Any bad member (ID number, name mismatch, already in another
-    household) raises ValidationError and nothing is saved."""
+    household) raises ValidationError and nothing is saved. `locality`: the street or community (a
+    portal.Locality of `region`); `phone`: a mobile or landline number; each member may carry
+    `disability_grade` (1–4) and `health`."""
     require(actor, roles={Role.CASEWORKER}, region=region)
     if area not in Area.values:
         raise ValidationError({"area": [_("请选择城市或农村。")]})
@@ -88,28 +123,33 @@ def household_create(*, region: str, area: str, address: str, members: list[dict
     bank_account = (bank_account or "").replace(" ", "")
     if bank_account and not bank_account.isdigit():
         raise ValidationError({"bank_account": [_("银行账号只能包含数字。")]})
+    locality = _locality(region, locality)
+    phone = _phone(phone)
     persons = []
     for m in members:
         if m.get("relation") not in Member.Relation.values:
             raise ValidationError({"members": [_("与户主关系无效。")]})
-        persons.append((_member_person(name=(m.get("name") or "").strip(), id_number=m.get("id_number", ""), actor=actor),
-                        m["relation"]))
+        extras = _member_extras(m)
+        persons.append((_member_person(name=(m.get("name") or "").strip(), id_number=m.get("id_number", ""),
+                                       actor=actor), m["relation"], extras))
     household = Household.objects.create(
         region_id=region, area=area, address=address.strip(), bank_account=bank_account, created_by=actor,
+        locality_id=locality, phone=phone,
     )
     today = timezone.localdate()
     try:
         with transaction.atomic():
             Member.objects.bulk_create(
-                [Member(household=household, person=p, relation=rel, joined_on=today) for p, rel in persons]
+                [Member(household=household, person=p, relation=rel, joined_on=today, **extras)
+                 for p, rel, extras in persons]
             )
     except IntegrityError:
         raise ValidationError({"members": [_("有成员刚被登记到另一家庭，请刷新后重试。")]}) from None
-    head = next((p for p, rel in persons if rel == Member.Relation.HEAD), persons[0][0])
+    head = next((p for p, rel, _extras in persons if rel == Member.Relation.HEAD), persons[0][0])
     household.head = head
     household.save(update_fields=["head", "updated_at"])
     audit(actor=actor, action=AuditAction.HOUSEHOLD_CREATE, obj=household, region_code=region,
-          after={"area": area, "members": len(persons)})
+          after={"area": area, "members": len(persons), "locality": locality or ""})
     return household
 
 

@@ -120,9 +120,10 @@ def test_enrolment_and_scheme_forms(caseworker, client):
     member = hh.members.get()
     client.force_login(caseworker)
     page = client.get(f"/assistance/enrolments/new/?member={member.pk}").content.decode()
-    assert member.person.id_number in page
-    resp = client.post("/assistance/enrolments/new/", {"id_number": member.person.id_number, "category": "tekun",
-                                                       "monthly_amount": "1,150.50", "start": "2025-03-01"})
+    # opened for a member: the name and the masked number, never the full number (issue 19)
+    assert member.person.id_number not in page and member.person.masked_id in page and member.person.name in page
+    resp = client.post(f"/assistance/enrolments/new/?member={member.pk}", {
+        "category": "tekun", "monthly_amount": "1,150.50", "start": "2025-03-01"})
     assert resp.status_code == 302
     assert hh.enrolments.get().monthly_amount == 115050
     resp = client.post("/assistance/schemes/new/", {

@@ -56,6 +56,13 @@ def _draft_for_approval(right):
     return f.built_batch(maker, f.scheme(maker))
 
 
+def _returned_batch(right):
+    """A batch made by `right` (a caseworker) and sent back to it by an approver."""
+    batch = _built_batch(right)
+    return services.batch_return(batch=batch, actor=UserFactory(role=Role.APPROVER, region_id="610100"),
+                                 reason="名单有误")
+
+
 def _payment(right, status=Payment.Status.PENDING):
     batch = _built_batch(right)
     payment = Payment.objects.get(batch=batch)
@@ -175,6 +182,20 @@ CASES = {
     "batch_approve": Case(
         call=lambda actor, w: services.batch_approve(batch=w, actor=actor),
         world=_draft_for_approval, right_role=AP, wrong_role=CW),
+    "batch_return": Case(
+        call=lambda actor, w: services.batch_return(batch=w, actor=actor, reason="门禁"),
+        world=_draft_for_approval, right_role=AP, wrong_role=CW),
+    "batch_resubmit": Case(
+        call=lambda actor, w: services.batch_resubmit(batch=w, actor=actor),
+        world=_returned_batch, right_role=CW, wrong_role=AP),
+    "enrolments_create_bulk": Case(
+        call=lambda actor, w: services.enrolments_create_bulk(
+            member_ids=[w.members.first().pk], category="dibao", monthly_amount=1000, start=f.START, actor=actor),
+        world=_household, right_role=CW, wrong_role=AP, wrong_region=None),
+    "enrolments_end_bulk": Case(
+        call=lambda actor, w: services.enrolments_end_bulk(
+            member_ids=[w.members.first().pk], category="dibao", action="stop", reason="门禁", actor=actor),
+        world=lambda right: f.household(right), right_role=CW, wrong_role=AP, wrong_region=None),
     "payment_reissue": Case(
         call=lambda actor, w: services.payment_reissue(payment=w, actor=actor),
         world=lambda right: _made_by_another(right, Payment.Status.FAILED), right_role=AP, wrong_role=CW),

@@ -56,14 +56,24 @@ def seed(make_user) -> dict:
     training.pilot_region_save(region_code="341600", standard_code="4-03-02-01", approved_by="人力资源社会保障部",
                                actor=trainer)
 
+    # a second batch waiting for approval (the approve/send-back forms, the deadline warning)
+    scheme2 = assistance.scheme_create(name="未央区一次性生活补贴", kind="one_time", region="610112", unit="person",
+                                       categories=["dibao"], urban_amount=80000, rural_amount=70000, budget=10**7,
+                                       deadline=dt.date(2026, 2, 10), actor=cw)
+    draft = assistance.batch_create(scheme=scheme2, region="610112", actor=cw)
+    wait_until(lambda: Batch.objects.get(pk=draft.pk).status == Batch.Status.DRAFT, message="draft built")
+
     b, h, c = batch.pk, household.pk, certs[0].number
     return {
         "a11y_cw": ["/", "/assistance/households/", "/assistance/households/new/", f"/assistance/households/{h}/",
                     f"/assistance/enrolments/new/?member={household.members.first().pk}", "/assistance/schemes/",
                     "/assistance/schemes/new/", "/assistance/batches/", "/assistance/batches/new/",
                     f"/assistance/batches/{b}/", f"/assistance/batches/{b}/payments/", "/assistance/progress/",
-                    f"/assistance/progress/{batch.scheme_id}/610112/"],
-        "a11y_ap": ["/", "/assistance/batches/?status=draft", f"/assistance/batches/{b}/",
+                    f"/assistance/progress/{batch.scheme_id}/610112/",
+                    "/assistance/enrolments/", f"/assistance/enrolments/?household={h}",
+                    f"/assistance/batches/{b}/payments/?q=赵大勇", "/assistance/households/?region=610112",
+                    f"/assistance/batches/{draft.pk}/"],
+        "a11y_ap": ["/", "/assistance/batches/?status=draft", f"/assistance/batches/{b}/", f"/assistance/batches/{draft.pk}/",
                     f"/assistance/batches/{b}/payments/?status=failed"],
         "a11y_insured": ["/", "/pooling/", "/pooling/relations/new/"],
         "a11y_officer": ["/pooling/statistics/", "/pooling/statistics/?month_from=2025-01&month_to=2026-12"],

@@ -62,7 +62,7 @@ def test_approver_approves_watches_payout_and_reissues(make_page, make_user, cel
     page.on("response", lambda r: seen.append(r.url) if "/progress/" in r.url else None)
     page.get_by_role("button", name="审批并发放").click()
     page.wait_for_url(f"**/assistance/batches/{batch.pk}/")
-    assert dialogs == ["确认审批并开始发放？"]
+    assert dialogs == ["确认审批并开始发放？对象 3 人（户），金额 ¥900.00。"]  # the count and the amount
     shot("approved-paying")
     page.locator("#batch-progress", has_text="已发放").locator("[aria-valuenow='100']").wait_for(timeout=30_000)
     progress = page.locator("#batch-progress").inner_text()
