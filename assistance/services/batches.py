@@ -9,7 +9,6 @@ the package is the one place to swap them (tests make a chunk fail or lower the 
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
