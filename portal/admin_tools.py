@@ -52,6 +52,25 @@ AXES_NAMES = {
 }
 
 
+# The second-factor apps (django-otp) ship no Chinese either.
+OTP_NAMES = {"otp_static": ("两步验证备用码", {"StaticDevice": "备用码设备", "StaticToken": "备用码"}),
+             "otp_totp": ("两步验证动态口令", {"TOTPDevice": "动态口令设备"})}
+
+
+def _localise_otp():
+    from django.apps import apps
+
+    for label, (app_name, models) in OTP_NAMES.items():
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        config.verbose_name = app_name
+        for model in config.get_models():
+            if model.__name__ in models:
+                model._meta.verbose_name = model._meta.verbose_name_plural = models[model.__name__]
+
+
 def _localise_axes(site):
     from django.apps import apps
 
@@ -156,6 +175,7 @@ def finish_admin_site(site):
     if getattr(site, "_portal_finished", False):
         return
     _localise_axes(site)
+    _localise_otp()
     _protect_kept_records(site)
     _portal_apps_first(site)
     site._portal_finished = True
