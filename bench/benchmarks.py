@@ -619,11 +619,25 @@ def spends_concurrent(scale):
         c.close()
         return resp.status
 
+    floor_rels = _fresh_relations(officer, SPEND_RELATIONS, quota)
+
+    def floor(t, i):  # the same server, auth and middleware doing one locked update (bench/floor.py)
+        body = json.dumps({"relation": floor_rels[(t + i) % SPEND_RELATIONS].pk, "amount_fen": SPEND_FEN})
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        c.request("POST", "/bench/floor-spend/", body=body, headers={
+            "Content-Type": "application/json", "Authorization": f"Token {token}"})
+        resp = c.getresponse()
+        resp.read()
+        c.close()
+        return resp.status
+
     with _Server() as server:
         wall, lat, statuses = _load(THREADS, per_thread, post)
         drained = server.drain()
         mode = server.mode
+        floor_wall, floor_lat, floor_statuses = _load(THREADS, per_thread, floor)
     ok = statuses.count(201)
+    floor_ok = floor_statuses.count(201)
 
     db = settings.DATABASES["default"]
     dsn = dict(dbname=db["NAME"], user=db.get("USER") or "postgres", host=db.get("HOST") or "127.0.0.1",
@@ -670,12 +684,16 @@ def spends_concurrent(scale):
             "spends_per_s": ok / wall, "raw_spends_per_s": raw_ok / raw_wall,
             "p50_ms": _pct(lat, 50) * 1000, "p99_ms": _pct(lat, 99) * 1000,
             "raw_p50_ms": _pct(raw_lat, 50) * 1000, "raw_p99_ms": _pct(raw_lat, 99) * 1000,
+            "floor_spends_per_s": floor_ok / floor_wall, "floor_accepted": floor_ok,
+            "floor_p50_ms": _pct(floor_lat, 50) * 1000, "floor_p99_ms": _pct(floor_lat, 99) * 1000,
             "overspend": over, "raw_overspend": raw_over, "accepted": ok, "expected_accepted": expected,
             "fraud_checks_done_after_s": drained, "server": mode,
             "notes": f"{mode}; {ok} of {attempts} accepted (quota admits {expected}), {ok / wall:.0f} spends/s vs raw"
                      f" {raw_ok / raw_wall:.0f}/s; p50 {_pct(lat, 50) * 1000:.0f} ms, p99 {_pct(lat, 99) * 1000:.0f} ms"
                      f" (raw {_pct(raw_lat, 50) * 1000:.1f}/{_pct(raw_lat, 99) * 1000:.1f} ms); overspend {over}"
-                     f" (raw {raw_over}); the worker finished the spends' fraud checks {drained:.1f} s after the"
+                     f" (raw {raw_over}); floor (same gunicorn, auth, middleware, one locked update)"
+                     f" {floor_ok / floor_wall:.0f}/s ({floor_ok} of {attempts}), p50 {_pct(floor_lat, 50) * 1000:.0f} ms,"
+                     f" portal at {ok / wall / (floor_ok / floor_wall):.0%} of it; the worker finished the spends' fraud checks {drained:.1f} s after the"
                      f" last answer{'; other statuses ' + str(others) if others else ''}"}
 
 

@@ -9,3 +9,6 @@ from portal.settings.base import DATABASES, REST_FRAMEWORK
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000000/minute", "verify": "10000000/minute"}}
+
+# the floor of the spend benchmark (bench/floor.py) exists only under these settings
+ROOT_URLCONF = "bench.urls"

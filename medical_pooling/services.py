@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from portal import idnumber
+from portal.api.idempotency import savepoint_needed
 from portal.jobs import job_create
-from portal.models import Region
+from portal.models import Person, Region
 from portal.money import yuan_str
 from portal.permissions import require
 from portal.queue import enqueue
@@ -110,9 +111,10 @@ def claim_window_days(payer_region: str, rule: RegionRule | None = None) -> int:
 
 
 def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region: str, category: str, amount: int,
-                 occurred_at: dt.datetime) -> str | None:
+                 occurred_at: dt.datetime, month_spent: int | None = None) -> str | None:
     """Why the paying region's rule refuses this spend (words for the beneficiary or an officer), or None.
-    An institution only ever hears the generic refusal: the rule is the pooler's region's."""
+    An institution only ever hears the generic refusal: the rule is the pooler's region's. `month_spent`, when
+    given, is what the beneficiary has already spent this month from this region (read under the spend's locks)."""
     if rule is None:
         return None
     if not rule.allows(category):
@@ -122,8 +124,9 @@ def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region:
         return _("超过共济人参保地单笔共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_spend)}
     if rule.cap_per_month:
         start, end = month_bounds(month_of(occurred_at))
-        spent = (Spend.objects.filter(beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
-                                      occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
+        spent = month_spent if month_spent is not None else (Spend.objects.filter(
+            beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
+            occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
         if spent + amount > rule.cap_per_month:
             return _("超过共济人参保地每人每月共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_month)}
     return None
@@ -743,16 +746,220 @@ def _spend_institution(actor, institution: Institution | None) -> Institution:
     return institution
 
 
-@transaction.atomic
+def _throttle_check_code(institution_code: str) -> None:
+    limit, window = spend_refusal_limit()
+    if (cache.get(f"mp:spend-refusals:{institution_code}") or 0) >= limit:
+        raise SpendThrottled(window)
+
+
+# One statement reads and locks everything a spend decides on, in the locking order of this module: the
+# payment code row, then the pooler's account, then the relation, then the clearing month (FOR SHARE). Each
+# lock is a MATERIALIZED CTE whose condition reads the one before it, so PostgreSQL takes them in that order
+# whatever plan it picks for the final join. Rows locked in READ COMMITTED are their latest committed
+# versions (a code another spend has just used comes back with its used_at set). The same statement reads
+# the institution, the beneficiary and their person, both pooling regions, the paying region's rule and,
+# when that rule caps a month, what the beneficiary has spent in the month so far.
+_SPEND_READ_SQL = """
+WITH inst AS MATERIALIZED (
+    SELECT id, code, name, region_id, kind FROM medical_pooling_institution WHERE code = %(inst)s
+), pc AS MATERIALIZED (
+    SELECT id, relation_id, used_at, expires_at FROM medical_pooling_paymentcode
+    WHERE digest = %(digest)s AND relation_id IS NOT NULL
+    FOR NO KEY UPDATE
+), acct AS MATERIALIZED (
+    SELECT a.id, a.balance, a.reserved FROM medical_pooling_account a
+    WHERE a.insured_id = (SELECT r.pooler_id FROM medical_pooling_relation r WHERE r.id = (SELECT relation_id FROM pc))
+    FOR NO KEY UPDATE
+), rel AS MATERIALIZED (
+    SELECT r.id, r.pooler_id, r.beneficiary_id, r.kinship, r.quota, r.used, r.status
+    FROM medical_pooling_relation r
+    WHERE r.id = (SELECT relation_id FROM pc) AND (SELECT count(*) FROM acct) >= 0
+    FOR NO KEY UPDATE
+), cm AS MATERIALIZED (
+    SELECT status FROM medical_pooling_clearingmonth
+    WHERE month = %(month)s AND (SELECT count(*) FROM rel) > 0
+    FOR SHARE
+), regions AS MATERIALIZED (
+    SELECT rel.id AS rel_id,
+           COALESCE((SELECT g.parent_id FROM portal_region g WHERE g.code = p.region_id AND g.level = 3), p.region_id)
+               AS payer,
+           COALESCE((SELECT g.parent_id FROM portal_region g WHERE g.code = inst.region_id AND g.level = 3),
+                    inst.region_id) AS payee
+    FROM rel JOIN medical_pooling_insured p ON p.id = rel.pooler_id CROSS JOIN inst
+)
+SELECT inst.id, inst.name, inst.region_id, inst.kind,
+       pc.id, pc.relation_id, pc.used_at, pc.expires_at,
+       acct.id, acct.balance, acct.reserved,
+       rel.id, rel.pooler_id, rel.beneficiary_id, rel.kinship, rel.quota, rel.used, rel.status,
+       b.status, b.region_id, b.person_id, person.id_number, person.name,
+       regions.payer, regions.payee,
+       rr.id, rr.categories, rr.cap_per_spend, rr.cap_per_month, rr.claim_window_days,
+       CASE WHEN rr.cap_per_month IS NOT NULL THEN
+           (SELECT COALESCE(SUM(s.amount), 0) FROM medical_pooling_spend s
+            WHERE s.beneficiary_id = rel.beneficiary_id AND s.payer_region = regions.payer
+              AND s.occurred_at >= %(month_start)s AND s.occurred_at < %(month_end)s) END,
+       (SELECT status FROM cm)
+FROM inst
+LEFT JOIN pc ON true
+LEFT JOIN acct ON true
+LEFT JOIN rel ON true
+LEFT JOIN medical_pooling_insured b ON b.id = rel.beneficiary_id
+LEFT JOIN portal_person person ON person.id = b.person_id
+LEFT JOIN regions ON regions.rel_id = rel.id
+LEFT JOIN medical_pooling_regionrule rr ON rr.region_id = regions.payer
+"""
+
+# Every write of an accepted spend, in one statement: the spend, the code marked used and pointing at it,
+# the relation's use, the account's balance and reservation (computed and checked on the locked rows) and
+# the ledger row. Spend and ledger are append-only tables (their triggers refuse UPDATE/DELETE).
+_SPEND_WRITE_SQL = """
+WITH s AS (
+    INSERT INTO medical_pooling_spend (relation_id, institution_id, premium_scheme, premium_year, beneficiary_id,
+        category, amount, occurred_at, payer_region, payee_region, clearing_month, refund_of_id, created_at,
+        created_by_id)
+    VALUES (%(rel)s, %(inst)s, '', NULL, %(ben)s, %(category)s, %(amount)s, %(occurred_at)s, %(payer)s, %(payee)s,
+            %(month)s, NULL, %(now)s, %(actor)s)
+    RETURNING id, created_at
+), c AS (
+    UPDATE medical_pooling_paymentcode SET used_at = %(now)s, spend_id = (SELECT id FROM s) WHERE id = %(code)s
+), r AS (
+    UPDATE medical_pooling_relation SET used = %(used)s WHERE id = %(rel)s
+), a AS (
+    UPDATE medical_pooling_account SET balance = %(balance)s, reserved = %(reserved)s, updated_at = %(now)s
+    WHERE id = %(acct)s
+), l AS (
+    INSERT INTO medical_pooling_ledgerentry (account_id, kind, amount, reserved_delta, balance_after, reserved_after,
+        relation_id, spend_id, own_spend_id, note, at)
+    SELECT %(acct)s, %(kind)s, %(delta)s, %(delta)s, %(balance)s, %(reserved)s, %(rel)s, s.id, NULL, %(note)s, %(now)s
+    FROM s
+)
+SELECT id, created_at FROM s
+"""
+
+
+def _spend_read_locked(*, institution_code: str, digest: str, month: str) -> tuple | None:
+    try:
+        start, end = month_bounds(month)
+    except ValidationError:  # a month no spend can be in (before 2000): the claim window refuses it below
+        start = end = dt.datetime(2000, 1, 1, tzinfo=BEIJING)
+    with connection.cursor() as cur:
+        cur.execute(_SPEND_READ_SQL, {"inst": institution_code, "digest": digest, "month": month,
+                                      "month_start": start, "month_end": end})
+        return cur.fetchone()
+
+
+def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, occurred_at: dt.datetime,
+                             relation_id: int | None, beneficiary_id_number: str | None,
+                             institution: Institution | None, now: dt.datetime) -> Spend:
+    """spend_create on PostgreSQL: the same checks in the same order as `_spend_create_orm`, on rows read and
+    locked by one statement and written by one more (then the audit event)."""
+    inst_code = institution.code if institution is not None else (actor.institution_code or "")
+    _throttle_check_code(inst_code)
+    code_ok = bool(re.fullmatch(rf"\d{{{PAYMENT_CODE_DIGITS}}}", code))
+    month = month_of(occurred_at)
+    got = _spend_read_locked(institution_code=inst_code, digest=payment_code_digest(code) if code_ok else "",
+                             month=month) if inst_code else None
+    if got is None:
+        if institution is None:
+            raise ValidationError({"detail": _("您的账号未关联定点医药机构。")})
+        got = (institution.pk, institution.name, institution.region_id, institution.kind) + (None,) * 27
+    (inst_id, inst_name, inst_region, inst_kind, code_id, code_relation, used_at, expires_at, acct_id, balance,
+     reserved, rel_id, pooler_id, ben_id, kinship, quota, used, rel_status, ben_status, ben_region, person_id,
+     id_number, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
+     rule_window, month_spent, month_status) = got
+    if institution is None:
+        institution = Institution(pk=inst_id, code=inst_code, name=inst_name, region_id=inst_region, kind=inst_kind)
+    category_check(institution, category)
+    if amount <= 0:
+        raise ValidationError({"amount": [_("金额必须大于零。")]})
+    if occurred_at > now + FUTURE_SKEW:
+        raise ValidationError({"occurred_at": [_("发生时间不能晚于当前时间。")]})
+    if not code_ok or code_id is None or used_at is not None or expires_at <= now:
+        raise _refused(institution)
+    if relation_id is not None and relation_id != code_relation:
+        raise _refused(institution)
+    if rel_id is None:
+        raise Relation.DoesNotExist
+    beneficiary = Insured(pk=ben_id, status=ben_status, region_id=ben_region, person_id=person_id)
+    beneficiary.person = Person(pk=person_id, id_number=id_number, name=ben_name)
+    relation = Relation(pk=rel_id, pooler_id=pooler_id, beneficiary_id=ben_id, kinship=kinship, quota=quota,
+                        used=used, status=rel_status)
+    relation.beneficiary = beneficiary
+    if beneficiary_id_number and id_number != beneficiary_id_number.strip().upper():
+        raise _refused(institution)
+    if not relation.is_active or not beneficiary.is_active or amount > relation.quota - relation.used:
+        raise _refused(institution)
+    rule = None if rule_id is None else RegionRule(
+        pk=rule_id, region_id=payer_region, categories=rule_categories, cap_per_spend=cap_per_spend,
+        cap_per_month=cap_per_month, claim_window_days=rule_window)
+    window = claim_window_days(payer_region, rule) if rule is not None else \
+        int(getattr(settings, "POOLING_CLAIM_WINDOW_DAYS", 90))
+    if occurred_at < now - dt.timedelta(days=window):
+        raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记共济支付。")
+                                               % {"days": window}]})
+    if rule_refusal(rule, beneficiary=beneficiary, payer_region=payer_region, category=category, amount=amount,
+                    occurred_at=occurred_at, month_spent=month_spent):
+        raise _refused(institution)
+    if acct_id is None:  # a pooler always has an account; a missing one is refused like an empty one
+        raise ValidationError(_("个人账户余额不足。"))
+    balance, reserved = balance - amount, reserved - amount
+    if balance < 0 or reserved < 0 or reserved > balance:
+        raise ValidationError(_("个人账户余额不足。"))
+    if month_status != ClearingMonth.Status.OPEN:  # the month's row is missing (its first spend) or closed
+        month = _book_month(occurred_at)
+    before = _relation_snapshot(relation)
+    relation.used += amount
+    with connection.cursor() as cur:
+        cur.execute(_SPEND_WRITE_SQL, {
+            "rel": rel_id, "inst": institution.pk, "ben": ben_id, "category": category, "amount": amount,
+            "occurred_at": occurred_at, "payer": payer_region, "payee": payee_region, "month": month, "now": now,
+            "actor": actor.pk if getattr(actor, "pk", None) else None, "code": code_id, "used": relation.used,
+            "balance": balance, "reserved": reserved, "acct": acct_id, "kind": LedgerEntry.Kind.POOLED_SPEND,
+            "delta": -amount, "note": institution.name[:255]})
+        spend_id, created_at = cur.fetchone()
+    spend = Spend(pk=spend_id, relation_id=rel_id, institution_id=institution.pk, beneficiary_id=ben_id,
+                  premium_scheme="", premium_year=None, refund_of_id=None,
+                  category=category, amount=amount, occurred_at=occurred_at, payer_region=payer_region,
+                  payee_region=payee_region, clearing_month=month, created_at=created_at,
+                  created_by_id=actor.pk if getattr(actor, "pk", None) else None)
+    spend._state.adding, spend._state.db = False, "default"
+    spend.relation, spend.institution, spend.beneficiary = relation, institution, beneficiary
+    audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=payer_region,
+          before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
+                                "clearing_month": month})
+    enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
+    return spend
+
+
 def spend_create(*, actor, payment_code: str, category: str, amount: int, occurred_at: dt.datetime,
                  relation_id: int | None = None, beneficiary_id_number: str | None = None,
                  institution: Institution | None = None, now: dt.datetime | None = None) -> Spend:
+    # one transaction; no savepoint inside an idempotent API request, whose errors roll back all of it
+    with transaction.atomic(savepoint=savepoint_needed()):
+        return _spend_create(actor=actor, payment_code=payment_code, category=category, amount=amount,
+                             occurred_at=occurred_at, relation_id=relation_id,
+                             beneficiary_id_number=beneficiary_id_number, institution=institution, now=now)
+
+
+def _spend_create(*, actor, payment_code: str, category: str, amount: int, occurred_at: dt.datetime,
+                  relation_id: int | None, beneficiary_id_number: str | None, institution: Institution | None,
+                  now: dt.datetime | None) -> Spend:
     """A designated institution charges the relation named by the beneficiary's one-time payment code
     (`institution` left out or its own; an insurance officer may record one for an institution of their
     region). `relation_id` / `beneficiary_id_number`, when sent, must match the code. Every refusal about
     the code, the relation, the beneficiary or the quota is the same generic message and counts towards
     the institution's refusal limit (then `SpendThrottled`)."""
     require(actor, roles={Role.INSTITUTION, Role.INSURANCE_OFFICER}, message=_("只有定点医药机构可以登记共济支付。"))
+    if institution is not None:
+        institution = _spend_institution(actor, institution)
+    if connection.vendor == "postgresql":
+        now = now or timezone.now()
+        if timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at, BEIJING)
+        return _spend_create_postgresql(
+            actor=actor, code=re.sub(r"\s", "", payment_code or ""), category=category, amount=amount,
+            occurred_at=occurred_at, relation_id=relation_id, beneficiary_id_number=beneficiary_id_number,
+            institution=institution, now=now)
     institution = _spend_institution(actor, institution)
     _throttle_check(institution)
     now = now or timezone.now()

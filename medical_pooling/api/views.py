@@ -221,8 +221,8 @@ class SpendListCreateView(generics.ListCreateAPIView):
                                           category=v["category"], amount=v["amount"], occurred_at=v["occurred_at"])
         except services.SpendThrottled as exc:
             raise exceptions.Throttled(wait=exc.wait, detail=str(exc)) from None
-        spend.is_refunded = False  # just recorded by this institution: in its scope, nothing refunded yet
-        return Response(s.SpendSerializer(spend, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        # just recorded by this institution: in its scope, nothing refunded yet (SpendSerializer's answer)
+        return Response(s.spend_created_answer(spend, request), status=status.HTTP_201_CREATED)
 
 
 class PremiumView(APIView):

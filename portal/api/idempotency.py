@@ -5,17 +5,31 @@ Same key with another body -> 409. Answers of 5xx are not kept (the client may r
 The record is written in the same transaction as the work, so a crash leaves neither.
 """
 
+import contextvars
 import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
 
 from portal.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+
+
+# True while a handler runs inside the wrapper's transaction: any exception it raises leaves that transaction
+# and rolls all of it back (the record too), so a service called there needs no savepoint of its own.
+_WHOLE = contextvars.ContextVar("idempotent_whole_transaction", default=False)
+
+
+def savepoint_needed() -> bool:
+    """For a service's `transaction.atomic(savepoint=…)`: False inside an idempotent request's transaction,
+    whose every error rolls back the whole transaction; True anywhere else (a caller may catch the error and
+    go on in its own transaction)."""
+    return not _WHOLE.get()
 
 
 class _Rollback(Exception):
@@ -38,6 +52,32 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
     return response
 
 
+def _claim(request, key: str, request_hash: str) -> IdempotencyRecord | None:
+    """Write the record for (user, key), or None when it exists. On PostgreSQL one INSERT … ON CONFLICT DO
+    NOTHING (no savepoint): a concurrent request with the same key waits for the first one's transaction and
+    then finds its record (or, if that one rolled back, writes its own)."""
+    fields = dict(user=request.user, key=key, method=request.method, path=request.path[:255],
+                  request_hash=request_hash)
+    if connection.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(**fields)
+        except IntegrityError:
+            return None
+    record = IdempotencyRecord(**fields, created_at=timezone.now())
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {IdempotencyRecord._meta.db_table} (user_id, key, method, path, request_hash, status_code,"
+            " response_body, created_at) VALUES (%s, %s, %s, %s, %s, NULL, NULL, %s) ON CONFLICT DO NOTHING"
+            " RETURNING id", [request.user.pk, key, record.method, record.path, request_hash, record.created_at])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    return record
+
+
 def idempotent(method):
     """Decorate an APIView handler (`def post(self, request, ...)`)."""
 
@@ -50,16 +90,15 @@ def idempotent(method):
         request_hash = _request_hash(request)
         try:
             with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(
-                            user=request.user, key=key, method=request.method, path=request.path[:255],
-                            request_hash=request_hash,
-                        )
-                except IntegrityError:
+                record = _claim(request, key, request_hash)
+                if record is None:
                     existing = IdempotencyRecord.objects.get(user=request.user, key=key)
                     return _replay(existing, request_hash)
-                response = method(self, request, *args, **kwargs)
+                token = _WHOLE.set(True)
+                try:
+                    response = method(self, request, *args, **kwargs)
+                finally:
+                    _WHOLE.reset(token)
                 if response.status_code >= 500:
                     raise _Rollback(response)
                 record.status_code = response.status_code
