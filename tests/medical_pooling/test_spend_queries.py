@@ -10,7 +10,7 @@ from medical_pooling.api.serializers import SpendSerializer
 from medical_pooling.models import LedgerEntry, PaymentCode, RegionRule, Spend
 from portal.models import AuditEvent, IdempotencyRecord, User
 
-from .factories import code_for, institution_user, insured, officer, recent, relation
+from .factories import code_for, institution_user, insured, recent, relation
 
 # A transactional test: the request's transaction is a real BEGIN … COMMIT, as in production (both are
 # counted among the 10), not a savepoint inside the test's own transaction.
