@@ -15,6 +15,7 @@ with `wallet_open`); a resident-insured person has no account and can only be a 
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -111,10 +112,9 @@ def claim_window_days(payer_region: str, rule: RegionRule | None = None) -> int:
 
 
 def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region: str, category: str, amount: int,
-                 occurred_at: dt.datetime, month_spent: int | None = None) -> str | None:
+                 occurred_at: dt.datetime) -> str | None:
     """Why the paying region's rule refuses this spend (words for the beneficiary or an officer), or None.
-    An institution only ever hears the generic refusal: the rule is the pooler's region's. `month_spent`, when
-    given, is what the beneficiary has already spent this month from this region (read under the spend's locks)."""
+    An institution only ever hears the generic refusal: the rule is the pooler's region's."""
     if rule is None:
         return None
     if not rule.allows(category):
@@ -124,9 +124,8 @@ def rule_refusal(rule: RegionRule | None, *, beneficiary: Insured, payer_region:
         return _("超过共济人参保地单笔共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_spend)}
     if rule.cap_per_month:
         start, end = month_bounds(month_of(occurred_at))
-        spent = month_spent if month_spent is not None else (Spend.objects.filter(
-            beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
-            occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
+        spent = (Spend.objects.filter(beneficiary=beneficiary, payer_region=payer_region, occurred_at__gte=start,
+                                      occurred_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0)
         if spent + amount > rule.cap_per_month:
             return _("超过共济人参保地每人每月共济支付上限（%(cap)s 元）。") % {"cap": yuan_str(rule.cap_per_month)}
     return None
@@ -794,10 +793,6 @@ SELECT inst.id, inst.name, inst.region_id, inst.kind,
        b.status, b.region_id, b.person_id, person.id_number, person.name,
        regions.payer, regions.payee,
        rr.id, rr.categories, rr.cap_per_spend, rr.cap_per_month, rr.claim_window_days,
-       CASE WHEN rr.cap_per_month IS NOT NULL THEN
-           (SELECT COALESCE(SUM(s.amount), 0) FROM medical_pooling_spend s
-            WHERE s.beneficiary_id = rel.beneficiary_id AND s.payer_region = regions.payer
-              AND s.occurred_at >= %(month_start)s AND s.occurred_at < %(month_end)s) END,
        (SELECT status FROM cm)
 FROM inst
 LEFT JOIN pc ON true
@@ -838,13 +833,8 @@ SELECT id, created_at FROM s
 
 
 def _spend_read_locked(*, institution_code: str, digest: str, month: str) -> tuple | None:
-    try:
-        start, end = month_bounds(month)
-    except ValidationError:  # a month no spend can be in (before 2000): the claim window refuses it below
-        start = end = dt.datetime(2000, 1, 1, tzinfo=BEIJING)
     with connection.cursor() as cur:
-        cur.execute(_SPEND_READ_SQL, {"inst": institution_code, "digest": digest, "month": month,
-                                      "month_start": start, "month_end": end})
+        cur.execute(_SPEND_READ_SQL, {"inst": institution_code, "digest": digest, "month": month})
         return cur.fetchone()
 
 
@@ -866,7 +856,7 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     (inst_id, inst_name, inst_region, inst_kind, code_id, code_relation, used_at, expires_at, acct_id, balance,
      reserved, rel_id, pooler_id, ben_id, kinship, quota, used, rel_status, ben_status, ben_region, person_id,
      id_number, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
-     rule_window, month_spent, month_status) = got
+     rule_window, month_status) = got
     if institution is None:
         institution = Institution(pk=inst_id, code=inst_code, name=inst_name, region_id=inst_region, kind=inst_kind)
     category_check(institution, category)
@@ -890,15 +880,21 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     if not relation.is_active or not beneficiary.is_active or amount > relation.quota - relation.used:
         raise _refused(institution)
     rule = None if rule_id is None else RegionRule(
-        pk=rule_id, region_id=payer_region, categories=rule_categories, cap_per_spend=cap_per_spend,
+        pk=rule_id, region_id=payer_region, cap_per_spend=cap_per_spend,
+        categories=json.loads(rule_categories) if isinstance(rule_categories, str) else rule_categories,
         cap_per_month=cap_per_month, claim_window_days=rule_window)
     window = claim_window_days(payer_region, rule) if rule is not None else \
         int(getattr(settings, "POOLING_CLAIM_WINDOW_DAYS", 90))
     if occurred_at < now - dt.timedelta(days=window):
         raise ValidationError({"occurred_at": [_("发生时间超出 %(days)s 天的结算期限，不能登记共济支付。")
                                                % {"days": window}]})
+    if rule is not None and rule.cap_per_month is not None:
+        # The month's total is summed after the beneficiary's row is locked, by a statement of its own: the
+        # locked read above sees other rows as they stood when it began, so a spend committed meanwhile
+        # (through this relation or another of the same beneficiary) would be missing from a sum taken there.
+        Insured.objects.select_for_update().filter(pk=ben_id).values_list("pk", flat=True).first()
     if rule_refusal(rule, beneficiary=beneficiary, payer_region=payer_region, category=category, amount=amount,
-                    occurred_at=occurred_at, month_spent=month_spent):
+                    occurred_at=occurred_at):
         raise _refused(institution)
     if acct_id is None:  # a pooler always has an account; a missing one is refused like an empty one
         raise ValidationError(_("个人账户余额不足。"))

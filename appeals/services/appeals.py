@@ -94,7 +94,10 @@ def _decision(kind: str, subject) -> dict:
         else:
             if subject.status not in LIVE:
                 raise ValidationError({"household_enrolment": [_("只有正常发放的认定可以申请金额复核。")]})
-            event = _latest_event(subject)
+            # who set the amount: the enrolment itself, a recomputation or a correction, never a later
+            # unrelated edit (or a system event without an actor), which would let its maker review it
+            event = _latest_event(subject, ["assistance.household_enrol", "assistance.enrolment_recompute",
+                                            "assistance.enrolment_amount_correct"])
             effective = None
         return {"region": subject.region_id,
                 "date": local(event.at) if event else local(subject.created_at),

@@ -254,3 +254,19 @@ def test_the_list_page_and_api_run_a_constant_number_of_queries(caseworker, clie
     assert page.count('href="/appeals/') >= n
     with django_assert_max_num_queries(10):
         assert api(caseworker).get("/api/v1/appeals/?status=filed").json()["count"] == n
+
+
+def test_an_amount_appeal_names_who_set_the_amount_not_who_touched_the_enrolment_last(caseworker):
+    from portal.services import audit
+
+    hh, he = f.live_enrolment(caseworker)
+    maker = AuditEvent.objects.filter(object_type=he._meta.label, object_id=str(he.pk),
+                                      action="assistance.household_enrol").latest("id").actor
+    # a later event on the same enrolment, without an actor (a nightly job's review)
+    audit(actor=None, action="assistance.review_complete", obj=he, region_code=he.region_id)
+    appeal = services.appeal_file(actor=caseworker, kind="amount", subject=he, grounds="未计入重病支出",
+                                  requested_amount=200000)
+    assert appeal.decided_by_id == maker.pk
+    if maker.role == AP:
+        with pytest.raises(PermissionDenied):
+            services.appeal_review_start(appeal=appeal, actor=maker)

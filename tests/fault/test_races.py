@@ -154,3 +154,26 @@ def test_concurrent_quota_raises_on_two_relations_of_one_pooler_never_exceed_the
     quotas = sorted(Relation.objects.filter(pk__in=[r1.pk, r2.pk]).values_list("quota", flat=True))
     assert quotas == [10_000, 60_000]
     assert_ledger_invariant()
+
+
+def test_a_monthly_cap_holds_when_two_relations_of_one_beneficiary_are_charged_at_once():
+    """Xi'an caps pooled spending at 500.00 a month per beneficiary; two children in Xi'an pay for their
+    mother at the same instant, 300.00 each: one is accepted, the other refused, never both."""
+    from tests.medical_pooling.factories import code_for, institution_user, officer, recent
+
+    xian = officer(region="610100")
+    pooling.region_rule_set(actor=xian, region="610100", categories=["medical", "pharmacy"], cap_per_month=50_000,
+                            wallet_opened_on=dt.date(2025, 1, 1))
+    mother = insured(scheme="resident", region="341600", person_region="341602")
+    rels = [relation(insured(balance=900_000), mother, 400_000) for _ in range(2)]
+    codes = [code_for(r) for r in rels]
+    hospital = institution_user()
+    results, errors = run_at_once([
+        (lambda code=code: pooling.spend_create(actor=hospital, payment_code=code, category="medical",
+                                                amount=30_000, occurred_at=recent()))
+        for code in codes
+    ])
+    assert sum(r is not None for r in results) == 1, errors
+    assert all(isinstance(e, ValidationError) for e in errors if e is not None), errors
+    assert sum(Relation.objects.filter(pk__in=[r.pk for r in rels]).values_list("used", flat=True)) == 30_000
+    assert_ledger_invariant()
