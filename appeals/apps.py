@@ -15,6 +15,7 @@ class AppealsConfig(AppConfig):
     verbose_name = _("申诉复核与回访核查")
     nav_items = (
         NavItem(_("申诉复核"), "appeals:appeal-list", CIVIL_STAFF | {Role.INSURANCE_OFFICER, Role.INSURED},
-                _("不予认定、停发、金额、共济支付的申诉与复核")),
-        NavItem(_("回访核查"), "appeals:round-list", CIVIL_STAFF, _("发放后按区县抽样回访，核实资金到户")),
+                _("不予认定、停发、金额、共济支付的申诉与复核"),
+                group=_("救助经办"), secondary=True),
+        NavItem(_("回访核查"), "appeals:round-list", CIVIL_STAFF, _("发放后按区县抽样回访，核实资金到户"), group=_("资金发放")),
     )

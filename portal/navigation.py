@@ -18,6 +18,9 @@ class NavItem:
     description: str = ""
     icon: str = ""
     group: str = ""
+    # an entry every role may open now and then (appeals) that does not make a one-function user's home a
+    # workbench: the insured still lands on their account
+    secondary: bool = False
 
 
 def nav_for(user) -> list[dict]:
@@ -33,7 +36,8 @@ def nav_for(user) -> list[dict]:
                     continue
                 items.append({"label": item.label, "url": url, "description": item.description,
                               "section": config.verbose_name, "icon": item.icon,
-                              "group": getattr(item, "group", "") or config.verbose_name})
+                              "group": getattr(item, "group", "") or config.verbose_name,
+                              "secondary": item.secondary})
     return items
 
 

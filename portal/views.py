@@ -15,10 +15,11 @@ from .navigation import nav_for
 def dashboard(request):
     user = request.user
     cards, widgets = nav_for(user), widgets_for(user)
-    if len(cards) == 1 and not widgets:
+    primary = [c for c in cards if not c["secondary"]]
+    if len(primary) == 1 and not widgets:
         # one function and nothing to watch (the insured: their account; a hospital: the payment desk):
         # land on it rather than on a workbench of one card
-        return redirect(cards[0]["url"])
+        return redirect(primary[0]["url"])
     return render(request, "portal/dashboard.html", {"cards": cards, "region": user.region, "widgets": widgets})
 
 

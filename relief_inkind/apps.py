@@ -14,10 +14,10 @@ class ReliefInkindConfig(AppConfig):
     label = "relief_inkind"
     verbose_name = _("实物与消费券救助")
     nav_items = (
-        NavItem(_("消费券"), "relief_inkind:voucher-list", CIVIL_STAFF, _("发券、签约商户、核销与结算、到期退回")),
-        NavItem(_("实物发放"), "relief_inkind:goods", CIVIL_STAFF, _("发放点库存、发放清单、签收")),
+        NavItem(_("消费券"), "relief_inkind:voucher-list", CIVIL_STAFF, _("发券、签约商户、核销与结算、到期退回"), group=_("资金发放")),
+        NavItem(_("实物发放"), "relief_inkind:goods", CIVIL_STAFF, _("发放点库存、发放清单、签收"), group=_("资金发放")),
         NavItem(_("取暖费减免"), "relief_inkind:heating", CIVIL_STAFF | {Role.HEATING_COMPANY},
-                _("供热单位、减免清单导出与确认、结算")),
+                _("供热单位、减免清单导出与确认、结算"), group=_("资金发放")),
         NavItem(_("消费券核销"), "relief_inkind:redeem", frozenset({Role.MERCHANT}), _("商户核销消费券、查看结算单")),
         NavItem(_("结算单"), "relief_inkind:statement-list", frozenset({Role.MERCHANT, Role.HEATING_COMPANY}),
                 _("本单位的结算单")),

@@ -545,7 +545,7 @@ def dashboard(request):
     level_labels = {5: "五级", 4: "四级", 3: "三级", 2: "二级", 1: "一级"}
     outcome_labels = dict(EmploymentFollowUp.Outcome.choices)
     return render(request, "skills_training/dashboard.html", {
-        "stats": stats, "brand": selectors.brand_figures(request.user),
+        "stats": stats, "brand_figures": selectors.brand_figures(request.user),
         "chart_levels": charts.certificates_by_level(stats["by_level"], level_labels),
         "chart_rates": charts.pass_rates(stats["pass_rates"]) if stats["pass_rates"] else "",
         "chart_outcomes": charts.outcomes(stats["outcomes"], outcome_labels) if stats["outcomes"] else "",

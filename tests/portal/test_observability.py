@@ -3,6 +3,7 @@ requests, queries, task counts, batch progress and queue depth; a request's id r
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import transaction
@@ -39,16 +40,24 @@ def test_an_allowed_network_opens_them_and_proxies_are_counted(client):
                           HTTP_X_FORWARDED_FOR="10.20.3.4, 198.51.100.7").status_code == 404
 
 
+def _ready(client):
+    """GET the readiness page from a thread of its own. Its view is async (django-health-check) and the
+    test client runs it through async_to_sync, which refuses a thread where an event loop runs: the browser
+    tests' Playwright keeps one in the main thread. A gunicorn worker thread has none."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(client.get, "/health/ready?format=json").result()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_readiness_names_each_check_and_fails_when_one_fails(client, monkeypatch):
     with override_settings(PORTAL_HEALTH_WORKERS=False):
-        ok = client.get("/health/ready?format=json")
+        ok = _ready(client)
         assert ok.status_code == 200, ok.content
         body = ok.json()
         assert any(k.startswith("Database") for k in body) and all(v == "OK" for v in body.values())
         assert {"Broker()", "Disk()", "Workers()"} <= set(body) and any(k.startswith("ReplicaLag") for k in body)
         with override_settings(PORTAL_HEALTH_MIN_FREE_DISK_PERCENT=100.1):
-            bad = client.get("/health/ready?format=json")
+            bad = _ready(client)
         assert bad.status_code == 500 and "disk free" in bad.json()["Disk()"]
 
 
@@ -60,7 +69,7 @@ def test_readiness_fails_when_no_worker_answers(client, settings):
     from tests.worker import broker_mode
 
     with broker_mode(), override_settings(PORTAL_HEALTH_WORKERS=True):
-        body = client.get("/health/ready?format=json")
+        body = _ready(client)
     assert body.status_code == 500
     assert "no worker" in body.json()["Workers()"]
 

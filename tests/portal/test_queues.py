@@ -28,6 +28,7 @@ EXPECTED = {
     "portal.anchor_audit_chain": "default",
     "portal.heartbeat": "default",
     "skills_training.issue_due_certificates": "default",
+    "relief_inkind.expire_vouchers": "default",
 }
 
 
