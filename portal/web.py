@@ -6,6 +6,7 @@ Views stay thin: `@role_required(...)` says who may open a page at all (reads ar
 
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -52,3 +53,18 @@ def form_errors(form, exc: ValidationError, *, rename: dict | None = None, fallb
                 fallback.append(message)
             else:
                 form.add_error(target, message)
+
+
+def form_submit(request, form, action, success: str) -> bool:
+    """A form page's write: on a valid POST, `action(**form.cleaned_data)` (the service, its actor bound);
+    a refusal lands on the form (`form_errors`), an acceptance adds `success` as a message. True when the
+    service accepted, so the view redirects; otherwise it renders the form again."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as exc:
+        form_errors(form, exc)
+        return False
+    messages.success(request, success)
+    return True

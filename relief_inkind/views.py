@@ -1,6 +1,8 @@
 """Pages: parse, call one service or selector, render. Who may open a page is `role_required`; what each
 write allows is the service's gate."""
 
+import functools
+
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,7 +19,7 @@ from portal.pagination import page_of
 from portal.roles import CIVIL_STAFF, Role
 from portal.scoping import restrict
 from portal.services import audit_read
-from portal.web import form_errors, role_required
+from portal.web import form_errors, form_submit, role_required
 
 from . import forms, selectors, services
 from .audit_actions import AuditAction
@@ -109,14 +111,8 @@ def merchant_list(request):
 @staff_only
 def merchant_create(request):
     form = forms.MerchantForm(request.POST or None, initial={"region": request.user.region_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.merchant_register(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("商户已登记。"))
-            return redirect("relief_inkind:merchant-list")
+    if form_submit(request, form, functools.partial(services.merchant_register, actor=request.user), _("商户已登记。")):
+        return redirect("relief_inkind:merchant-list")
     return _form_page(request, form, _("登记签约商户"), back="relief_inkind:merchant-list")
 
 
@@ -212,28 +208,16 @@ def goods(request):
 @staff_only
 def item_create(request):
     form = forms.ItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("物资已登记。"))
-            return redirect("relief_inkind:goods")
+    if form_submit(request, form, functools.partial(services.item_create, actor=request.user), _("物资已登记。")):
+        return redirect("relief_inkind:goods")
     return _form_page(request, form, _("登记救助物资"), back="relief_inkind:goods")
 
 
 @staff_only
 def point_create(request):
     form = forms.PointForm(request.POST or None, initial={"region": request.user.region_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.point_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("发放点已设立。"))
-            return redirect("relief_inkind:goods")
+    if form_submit(request, form, functools.partial(services.point_create, actor=request.user), _("发放点已设立。")):
+        return redirect("relief_inkind:goods")
     return _form_page(request, form, _("设立实物发放点"), back="relief_inkind:goods")
 
 
@@ -315,14 +299,8 @@ def heating(request):
 @staff_only
 def company_create(request):
     form = forms.CompanyForm(request.POST or None, initial={"region": request.user.region_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.company_register(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("供热单位已登记。"))
-            return redirect("relief_inkind:heating")
+    if form_submit(request, form, functools.partial(services.company_register, actor=request.user), _("供热单位已登记。")):
+        return redirect("relief_inkind:heating")
     return _form_page(request, form, _("登记供热单位"), back="relief_inkind:heating")
 
 
