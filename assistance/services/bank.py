@@ -25,7 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -327,14 +327,16 @@ def batch_reconcile(*, batch_id: int) -> Reconciliation:
     amount. The bank's side is what its result files' headers (and its status answers) said."""
     attempts = PaymentAttempt.objects.filter(payment__batch_id=batch_id, channel=CHANNEL)
     sent = attempts.filter(outcome=PaymentAttempt.Outcome.SENT)
-    answered_refs = attempts.filter(outcome__in=[PaymentAttempt.Outcome.PAID, PaymentAttempt.Outcome.FAILED]) \
-        .exclude(reference="").values("reference")
+    # NOT EXISTS (an anti-join), not NOT IN (subquery): PostgreSQL hashes a NOT IN subquery only while the
+    # answered references fit in work_mem, and past that (a few hundred thousand) rescans them per reference
+    answered = attempts.filter(outcome__in=[PaymentAttempt.Outcome.PAID, PaymentAttempt.Outcome.FAILED],
+                               reference=OuterRef("reference")).exclude(reference="")
     portal = {
         "sent": _figures(sent, "amount"),
         "paid": _figures(attempts.filter(outcome=PaymentAttempt.Outcome.PAID).exclude(reference=""), "payment__amount"),
         "failed": _figures(attempts.filter(outcome=PaymentAttempt.Outcome.FAILED).exclude(reference=""),
                            "payment__amount"),
-        "unanswered": _figures(sent.exclude(reference__in=answered_refs), "amount"),
+        "unanswered": _figures(sent.exclude(Exists(answered)), "amount"),
     }
     results = BankFile.objects.filter(batch_id=batch_id, kind=BankFile.Kind.RESULT, status=BankFile.Status.APPLIED)
     r = results.aggregate(n=Sum("rows"), s=Sum("total"), pc=Sum("bank_paid_count"), ps=Sum("bank_paid_total"),
