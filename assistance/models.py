@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from portal import idnumber
+from portal import pii
 from portal.models import Locality, Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
@@ -383,7 +383,10 @@ class Payment(models.Model):
     )
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # copied from the person at build time, encrypted (portal/pii.py): HMAC column, ciphertext, masked form
+    id_number = pii.SealedField(_("身份证号码"), kind=pii.ID, blank=True, default="", db_default="")
+    id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     # the payee's account as it was when the batch was built: what the approver approves is what is paid;
     # it changes only through a re-issue approved by someone other than the batch's maker
     bank_account = models.CharField(_("收款账号"), max_length=32, blank=True, db_default="")
@@ -422,11 +425,14 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} {idnumber.mask(self.id_number)} {self.amount}"
+        return f"{self.name} {self.masked_id} {self.amount}"
 
     @property
     def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
+        value = self.__dict__.get("id_number")
+        if value is not None and not isinstance(value, pii.Sealed):
+            return pii.mask(pii.ID, value)
+        return self.id_number_masked
 
     @property
     def masked_bank_account(self) -> str:

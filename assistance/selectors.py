@@ -1,6 +1,7 @@
 """Every read of winter relief starts from the scoping gate."""
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -38,10 +39,21 @@ from .models import (
 )
 
 
+def _id_fragment_q(text: str, prefix: str = "") -> Q:
+    """A search for part of an ID number, answered from indexed columns without decrypting: the last
+    four characters (``id_last4``) or the region prefix kept by the masked form (up to six digits)."""
+    if re.fullmatch(r"\d{3}[\dX]", text):
+        return Q(**{f"{prefix}id_last4": text})
+    if re.fullmatch(r"\d{1,6}", text):
+        return Q(**{f"{prefix}id_number_masked__startswith": text})
+    return Q(pk__in=[])
+
+
 def household_list(user, *, search: str = "") -> QuerySet:
     """Households in scope, newest first. The member count is a correlated subquery (no GROUP BY over
     the whole table), so a page costs the same at a million households. A full ID number is looked up
-    by its unique index only."""
+    by its HMAC's unique index; four characters (how a number's end is read out) by the indexed last
+    four; up to six digits by the region prefix the masked form keeps."""
     current = Member.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
     qs = restrict(Household.objects.all(), user).select_related("region", "head").annotate(
         member_count=Subquery(current.order_by().values("household").annotate(n=Count("id")).values("n")[:1]))
@@ -55,7 +67,7 @@ def household_list(user, *, search: str = "") -> QuerySet:
                 Q(address__icontains=search)
                 | Exists(current.filter(Q(person__name__icontains=search)
                                         | Q(person__name_pinyin__icontains=search.lower())
-                                        | Q(person__id_number__startswith=number)))
+                                        | _id_fragment_q(number, "person__")))
             )
     return qs.order_by("-id")
 
@@ -217,7 +229,8 @@ def batch_totals_by_category(batch: Batch) -> list[dict]:
 
 def batch_payment_rows_for_bank(batch: Batch):
     return (Payment.objects.filter(batch=batch, status=Payment.Status.PENDING).order_by("id")
-            .values("id", "name", "id_number", "amount", "attempts", "household__bank_account").iterator(chunk_size=5000))
+            .values("id", "name", "id_number_enc", "amount", "attempts", "household__bank_account")
+            .iterator(chunk_size=5000))
 
 
 def restrict_payments(user) -> QuerySet:

@@ -30,7 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from portal import idnumber
 from portal.api.idempotency import savepoint_needed
 from portal.jobs import job_create
 from portal.models import Person, Region
@@ -396,7 +395,7 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     if rule is not None and (rule.wallet_opened_on is None or rule.wallet_opened_on > timezone.localdate()):
         raise ValidationError({"detail": _("您参保的统筹地区尚未开通个人医保钱包共济，暂不能建立共济关系。")})
     beneficiary = (Insured.objects.select_related("person")
-                   .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
+                   .filter(person__id_number=beneficiary_id_number).first())  # normalised into its HMAC
     if beneficiary is None or not _beneficiary_in_scope(actor, beneficiary, pooler):
         # outside the actor's scope one answer for "not insured / name mismatch / not contributing": the
         # form must not tell a citizen whether an ID number is insured, under which name, in which state
@@ -500,7 +499,7 @@ GUARDIAN_KINSHIPS = (Kinship.CHILD, Kinship.GRANDCHILD)  # the pooler is the ben
 
 def is_minor(insured: Insured, today: dt.date | None = None) -> bool:
     """Under 18 by the birth date in the ID number."""
-    born = idnumber.birth_date(insured.person.id_number)
+    born = insured.person.birth_date
     today = today or timezone.localdate()
     return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18
 

@@ -25,6 +25,7 @@ def region_is_within(code: str, ancestor: str) -> bool:
 
 
 def person_by_id_number(id_number: str) -> Person | None:
+    """Exact lookup by the HMAC column (the field turns the number into its HMAC)."""
     return Person.objects.filter(id_number=id_number).first()
 
 
@@ -61,3 +62,8 @@ def region_children_in_scope(user, parent: str) -> tuple[str, list[dict]]:
         return (_("地市") if level == Region.Level.PREFECTURE else _("区县")), children
     rows = Locality.objects.filter(region_id=parent, kind=Locality.Kind.STREET).order_by("code").values("code", "name")
     return _("街道/乡镇"), list(rows)
+
+
+def persons_by_id_last4(last4: str):
+    """People whose ID number ends with these four characters: an index lookup on ``id_last4``."""
+    return Person.objects.filter(id_last4=(last4 or "").strip().upper()[-4:])

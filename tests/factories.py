@@ -98,3 +98,14 @@ def verify_session(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def plain_id(person) -> str:
+    """A person's full ID number as a user would type it: the value held in memory, or (for a record read
+    back from the database, where it is encrypted) decrypted for the test."""
+    from portal import pii
+
+    value = person.__dict__.get("id_number")
+    if isinstance(value, str):
+        return value
+    return pii.decrypt(pii.ID, person.id_number_enc)

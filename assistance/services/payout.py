@@ -90,7 +90,7 @@ def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
             return Batch.objects.get(pk=batch_id)
         rows = list(
             Payment.objects.filter(batch_id=batch_id, status=Payment.Status.PENDING, id__gt=last_id)
-            .order_by("id").values("id", "name", "id_number", "amount", "attempts", "bank_account", "payee_name",
+            .order_by("id").values("id", "name", "id_number_masked", "amount", "attempts", "bank_account", "payee_name",
                                    "household__bank_account")[:size]
         )
         if not rows:

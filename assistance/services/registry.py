@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import idnumber
+from portal import idnumber, pii
 from portal.models import Locality, Person
 from portal.permissions import Role, require
 from portal.scoping import region_in_scope
@@ -272,9 +272,16 @@ def enrolment_create(*, id_number: str, category: str, monthly_amount: int, star
                             end=end, actor=actor)
 
 
+def _valid_number(id_number):
+    """A typed number validated and normalised; a stored one (portal.pii.Sealed) as it is."""
+    if isinstance(id_number, pii.Sealed):
+        return id_number
+    return idnumber.validate_id_number(id_number)
+
+
 def _current_member(id_number: str) -> Member | None:
     try:
-        number = idnumber.validate_id_number(id_number)
+        number = _valid_number(id_number)
     except ValidationError:
         return None
     return Member.objects.select_related("household", "person").filter(
@@ -292,7 +299,7 @@ def enrolment_record(*, id_number: str, category: str, monthly_amount: int, star
         raise ValidationError({"monthly_amount": [_("金额不能为负数。")]})
     if end is not None and end < start:
         raise ValidationError({"end": [_("终止日期不能早于起始日期。")]})
-    idnumber.validate_id_number(id_number)
+    _valid_number(id_number)
     member = _current_member(id_number)
     if member is None or not region_in_scope(actor, member.household.region_id):
         raise ValidationError({"id_number": [_("该人员未登记在您辖区内的家庭中，请先登记家庭。")]})

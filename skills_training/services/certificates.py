@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import pii
 from portal.models import Region
 from portal.services import audit
 
@@ -77,7 +78,8 @@ def certificate_issue(*, holder, level: Level, region_code: str, evaluator: Trai
     number = certificate_number(type_letter=type_letter, evaluator_code=evaluator_code, province=region_code[:2],
                                 site=site_code, year=issued_on.year, level=level.number, serial=serial)
     certificate = Certificate.objects.create(
-        number=number, holder=holder, holder_name=holder.name, id_number=holder.id_number,
+        number=number, holder=holder, holder_name=holder.name,
+        id_number=pii.reveal(holder, "id_number", actor=actor, reason="证书打印"),
         occupation=level.standard.occupation, occupation_code=level.standard.code, level=level,
         evaluator=evaluator if evaluator is not None and evaluator.evaluator_code else None,
         evaluator_name=evaluator_name, evaluator_code=evaluator_code, region_id=region_code,
