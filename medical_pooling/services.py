@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from portal import pii
 from portal.api.idempotency import savepoint_needed
 from portal.jobs import job_create
 from portal.models import Person, Region
@@ -789,7 +790,7 @@ SELECT inst.id, inst.name, inst.region_id, inst.kind,
        pc.id, pc.relation_id, pc.used_at, pc.expires_at,
        acct.id, acct.balance, acct.reserved,
        rel.id, rel.pooler_id, rel.beneficiary_id, rel.kinship, rel.quota, rel.used, rel.status,
-       b.status, b.region_id, b.person_id, person.id_number, person.name,
+       b.status, b.region_id, b.person_id, person.id_number_hmac, person.id_number_masked, person.name,
        regions.payer, regions.payee,
        rr.id, rr.categories, rr.cap_per_spend, rr.cap_per_month, rr.claim_window_days,
        (SELECT status FROM cm)
@@ -851,10 +852,10 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     if got is None:
         if institution is None:
             raise ValidationError({"detail": _("您的账号未关联定点医药机构。")})
-        got = (institution.pk, institution.name, institution.region_id, institution.kind) + (None,) * 27
+        got = (institution.pk, institution.name, institution.region_id, institution.kind) + (None,) * 28
     (inst_id, inst_name, inst_region, inst_kind, code_id, code_relation, used_at, expires_at, acct_id, balance,
      reserved, rel_id, pooler_id, ben_id, kinship, quota, used, rel_status, ben_status, ben_region, person_id,
-     id_number, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
+     id_hmac, id_masked, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
      rule_window, month_status) = got
     if institution is None:
         institution = Institution(pk=inst_id, code=inst_code, name=inst_name, region_id=inst_region, kind=inst_kind)
@@ -870,7 +871,8 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     if rel_id is None:
         raise Relation.DoesNotExist
     beneficiary = Insured(pk=ben_id, status=ben_status, region_id=ben_region, person_id=person_id)
-    beneficiary.person = Person(pk=person_id, id_number=id_number, name=ben_name)
+    id_number = pii.Sealed(pii.ID, id_hmac or "", id_masked or "")  # compared by HMAC, never decrypted
+    beneficiary.person = Person(pk=person_id, id_number=id_number, id_number_masked=id_masked or "", name=ben_name)
     relation = Relation(pk=rel_id, pooler_id=pooler_id, beneficiary_id=ben_id, kinship=kinship, quota=quota,
                         used=used, status=rel_status)
     relation.beneficiary = beneficiary

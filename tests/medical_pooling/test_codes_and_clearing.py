@@ -116,8 +116,8 @@ def test_refusals_are_one_string_without_amounts(api, world):
     unknown_relation = client.post(f"{BASE}/spends/", _body(world["rel"], relation=999_999), format="json")
     other = relation(insured(region="610100", balance=50_000), insured(scheme="resident", region="120100"), 10_000)
     someone_elses = client.post(f"{BASE}/spends/", _body(world["rel"], relation=other.pk), format="json")
-    wrong_person = client.post(f"{BASE}/spends/", _body(world["rel"], beneficiary_id_number=world["worker"]
-                                                        .person.id_number), format="json")
+    wrong_person = client.post(f"{BASE}/spends/", _body(world["rel"], beneficiary_id_number=plain_id(world["worker"]
+                                                                                           .person)), format="json")
     over_quota = client.post(f"{BASE}/spends/", _body(world["rel"], "800.01"), format="json")
     answers = [wrong_code, unknown_relation, someone_elses, wrong_person, over_quota]
     assert {r.status_code for r in answers} == {400}
