@@ -47,3 +47,15 @@ def test_the_access_log_masks_a_full_number_and_keeps_a_tail():
     assert number not in atoms["r"] and number not in atoms["q"] and number[-4:] in atoms["q"]
     tail = mask_atoms({"r": "GET /assistance/batches/1/payments/?q=123X HTTP/1.1"})
     assert "q=123X" in tail["r"]
+
+
+def test_the_appeal_filter_takes_the_last_four_and_refuses_anything_else():
+    from appeals.filters import AppealFilter
+    from appeals.models import Appeal
+
+    good = AppealFilter({"id_last4": "123x"}, queryset=Appeal.objects.all())
+    assert good.is_valid()
+    sql = str(good.qs.query)
+    assert '"id_last4" = 123X' in sql
+    bad = AppealFilter({"id_last4": "12345"}, queryset=Appeal.objects.all())
+    assert not bad.is_valid() and "后四位" in str(bad.errors)
