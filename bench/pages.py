@@ -36,7 +36,6 @@ def main():
     admin = _user("bench_admin", Role.ADMIN, None, is_staff=True, is_superuser=True)
     b = batch.pk if batch else 0
     from assistance.models import Payment
-
     from portal import pii
 
     sample = Payment.objects.filter(batch_id=b).exclude(person=None).order_by("id").values("name", "id_number_enc").first()
