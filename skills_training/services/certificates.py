@@ -61,7 +61,6 @@ def _next_serial(evaluator_code: str, year: int, level: int) -> int:
     return counter.last_serial
 
 
-@transaction.atomic
 def _id_number_of(holder) -> dict:
     """The holder's ID number for the certificate, encrypted at rest (portal.pii): a stored number is copied
     as stored (HMAC, ciphertext, masked form; nothing decrypted); a number given in this process is
@@ -72,6 +71,7 @@ def _id_number_of(holder) -> dict:
     return {"id_number": value}
 
 
+@transaction.atomic
 def certificate_issue(*, holder, level: Level, region_code: str, evaluator: TrainingInstitution | None = None,
                       issued_on: dt.date | None = None, assessment: Assessment | None = None,
                       site_code: str = "001", source: str = "assessment", actor) -> Certificate:
