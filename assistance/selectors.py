@@ -245,7 +245,7 @@ def batch_totals_by_category(batch: Batch) -> list[dict]:
 
 def batch_payment_rows_for_bank(batch: Batch):
     return (Payment.objects.filter(batch=batch, status=Payment.Status.PENDING).order_by("id")
-            .values("id", "name", "id_number_enc", "amount", "attempts", "household__bank_account")
+            .values("id", "name", "id_number_enc", "amount", "attempts", "household__bank_account_enc")
             .iterator(chunk_size=5000))
 
 

@@ -516,8 +516,9 @@ def batch_bank_file(request, pk):
         yield "\ufeff" + _csv_lines(batch, [], header=True)
         chunk = []
         for row in rows:
-            # the bank needs the full number: decrypted for this file only (audited once above)
+            # the bank needs the full number and account: decrypted for this file only (audited once above)
             row["id_number"] = pii.decrypt_for_file(pii.ID, row.pop("id_number_enc"))
+            row["household__bank_account"] = pii.decrypt_for_file(pii.ACCOUNT, row.pop("household__bank_account_enc"))
             chunk.append(row)
             if len(chunk) == 2000:
                 yield _csv_lines(batch, chunk, header=False)

@@ -92,12 +92,14 @@ def generate(ctx, stdout) -> str:
             lo = hi + 1
         # certificates: serials per evaluator continue after any already issued this year at this level
         cur.execute(
-            f"INSERT INTO {cert} (number, holder_id, holder_name, id_type, id_number, occupation, occupation_code,"
+            f"INSERT INTO {cert} (number, holder_id, holder_name, id_type, id_number_hmac, id_number_enc,"
+            f" id_number_masked, occupation, occupation_code,"
             f" level_id, evaluator_id, evaluator_name, evaluator_code, region_id, assessment_id, issued_on, status,"
             f" revoked_at, revoke_reason, reissue_count, reissue_note, source, created_at)"
             f" SELECT 'S' || x.evaluator_code || substr(x.region_id, 1, 2) || '001' || %s || '5'"
             f" || lpad((COALESCE(sr.last_serial, 0) + x.n)::text, 7, '0'),"
-            f" x.candidate_id, x.candidate_name, '居民身份证', p.id_number_masked, %s, %s, x.level_id, x.institution_id,"
+            f" x.candidate_id, x.candidate_name, '居民身份证',"
+            f" p.id_number_hmac, p.id_number_enc, p.id_number_masked, %s, %s, x.level_id, x.institution_id,"
             f" x.inst_name, x.evaluator_code, x.region_id, x.id, x.sat_on, 'valid', NULL, '', 0, '', 'assessment', now()"
             f" FROM (SELECT a.*, c.evaluator_code, c.inst_name,"
             f" row_number() OVER (PARTITION BY a.institution_id ORDER BY a.id) AS n"

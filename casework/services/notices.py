@@ -52,7 +52,9 @@ def notice_send(*, notice_id: int) -> Notice:
         notice.attempts += 1
         notice.sender = sender.name
         try:
-            notice.reference = sender.send(phone=notice.phone, text=notice.text)[:64]
+            # the number is decrypted here only, for the sender (the send is audited below)
+            phone = pii.decrypt_for_file(pii.PHONE, notice.phone_enc)
+            notice.reference = sender.send(phone=phone, text=notice.text)[:64]
         except notify.SendError as exc:
             notice.status, notice.error = Notice.Status.FAILED, str(exc)[:255]
         else:
@@ -74,7 +76,7 @@ def notice_resend(*, notice: Notice, actor) -> Notice:
     if not phone:
         raise ValidationError(_("该人员仍未登记手机号，请先补登手机号。"))
     n.phone, n.status, n.error = phone, Notice.Status.QUEUED, ""
-    n.save(update_fields=["phone", "status", "error"])
+    n.save(update_fields=["phone", "phone_enc", "phone_masked", "status", "error"])  # encrypted again on save
     audit(actor=actor, action=AuditAction.NOTICE_SEND, obj=n, region_code=n.region_id, after={"resend": True})
     enqueue("casework.send_notice", n.pk)
     return n
