@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters import IdLast4Filter
+
 from .models import Appeal, VerificationCheck
 
 
@@ -13,10 +15,11 @@ class AppealFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Appeal.Status.choices)
     kind = django_filters.ChoiceFilter(label=_("申诉类型"), choices=Appeal.Kind.choices)
     overdue = django_filters.BooleanFilter(label=_("仅超期未办结"), method="only_overdue")
+    id_last4 = IdLast4Filter()
 
     class Meta:
         model = Appeal
-        fields = ["q", "status", "kind", "overdue"]
+        fields = ["q", "status", "kind", "overdue", "id_last4"]
 
     def search(self, qs, name, value):
         value = value.strip()

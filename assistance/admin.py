@@ -45,7 +45,7 @@ class HouseholdAdmin(ReadOnlyMoneyStatus):
     show_full_result_count = False
     raw_id_fields = ["region", "head", "created_by"]
     always_readonly = ("region", "area", "head", "created_by", "created_at", "audit_history")
-    exclude = ["bank_account"]
+    exclude = ["bank_account", "phone"]  # encrypted (portal.pii): never edited through a form showing the masked form
     inlines = [MemberInline]
 
     def has_add_permission(self, request):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from portal import idnumber
+from portal import pii
 from portal.models import Locality, Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
@@ -33,8 +33,13 @@ class Household(models.Model):
     # the street or community within the district (portal.Locality); its code's prefix is the street
     locality = models.ForeignKey(Locality, verbose_name=_("街道社区"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
-    bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="", db_default="")
+    # encrypted at rest (portal/pii.py): the columns hold the HMAC (lookups), the ciphertext and the masked form
+    bank_account = pii.SealedField(_("银行账号"), kind=pii.ACCOUNT, blank=True, default="", db_default="")
+    bank_account_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    bank_account_masked = models.CharField(max_length=32, editable=False, blank=True, default="", db_default="")
+    phone = pii.SealedField(_("联系电话"), kind=pii.PHONE, blank=True, default="", db_default="")
+    phone_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    phone_masked = models.CharField(max_length=20, editable=False, blank=True, default="", db_default="")
     head = models.ForeignKey(
         Person, verbose_name=_("户主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -59,7 +64,11 @@ class Household(models.Model):
 
     @property
     def masked_bank_account(self) -> str:
-        return mask_account(self.bank_account)
+        return sealed_mask(self, "bank_account", pii.ACCOUNT)
+
+    @property
+    def masked_phone(self) -> str:
+        return sealed_mask(self, "phone", pii.PHONE)
 
 
 class HouseholdTally(models.Model):
@@ -84,7 +93,18 @@ class HouseholdTally(models.Model):
 def mask_account(account: str) -> str:
     if not account:
         return ""
+    if not isinstance(account, str):  # a stored value (portal.pii.Sealed): its stored masked form
+        return str(account)
     return "*" * max(0, len(account) - 4) + account[-4:]
+
+
+def sealed_mask(obj, name: str, kind: str) -> str:
+    """The masked form of an encrypted field (portal.pii) without decrypting: the stored ``<name>_masked``,
+    or, for a plain value assigned in this process and not yet saved, its mask."""
+    value = obj.__dict__.get(name)
+    if value is not None and not isinstance(value, pii.Sealed):
+        return pii.mask(kind, value)
+    return getattr(obj, f"{name}_masked", "") or ""
 
 
 DISABILITY_GRADES = [("", _("无残疾")), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))]
@@ -383,10 +403,15 @@ class Payment(models.Model):
     )
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # copied from the person at build time, encrypted (portal/pii.py): HMAC column, ciphertext, masked form
+    id_number = pii.SealedField(_("身份证号码"), kind=pii.ID, blank=True, default="", db_default="")
+    id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     # the payee's account as it was when the batch was built: what the approver approves is what is paid;
     # it changes only through a re-issue approved by someone other than the batch's maker
-    bank_account = models.CharField(_("收款账号"), max_length=32, blank=True, db_default="")
+    bank_account = pii.SealedField(_("收款账号"), kind=pii.ACCOUNT, blank=True, default="", db_default="")
+    bank_account_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    bank_account_masked = models.CharField(max_length=32, editable=False, blank=True, default="", db_default="")
     payee_name = models.CharField(_("账户户名"), max_length=64, blank=True, db_default="")  # the head's, at build
     amount = models.BigIntegerField(_("金额（分）"))
     category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
@@ -422,15 +447,18 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} {idnumber.mask(self.id_number)} {self.amount}"
+        return f"{self.name} {self.masked_id} {self.amount}"
 
     @property
     def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
+        value = self.__dict__.get("id_number")
+        if value is not None and not isinstance(value, pii.Sealed):
+            return pii.mask(pii.ID, value)
+        return self.id_number_masked
 
     @property
     def masked_bank_account(self) -> str:
-        return mask_account(self.bank_account)
+        return sealed_mask(self, "bank_account", pii.ACCOUNT)
 
 
 class PaymentTally(models.Model):
@@ -474,7 +502,10 @@ class PaymentAttempt(models.Model):
     at = models.DateTimeField(_("时间"))
     # what was handed to the bank under `reference` (sent rows): a result must match both
     amount = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
-    account = models.CharField(_("账号"), max_length=32, blank=True, db_default="")
+    # encrypted (portal/pii.py); a result's account is compared by HMAC, the file re-rendered by decrypting
+    account = pii.SealedField(_("账号"), kind=pii.ACCOUNT, blank=True, default="", db_default="")
+    account_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    account_masked = models.CharField(max_length=32, editable=False, blank=True, default="", db_default="")
     holder = models.CharField(_("户名"), max_length=64, blank=True, db_default="")
     file = models.ForeignKey("BankFile", verbose_name=_("银行文件"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
@@ -583,8 +614,13 @@ class AccountChange(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
                                   related_name="account_changes")
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
-    old_account = models.CharField(_("原账号"), max_length=32, blank=True)
-    new_account = models.CharField(_("新账号"), max_length=32)
+    # encrypted at rest (portal/pii.py): HMAC column, ciphertext, masked form
+    old_account = pii.SealedField(_("原账号"), kind=pii.ACCOUNT, blank=True, default="", db_default="")
+    old_account_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    old_account_masked = models.CharField(max_length=32, editable=False, blank=True, default="", db_default="")
+    new_account = pii.SealedField(_("新账号"), kind=pii.ACCOUNT)
+    new_account_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    new_account_masked = models.CharField(max_length=32, editable=False, blank=True, default="", db_default="")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                      related_name="+")
@@ -610,11 +646,11 @@ class AccountChange(models.Model):
 
     @property
     def masked_old(self) -> str:
-        return mask_account(self.old_account)
+        return sealed_mask(self, "old_account", pii.ACCOUNT)
 
     @property
     def masked_new(self) -> str:
-        return mask_account(self.new_account)
+        return sealed_mask(self, "new_account", pii.ACCOUNT)
 
 
 # --------------------------------------------------------------------------- monthly assistance (issue 15)

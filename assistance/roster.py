@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal import idnumber
+from portal import idnumber, pii
 from portal.models import Region
 from portal.money import to_fen
 from portal.permissions import Role, require
@@ -87,8 +87,9 @@ def _check(rows: list[dict], actor) -> tuple[dict[str, dict], list[tuple[int, st
             numbers[r["_line"]] = idnumber.validate_id_number(r.get("id_number", ""))
         except ValidationError as exc:
             errors.append((r["_line"], exc.messages[0]))
-    taken = dict(Member.objects.filter(person__id_number__in=set(numbers.values()), left_on__isnull=True)
-                 .values_list("person__id_number", "household__region_id"))
+    taken = {t.hmac: region for t, region in  # stored values: compared by HMAC (portal.pii)
+             Member.objects.filter(person__id_number__in=set(numbers.values()), left_on__isnull=True)
+             .values_list("person__id_number", "household__region_id")}
     seen: dict[str, int] = {}
     households: dict[str, dict] = {}
     for r in rows:
@@ -124,8 +125,9 @@ def _check(rows: list[dict], actor) -> tuple[dict[str, dict], list[tuple[int, st
             if number in seen:
                 row_errors.append(_("与第%(n)d行身份证号码重复") % {"n": seen[number]})
             seen.setdefault(number, line)
-            if number in taken:  # outside the actor's regions: the one answer that says nothing more
-                row_errors.append(_("该人员已是另一家庭的成员") if region_in_scope(actor, taken[number])
+            held_in = taken.get(pii.digest(pii.ID, number))
+            if held_in is not None:  # outside the actor's regions: the one answer that says nothing more
+                row_errors.append(_("该人员已是另一家庭的成员") if region_in_scope(actor, held_in)
                                   else _("该身份证号码暂不能在本地登记，请核对号码和姓名"))
         category = None
         if r.get("category"):

@@ -1,6 +1,7 @@
 """Every read of winter relief starts from the scoping gate."""
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -8,12 +9,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import idnumber
 from portal.charts import percent
 from portal.models import Person, Region
 from portal.scoping import can_see_model, region_in_scope, restrict
+from portal.selectors import person_search, person_search_q
 
-from .filters import region_bounds
+from .filters import households_with_last4, region_bounds
 from .models import (
     AccountChange,
     Allocation,
@@ -38,25 +39,39 @@ from .models import (
 )
 
 
+def _id_fragment_q(text: str, prefix: str = "") -> Q:
+    """A search for part of an ID number, answered from indexed columns without decrypting: the last
+    four characters (``id_last4``) or the region prefix kept by the masked form (up to six digits)."""
+    if re.fullmatch(r"\d{3}[\dX]", text):
+        return Q(**{f"{prefix}id_last4": text})
+    if re.fullmatch(r"\d{1,6}", text):
+        return Q(**{f"{prefix}id_number_masked__startswith": text})
+    return Q(pk__in=[])
+
+
 def household_list(user, *, search: str = "") -> QuerySet:
     """Households in scope, newest first. The member count is a correlated subquery (no GROUP BY over
     the whole table), so a page costs the same at a million households. A full ID number is looked up
-    by its unique index only."""
+    by its HMAC's unique index; four characters (digits, the last may be X: how a number's end is read
+    out) by the indexed last four of the current members only, so the search starts from the
+    ``person_id_last4_idx`` rows, not from the households; up to six digits by the region prefix the
+    masked form keeps."""
     current = Member.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
     qs = restrict(Household.objects.all(), user).select_related("region", "head").annotate(
         member_count=Subquery(current.order_by().values("household").annotate(n=Count("id")).values("n")[:1]))
-    search = (search or "").strip()
-    if search:
-        number = search.upper()
-        if idnumber.is_valid(number):
-            qs = qs.filter(Exists(current.filter(person__id_number=number)))
-        else:
-            qs = qs.filter(
-                Q(address__icontains=search)
-                | Exists(current.filter(Q(person__name__icontains=search)
-                                        | Q(person__name_pinyin__icontains=search.lower())
-                                        | Q(person__id_number__startswith=number)))
-            )
+    search = person_search(search)
+    if search.kind == "id":
+        qs = qs.filter(Exists(current.filter(person__id_number=search.value)))
+    elif search.kind == "last4":
+        qs = qs.filter(households_with_last4(search.value))
+    elif search.kind == "name":
+        text, number = search.value, search.value.upper()
+        qs = qs.filter(
+            Q(address__icontains=text)
+            | Exists(current.filter(Q(person__name__icontains=text)
+                                    | Q(person__name_pinyin__icontains=text.lower())
+                                    | _id_fragment_q(number, "person__")))
+        )
     return qs.order_by("-id")
 
 
@@ -138,22 +153,35 @@ def batch_payments(user, batch: Batch, *, status: str = "", search: str = "") ->
 
 
 PAYMENT_SEARCH_PEOPLE = 200
+# people sharing four last characters: about one in ten thousand, so a few hundred at ten million people
+PAYMENT_SEARCH_LAST4_PEOPLE = 5000
 
 
 def payment_search_q(batch: Batch, search: str) -> Q:
-    """A batch's payments of a person named `search` (the whole name) or holding the full ID number
-    `search`. The people are found first through the person registry's indexes (unique ID number; name),
-    then their payments through the payment's (scheme, period, person|household) indexes, so a search
-    costs the same in a batch of a million. Household payments are found through the household's members."""
-    number = search.upper()
-    people = Person.objects.filter(id_number=number) if idnumber.is_valid(number) else Person.objects.filter(name=search)
-    person_ids = list(people.order_by().values_list("id", flat=True)[:PAYMENT_SEARCH_PEOPLE])
+    """A batch's payments of a person named `search` (the whole name), holding the full ID number `search`,
+    or whose ID number ends with the four characters `search`. The people are found first through the
+    person registry's indexes (unique ID number HMAC; name; last four), then their payments through the
+    payment's (scheme, period, person|household) indexes, so a search costs the same in a batch of a
+    million. Household payments are found through the household's members."""
+    search_ = person_search(search)
+    if search_.kind == "id":
+        people, cap = Person.objects.filter(id_number=search_.value), PAYMENT_SEARCH_PEOPLE
+    elif search_.kind == "last4":
+        people, cap = Person.objects.filter(id_last4=search_.value), PAYMENT_SEARCH_LAST4_PEOPLE
+    elif search_.kind == "name":
+        people, cap = Person.objects.filter(name=search_.value), PAYMENT_SEARCH_PEOPLE
+    else:
+        return Q()
+    person_ids = list(people.order_by().values_list("id", flat=True)[:cap])
     if not person_ids:
         return Q(pk__in=[])
+    if batch.scheme.unit == Scheme.Unit.PERSON:
+        return Q(scheme_id=batch.scheme_id, person_id__in=person_ids)
+    # a household scheme pays the household (no person): found by the households the people belong to,
+    # through the household index only (an OR with "person is null" would read every household payment)
     households = list(Member.objects.filter(person_id__in=person_ids).order_by().values_list("household_id", flat=True)
-                      .distinct()[:PAYMENT_SEARCH_PEOPLE])
-    return Q(scheme_id=batch.scheme_id) & (Q(person_id__in=person_ids)
-                                           | Q(person__isnull=True, household_id__in=households))
+                      .distinct()[:cap])
+    return Q(scheme_id=batch.scheme_id, person__isnull=True, household_id__in=households)
 
 
 def batch_payments_count(user, batch: Batch, *, status: str = "") -> int | None:
@@ -217,7 +245,8 @@ def batch_totals_by_category(batch: Batch) -> list[dict]:
 
 def batch_payment_rows_for_bank(batch: Batch):
     return (Payment.objects.filter(batch=batch, status=Payment.Status.PENDING).order_by("id")
-            .values("id", "name", "id_number", "amount", "attempts", "household__bank_account").iterator(chunk_size=5000))
+            .values("id", "name", "id_number_enc", "amount", "attempts", "household__bank_account_enc")
+            .iterator(chunk_size=5000))
 
 
 def restrict_payments(user) -> QuerySet:
@@ -418,15 +447,13 @@ def allocation_execution(user, *, year: int | None = None) -> list[dict]:
 
 def member_table(user, *, search: str = "", household: int | None = None) -> QuerySet:
     """Current members in scope for the enrolment table, a household's members together. A full ID number
-    is looked up by the person's unique index; anything else is a name (its index, prefix match)."""
+    is looked up by the person's unique HMAC index, its last four characters by ``person_id_last4_idx``;
+    anything else is a name (its index, prefix match)."""
     qs = restrict(Member.objects.filter(left_on__isnull=True), user).select_related("person", "household__region")
     if household:
         qs = qs.filter(household_id=household)
-    search = (search or "").strip()
-    if search:
-        number = search.upper()
-        qs = qs.filter(person__id_number=number) if idnumber.is_valid(number) else qs.filter(
-            person__name__startswith=search)
+    if (search or "").strip():
+        qs = qs.filter(person_search_q(search, name_lookup="startswith"))
     return qs.order_by("-household_id", "id")
 
 

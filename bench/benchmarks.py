@@ -80,7 +80,7 @@ def _scheme(name):
 
 
 def _payment_cols():
-    return ("batch_id, scheme_id, period, household_id, person_id, region_id, name, id_number, amount, category,"
+    return ("batch_id, scheme_id, period, household_id, person_id, region_id, name, id_number_hmac, id_number_enc, id_number_masked, amount, category,"
             " status, attempts, reason, created_at, updated_at")
 
 
@@ -132,7 +132,7 @@ def batch_build(scale):
             _copy_foreign_keys("assistance_payment", table)
         sql = (
             f"INSERT INTO {table} ({_payment_cols()})"
-            f" SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+            f" SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked,"
             f" CASE WHEN h.area = 'urban' THEN %s ELSE %s END, MIN(e.category), 'pending', 0, '', now(), now()"
             f" FROM assistance_member m JOIN assistance_household h ON h.id = m.household_id"
             f" JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
@@ -141,7 +141,7 @@ def batch_build(scale):
             f" AND e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)"
             f" AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.scheme_id = %s AND x.period = %s"
             f" AND x.person_id = m.person_id AND x.status <> 'cancelled')"
-            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number")
+            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked")
         params = [holder.pk, scheme.pk, period, scheme.urban_amount, scheme.rural_amount, BUILT_ON, *cats, BUILT_ON,
                   BUILT_ON, scheme.pk, period]
 
@@ -196,7 +196,7 @@ def monthly_payroll(scale):
     _copy_foreign_keys("assistance_payment", table)
     sql = (
         f"INSERT INTO {table} ({_payment_cols()})"
-        f" SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+        f" SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked,"
         f" SUM(e.monthly_amount), MIN(e.category), 'pending', 0, '', now(), now()"
         f" FROM assistance_member m JOIN assistance_household h ON h.id = m.household_id"
         f" JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
@@ -207,7 +207,7 @@ def monthly_payroll(scale):
         f" AND pm.category = e.category AND pm.month = %s)"
         f" AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.scheme_id = %s AND x.period = %s"
         f" AND x.person_id = m.person_id AND x.status <> 'cancelled')"
-        f" GROUP BY m.household_id, m.person_id, h.region_id, p.name, p.id_number")
+        f" GROUP BY m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked")
     params = [holder.pk, scheme.pk, month, first, *cats, last, first, month, scheme.pk, month]
 
     def run():

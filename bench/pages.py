@@ -36,9 +36,11 @@ def main():
     admin = _user("bench_admin", Role.ADMIN, None, is_staff=True, is_superuser=True)
     b = batch.pk if batch else 0
     from assistance.models import Payment
+    from portal import pii
 
-    sample = Payment.objects.filter(batch_id=b).exclude(person=None).order_by("id").values("name", "id_number").first() \
-        or {"name": "张", "id_number": ""}
+    sample = Payment.objects.filter(batch_id=b).exclude(person=None).order_by("id").values("name", "id_number_enc").first()
+    sample = ({"name": sample["name"], "id_number": pii.decrypt(pii.ID, sample["id_number_enc"])} if sample
+              else {"name": "张", "id_number": ""})  # the number a caseworker types, as read out by the person
     plan = [
         (caseworker, ["/", "/assistance/households/", "/assistance/households/?q=张", "/assistance/batches/",
                       f"/assistance/batches/{b}/", f"/assistance/batches/{b}/payments/",
@@ -47,6 +49,11 @@ def main():
                       # region pickers' filter by a district and by a street (and the pickers' JSON)
                       f"/assistance/batches/{b}/payments/?q={sample['name']}",
                       f"/assistance/batches/{b}/payments/?q={sample['id_number']}",
+                      # the search by the ID number's last four characters (Person.id_last4), in the batch
+                      # and across the caseworker's households
+                      f"/assistance/batches/{b}/payments/?q={sample['id_number'][-4:]}",
+                      f"/assistance/households/?q={sample['id_number'][-4:]}",
+                      f"/assistance/households/?q={sample['id_number'][-4:]}&region=610112",
                       "/assistance/households/?region=610112", "/assistance/households/?region=610112001",
                       "/regions/children/?parent=610100",
                       "/api/v1/assistance/households/", f"/api/v1/assistance/batches/{b}/payments/"]),

@@ -1,8 +1,10 @@
 """FilterSets shared by the HTML lists and the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from portal.filters import IdLast4Filter
+from portal.selectors import person_search_q
 
 from .models import Application, ApplicationCategory, DiscoveryTask, TemporaryAid
 
@@ -11,7 +13,7 @@ class ApplicationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Application.Status.choices)
     category = django_filters.ChoiceFilter(label=_("类别"), choices=ApplicationCategory.choices)
     late = django_filters.BooleanFilter(label=_("仅超期"), method="filter_late")
-    search = django_filters.CharFilter(label=_("姓名或身份证号码"), method="filter_search")
+    search = django_filters.CharFilter(label=_("姓名、完整身份证号码或后四位"), method="filter_search")
 
     class Meta:
         model = Application
@@ -21,8 +23,14 @@ class ApplicationFilter(django_filters.FilterSet):
         return qs.filter(late=value) if value is not None else qs
 
     def filter_search(self, qs, name, value):
-        value = value.strip()
-        return qs.filter(Q(person__name__icontains=value) | Q(person__id_number=value.upper())) if value else qs
+        """A name (contains), a whole ID number (its HMAC) or its last four characters (``id_last4``)."""
+        return qs.filter(person_search_q(value)) if (value or "").strip() else qs
+
+
+class ApplicationApiFilter(ApplicationFilter):
+    """The API's filters: the page's, and ``?id_last4=`` on its own (the page has the one search box)."""
+
+    id_last4 = IdLast4Filter()
 
 
 class TemporaryAidFilter(django_filters.FilterSet):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Household
+from portal import pii
 from portal.models import Person, Region
 from portal.roles import CIVIL_STAFF
 from portal.scoping import Scope
@@ -857,7 +858,10 @@ class Notice(models.Model):
                             related_name="notices")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("渠道"), max_length=16, default="sms")
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # encrypted at rest (portal/pii.py); decrypted only where the message is sent
+    phone = pii.SealedField(_("手机号"), kind=pii.PHONE, blank=True, default="", db_default="")
+    phone_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    phone_masked = models.CharField(max_length=20, editable=False, blank=True, default="", db_default="")
     text = models.CharField(_("内容"), max_length=500)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     sender = models.CharField(_("发送器"), max_length=64, blank=True)

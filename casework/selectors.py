@@ -331,7 +331,7 @@ def home_region_of(person) -> str | None:
             .values_list("household__region_id", flat=True).first())
     if code:
         return code
-    codes = ancestor_codes(person.id_number[:6])
+    codes = ancestor_codes(person.id_number_masked[:6])
     existing = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
     return next((c for c in codes if c in existing), None)
 

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters import IdLast4Filter
+
 from .models import Insured
 
 
@@ -10,10 +12,11 @@ class InsuredFilter(django_filters.FilterSet):
     scheme = django_filters.ChoiceFilter(label=_("参保险种"), choices=Insured.Scheme.choices)
     status = django_filters.ChoiceFilter(label=_("参保状态"), choices=Insured.Status.choices)
     region = django_filters.CharFilter(label=_("统筹地区代码"), field_name="region_id")
+    id_last4 = IdLast4Filter()
 
     class Meta:
         model = Insured
-        fields = ["q", "scheme", "status", "region"]
+        fields = ["q", "scheme", "status", "region", "id_last4"]
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -91,7 +91,7 @@ def generate(ctx, stdout) -> str:
                 f"INSERT INTO {ins} (id, person_id, scheme, region_id, status, wallet_opened, created_at, created_by_id)"
                 f" SELECT {ins_id}, p.id, CASE WHEN {employee} THEN 'employee' ELSE 'resident' END,"
                 f" COALESCE(r.parent_id, r.code), 'active', ({employee} AND {pooler}), TIMESTAMPTZ '2025-01-01 08:00+08', NULL"
-                f" FROM portal_person p JOIN portal_region r ON r.code = substr(p.id_number, 1, 6)"
+                f" FROM portal_person p JOIN portal_region r ON r.code = substr(p.id_number_masked, 1, 6)"
                 f" WHERE p.id BETWEEN %s AND %s ORDER BY p.id", rng)
             cur.execute(
                 f"INSERT INTO {st} (insured_id, from_status, to_status, reason, at, actor_id)"
@@ -121,9 +121,9 @@ def generate(ctx, stdout) -> str:
                 f" FROM {rel} r JOIN {ins} pi ON pi.id = r.pooler_id JOIN portal_person pp ON pp.id = pi.person_id"
                 f" CROSS JOIN generate_series(0, {SPENDS_PER_RELATION - 1}) AS g(j)"
                 f" LEFT JOIN pop_inst own ON {h('r.id * 16 + g.j', 27, s, 10)} < 6"
-                f" AND own.code = 'H' || substr(pp.id_number, 1, 6) || '00001'"
+                f" AND own.code = 'H' || substr(pp.id_number_masked, 1, 6) || '00001'"
                 f" LEFT JOIN pop_hub hub ON {h('r.id * 16 + g.j', 29, s, 10)} < 7"
-                f" AND hub.prov = substr(pp.id_number, 1, 2)"
+                f" AND hub.prov = substr(pp.id_number_masked, 1, 2)"
                 f" LEFT JOIN pop_nat nat ON nat.idx = {h('r.id * 16 + g.j', 28, s, n_nat)}"
                 f" JOIN portal_region icr ON icr.code = COALESCE(own.region_id, hub.region_id, nat.region_id)"
                 f" WHERE r.id BETWEEN %s AND %s ORDER BY 1",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from portal import idnumber
+from portal import pii
 from portal.api.idempotency import savepoint_needed
 from portal.jobs import job_create
 from portal.models import Person, Region
@@ -396,7 +396,7 @@ def relation_create(*, actor, beneficiary_id_number: str, beneficiary_name: str,
     if rule is not None and (rule.wallet_opened_on is None or rule.wallet_opened_on > timezone.localdate()):
         raise ValidationError({"detail": _("您参保的统筹地区尚未开通个人医保钱包共济，暂不能建立共济关系。")})
     beneficiary = (Insured.objects.select_related("person")
-                   .filter(person__id_number=beneficiary_id_number.strip().upper()).first())
+                   .filter(person__id_number=beneficiary_id_number).first())  # normalised into its HMAC
     if beneficiary is None or not _beneficiary_in_scope(actor, beneficiary, pooler):
         # outside the actor's scope one answer for "not insured / name mismatch / not contributing": the
         # form must not tell a citizen whether an ID number is insured, under which name, in which state
@@ -500,7 +500,7 @@ GUARDIAN_KINSHIPS = (Kinship.CHILD, Kinship.GRANDCHILD)  # the pooler is the ben
 
 def is_minor(insured: Insured, today: dt.date | None = None) -> bool:
     """Under 18 by the birth date in the ID number."""
-    born = idnumber.birth_date(insured.person.id_number)
+    born = insured.person.birth_date
     today = today or timezone.localdate()
     return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18
 
@@ -790,7 +790,7 @@ SELECT inst.id, inst.name, inst.region_id, inst.kind,
        pc.id, pc.relation_id, pc.used_at, pc.expires_at,
        acct.id, acct.balance, acct.reserved,
        rel.id, rel.pooler_id, rel.beneficiary_id, rel.kinship, rel.quota, rel.used, rel.status,
-       b.status, b.region_id, b.person_id, person.id_number, person.name,
+       b.status, b.region_id, b.person_id, person.id_number_hmac, person.id_number_masked, person.name,
        regions.payer, regions.payee,
        rr.id, rr.categories, rr.cap_per_spend, rr.cap_per_month, rr.claim_window_days,
        (SELECT status FROM cm)
@@ -852,10 +852,10 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     if got is None:
         if institution is None:
             raise ValidationError({"detail": _("您的账号未关联定点医药机构。")})
-        got = (institution.pk, institution.name, institution.region_id, institution.kind) + (None,) * 27
+        got = (institution.pk, institution.name, institution.region_id, institution.kind) + (None,) * 28
     (inst_id, inst_name, inst_region, inst_kind, code_id, code_relation, used_at, expires_at, acct_id, balance,
      reserved, rel_id, pooler_id, ben_id, kinship, quota, used, rel_status, ben_status, ben_region, person_id,
-     id_number, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
+     id_hmac, id_masked, ben_name, payer_region, payee_region, rule_id, rule_categories, cap_per_spend, cap_per_month,
      rule_window, month_status) = got
     if institution is None:
         institution = Institution(pk=inst_id, code=inst_code, name=inst_name, region_id=inst_region, kind=inst_kind)
@@ -871,7 +871,8 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     if rel_id is None:
         raise Relation.DoesNotExist
     beneficiary = Insured(pk=ben_id, status=ben_status, region_id=ben_region, person_id=person_id)
-    beneficiary.person = Person(pk=person_id, id_number=id_number, name=ben_name)
+    id_number = pii.Sealed(pii.ID, id_hmac or "", id_masked or "")  # compared by HMAC, never decrypted
+    beneficiary.person = Person(pk=person_id, id_number=id_number, id_number_masked=id_masked or "", name=ben_name)
     relation = Relation(pk=rel_id, pooler_id=pooler_id, beneficiary_id=ben_id, kinship=kinship, quota=quota,
                         used=used, status=rel_status)
     relation.beneficiary = beneficiary

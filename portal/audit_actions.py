@@ -12,3 +12,4 @@ class AuditAction(models.TextChoices):
     DOCUMENT_DOWNLOAD = "portal.document_download", _("下载申请材料")
     CERTIFICATE_PDF = "portal.certificate_pdf", _("下载证书 PDF")
     PERSON_LOOKUP_LIMITED = "portal.person_lookup_limited", _("按身份证号码查询超出频率限制")
+    PII_REVEAL = "portal.pii_reveal", _("查看完整身份证号码、电话或账号")

@@ -68,6 +68,8 @@ def mask(id_number: str | None) -> str:
     """610102********0015: region digits and the last four stay; the birth date is hidden."""
     if not id_number:
         return ""
+    if not isinstance(id_number, str):  # a stored value (portal.pii.Sealed): its stored masked form
+        return str(id_number)
     if len(id_number) != 18:
         return "*" * len(id_number)
     return f"{id_number[:6]}{'*' * 8}{id_number[14:]}"

@@ -23,8 +23,9 @@ from .audit_actions import AuditAction
 from .clientip import client_ip
 from .services import audit_read
 
-SEARCH_PARAMS = ("q", "search", "id_number", "person", "beneficiary_id_number", "pooler_id_number")
-ID_DIGITS = re.compile(r"\d{4,}[\dXx]?")
+SEARCH_PARAMS = ("q", "search", "id_number", "id_last4", "person", "beneficiary_id_number", "pooler_id_number")
+# four or more digits, or three and an X: a number's last four ("123X") is a lookup like "1234"
+ID_DIGITS = re.compile(r"\d{3,}[\dXx]")
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 

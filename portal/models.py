@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import idnumber
+from . import idnumber, pii
 from .regions_source import level_of, prefix_of
 from .roles import CIVIL_STAFF, Role  # noqa: F401 - Role is re-exported
 
@@ -111,14 +111,19 @@ class Locality(models.Model):
 class Person(models.Model):
     """One person, one record: keyed by the resident ID number; every app points here."""
 
-    id_number = models.CharField(
-        _("身份证号码"), max_length=18, unique=True, validators=[idnumber.validate_id_number]
-    )
+    # encrypted at rest (portal/pii.py): the column holds the HMAC (exact lookups, uniqueness); the
+    # ciphertext, the masked form and the last four characters (indexed search) follow
+    id_number = pii.SealedField(_("身份证号码"), kind=pii.ID, unique=True, validators=[idnumber.validate_id_number])
+    id_number_enc = models.BinaryField(editable=False, default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, default="")
+    id_last4 = models.CharField(_("身份证后四位"), max_length=4, editable=False, default="")
     name = models.CharField(_("姓名"), max_length=64, blank=True, db_index=True)
     name_pinyin = models.CharField(_("姓名拼音"), max_length=128, blank=True, db_index=True)
     birth_date = models.DateField(_("出生日期"))
     sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = pii.SealedField(_("联系电话"), kind=pii.PHONE, blank=True, default="", db_default="")
+    phone_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    phone_masked = models.CharField(max_length=20, editable=False, blank=True, default="", db_default="")
     deceased_on = models.DateField(_("死亡日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,14 +131,26 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员登记")
-        indexes = [models.Index(fields=["name", "birth_date"], name="person_name_birth_idx")]
+        indexes = [models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
+                   models.Index(fields=["id_last4"], name="person_id_last4_idx")]
 
     def __str__(self):
         return f"{self.name or _('（未登记姓名）')} {self.masked_id}"
 
     @property
     def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
+        """The stored masked form (no decryption); for a value assigned but not yet saved, its mask."""
+        value = self.__dict__.get("id_number")
+        if value is not None and not isinstance(value, pii.Sealed):
+            return pii.mask(pii.ID, value)
+        return self.id_number_masked
+
+    @property
+    def masked_phone(self) -> str:
+        value = self.__dict__.get("phone")
+        if value is not None and not isinstance(value, pii.Sealed):
+            return pii.mask(pii.PHONE, value)
+        return self.phone_masked
 
 
 CIVIL_AFFAIRS_ROLES = CIVIL_STAFF  # the name older code uses

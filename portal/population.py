@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 from pypinyin import lazy_pinyin
 
+from . import pii
 from .idnumber import check_char
 from .models import Person, Region
 
@@ -64,10 +65,14 @@ def generate_people(*, people: int, seed: int, chunk: int = 100_000, progress=No
                 name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
                 name_py = " ".join(pinyin[c] for c in name)
                 sex = "M" if sex_digit % 2 else "F"
-                buf.write(f"{start_id + i}\t{number}\t{name}\t{name_py}\t{born.isoformat()}\t{sex}\t\t\\N\tnow\tnow\n")
+                # encrypted at rest (portal.pii): HMAC, ciphertext (bytea as \\x hex in COPY text), masked, last four
+                mac, blob, masked = pii.seal(pii.ID, number)
+                buf.write(f"{start_id + i}\t{mac}\t\\\\x{blob.hex()}\t{masked}\t{number[-4:]}\t{name}\t{name_py}\t"
+                          f"{born.isoformat()}\t{sex}\t\\N\tnow\tnow\n")
             buf.seek(0)
             cur.copy_expert(
-                f"COPY {table} (id, id_number, name, name_pinyin, birth_date, sex, phone, deceased_on, created_at, updated_at) "
+                f"COPY {table} (id, id_number_hmac, id_number_enc, id_number_masked, id_last4, name, name_pinyin, birth_date, "
+                "sex, deceased_on, created_at, updated_at) "
                 "FROM STDIN", buf,
             )
             written += size

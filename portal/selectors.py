@@ -1,6 +1,9 @@
 """Reads shared by every app."""
 
-from django.db.models import QuerySet
+import re
+from typing import NamedTuple
+
+from django.db.models import Q, QuerySet
 
 from .models import Person, Region, code_range
 
@@ -25,6 +28,7 @@ def region_is_within(code: str, ancestor: str) -> bool:
 
 
 def person_by_id_number(id_number: str) -> Person | None:
+    """Exact lookup by the HMAC column (the field turns the number into its HMAC)."""
     return Person.objects.filter(id_number=id_number).first()
 
 
@@ -61,3 +65,52 @@ def region_children_in_scope(user, parent: str) -> tuple[str, list[dict]]:
         return (_("地市") if level == Region.Level.PREFECTURE else _("区县")), children
     rows = Locality.objects.filter(region_id=parent, kind=Locality.Kind.STREET).order_by("code").values("code", "name")
     return _("街道/乡镇"), list(rows)
+
+
+def persons_by_id_last4(last4: str):
+    """People whose ID number ends with these four characters: an index lookup on ``id_last4``."""
+    return Person.objects.filter(id_last4=(last4 or "").strip().upper()[-4:])
+
+
+FULL_ID = re.compile(r"\d{17}[\dX]")
+ID_LAST4 = re.compile(r"\d{3}[\dX]")
+
+
+class PersonSearch(NamedTuple):
+    """What a staff list's search box was given: ``kind`` is "id" (a whole ID number: exact, through its
+    HMAC's unique index), "last4" (the four characters a number is read out by: ``person.id_last4``'s
+    index), "name" (anything else) or "" (nothing); ``value`` the normalised text."""
+
+    kind: str
+    value: str
+
+
+def person_search(text: str) -> PersonSearch:
+    text = (text or "").strip()
+    if not text:
+        return PersonSearch("", "")
+    compact = text.upper().replace(" ", "")
+    if FULL_ID.fullmatch(compact):
+        return PersonSearch("id", compact)
+    if ID_LAST4.fullmatch(compact):
+        return PersonSearch("last4", compact)
+    return PersonSearch("name", text)
+
+
+def id_last4_value(text: str) -> str | None:
+    """The four characters of an ``id_last4`` filter (digits, the last may be X), or None if not that."""
+    compact = (text or "").strip().upper()
+    return compact if ID_LAST4.fullmatch(compact) else None
+
+
+def person_search_q(text: str, prefix: str = "person__", *, name_lookup: str = "icontains") -> Q:
+    """A Q over a relation to Person (``prefix``) for a search box taking a name, a whole ID number or
+    its last four characters. Every branch is answered from an index; nothing is decrypted."""
+    search = person_search(text)
+    if search.kind == "id":
+        return Q(**{f"{prefix}id_number": search.value})
+    if search.kind == "last4":
+        return Q(**{f"{prefix}id_last4": search.value})
+    if search.kind == "name":
+        return Q(**{f"{prefix}name__{name_lookup}": search.value})
+    return Q()

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Batch, Household, Payment, Scheme
-from portal import idnumber
+from portal import pii
 from portal.models import Person, Region
 from portal.roles import CIVIL_STAFF, Role
 from portal.scoping import Scope
@@ -85,7 +85,10 @@ class Voucher(models.Model):
                                related_name="+")
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # copied from the payment as stored (HMAC, ciphertext, masked form: portal.pii), never in plain text
+    id_number = pii.SealedField(_("身份证号码"), kind=pii.ID, blank=True, default="", db_default="")
+    id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     # 16 characters of a 32-letter alphabet (80 random bits), shown in groups of four
     code = models.CharField(_("券码"), max_length=19, unique=True)
     value = models.BigIntegerField(_("面额（分）"))
@@ -121,7 +124,7 @@ class Voucher(models.Model):
 
     @property
     def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
+        return self.id_number_masked
 
     @property
     def balance(self) -> int:
@@ -339,13 +342,18 @@ class DistributionLine(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # copied from the payment as stored (HMAC, ciphertext, masked form: portal.pii), never in plain text
+    id_number = pii.SealedField(_("身份证号码"), kind=pii.ID, blank=True, default="", db_default="")
+    id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     point = models.ForeignKey(DistributionPoint, verbose_name=_("发放点"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     signer = models.CharField(_("签收人"), max_length=16, choices=Signer.choices, blank=True)
     proxy_name = models.CharField(_("代领人姓名"), max_length=64, blank=True)
-    proxy_id_number = models.CharField(_("代领人身份证号码"), max_length=18, blank=True)
+    proxy_id_number = pii.SealedField(_("代领人身份证号码"), kind=pii.ID, blank=True, default="", db_default="")
+    proxy_id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    proxy_id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     signature_kind = models.CharField(_("签收方式"), max_length=16, choices=SignatureKind.choices, blank=True)
     signature = models.FileField(_("签收凭证"), upload_to=signature_path, max_length=200, blank=True,
                                  storage=private_storage)
@@ -371,7 +379,7 @@ class DistributionLine(models.Model):
 
     @property
     def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
+        return self.id_number_masked
 
 
 class StockMove(models.Model):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import pii
+
 from .models import Certificate
 from .selectors import qr_token
 
@@ -20,6 +22,15 @@ def verify_url(cert: Certificate, request=None) -> str:
 
 def qr_svg(url: str, scale: int = 4) -> str:
     return segno.make(url, error="m").svg_inline(scale=scale, title="证书查验二维码")
+
+
+def _printed_id_number(cert: Certificate) -> str:
+    """The full ID number printed on the certificate: decrypted for this PDF only (portal.pii); the view
+    that serves the PDF audits the print once."""
+    value = cert.__dict__.get("id_number")
+    if value is not None and not isinstance(value, pii.Sealed):  # issued in this process, not yet reloaded
+        return pii.normalize(pii.ID, value)
+    return pii.decrypt_for_file(pii.ID, cert.id_number_enc)
 
 
 def certificate_pdf(cert: Certificate, url: str) -> bytes:
@@ -46,7 +57,7 @@ def certificate_pdf(cert: Certificate, url: str) -> bytes:
     rows = [
         ("姓　　名", cert.holder_name),
         ("证件类型", cert.id_type),
-        ("证件号码", cert.id_number),
+        ("证件号码", _printed_id_number(cert)),
         ("职业(工种)", f"{cert.occupation}（{cert.occupation_code}）"),
         ("职业技能等级", cert.level.label),
         ("证书编号", cert.number),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal import pii
 from portal.models import Role
 from portal.scoping import Scope
 
@@ -376,7 +377,10 @@ class Certificate(models.Model):
     holder = models.ForeignKey("portal.Person", verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="+")
     holder_name = models.CharField(_("姓名"), max_length=64)
     id_type = models.CharField(_("证件类型"), max_length=16, default="居民身份证")
-    id_number = models.CharField(_("证件号码"), max_length=18)
+    # encrypted at rest (portal/pii.py): HMAC column, ciphertext, masked form; decrypted only to print
+    id_number = pii.SealedField(_("证件号码"), kind=pii.ID, blank=True, default="", db_default="")
+    id_number_enc = models.BinaryField(editable=False, default=b"", db_default=b"")
+    id_number_masked = models.CharField(max_length=18, editable=False, blank=True, default="", db_default="")
     occupation = models.CharField(_("职业(工种)"), max_length=64)
     occupation_code = models.CharField(_("职业编码"), max_length=16)
     level = models.ForeignKey(Level, verbose_name=_("等级"), on_delete=models.PROTECT, related_name="+")

@@ -65,7 +65,7 @@ def generate(ctx, stdout) -> str:
                 f"INSERT INTO {ce} (training_class_id, person_id, attendance, completed, enrolled_at)"
                 f" SELECT c.class_id, p.id, 32 + {h('p.id', 32, s, 9)}, {h('p.id', 33, s, 10)} < 9,"
                 f" TIMESTAMPTZ '{YEAR}-02-20 09:00+08'"
-                f" FROM portal_person p JOIN pop_class c ON c.prov = substr(p.id_number, 1, 2)"
+                f" FROM portal_person p JOIN pop_class c ON c.prov = substr(p.id_number_masked, 1, 2)"
                 f" AND c.k = {h('p.id', 34, s, per_province)}"
                 f" WHERE p.id BETWEEN %s AND %s AND {trainee} ORDER BY p.id", rng)
             theory = f"(45 + {h('e.person_id', 35, s, 5500)} / 100.0)"
@@ -75,7 +75,7 @@ def generate(ctx, stdout) -> str:
                 f" site_code, sitting_id, years_in_trade, theory_score, practical_score, review_score, theory_passed,"
                 f" practical_passed, review_passed, theory_carried_from_id, practical_carried_from_id, passed, sat_on,"
                 f" created_by_id, created_at)"
-                f" SELECT e.person_id, p.name, %s, '2023', substr(p.id_number, 1, 6), c.inst_id, '001', NULL,"
+                f" SELECT e.person_id, p.name, %s, '2023', substr(p.id_number_masked, 1, 6), c.inst_id, '001', NULL,"
                 f" 1 + {h('e.person_id', 37, s, 40)} / 10.0, {theory}, {practical}, NULL, {theory} >= 60,"
                 f" {practical} >= 60, NULL, NULL, NULL, {theory} >= 60 AND {practical} >= 60,"
                 f" DATE '{YEAR}-06-01' + {h('e.person_id', 38, s, 90)}::int, NULL, now()"
@@ -92,12 +92,14 @@ def generate(ctx, stdout) -> str:
             lo = hi + 1
         # certificates: serials per evaluator continue after any already issued this year at this level
         cur.execute(
-            f"INSERT INTO {cert} (number, holder_id, holder_name, id_type, id_number, occupation, occupation_code,"
+            f"INSERT INTO {cert} (number, holder_id, holder_name, id_type, id_number_hmac, id_number_enc,"
+            f" id_number_masked, occupation, occupation_code,"
             f" level_id, evaluator_id, evaluator_name, evaluator_code, region_id, assessment_id, issued_on, status,"
             f" revoked_at, revoke_reason, reissue_count, reissue_note, source, created_at)"
             f" SELECT 'S' || x.evaluator_code || substr(x.region_id, 1, 2) || '001' || %s || '5'"
             f" || lpad((COALESCE(sr.last_serial, 0) + x.n)::text, 7, '0'),"
-            f" x.candidate_id, x.candidate_name, '居民身份证', p.id_number, %s, %s, x.level_id, x.institution_id,"
+            f" x.candidate_id, x.candidate_name, '居民身份证',"
+            f" p.id_number_hmac, p.id_number_enc, p.id_number_masked, %s, %s, x.level_id, x.institution_id,"
             f" x.inst_name, x.evaluator_code, x.region_id, x.id, x.sat_on, 'valid', NULL, '', 0, '', 'assessment', now()"
             f" FROM (SELECT a.*, c.evaluator_code, c.inst_name,"
             f" row_number() OVER (PARTITION BY a.institution_id ORDER BY a.id) AS n"

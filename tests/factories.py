@@ -1,5 +1,6 @@
 """Factories for portal-level records shared by every app's tests."""
 
+import datetime as dt
 import random
 
 import factory
@@ -19,6 +20,20 @@ def id_number_for(region: str = "610112", seq: int | None = None, birth: str | N
         birth = f"{rnd.randint(1940, 2005)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
     order = f"{(seq if seq is not None else rnd.randint(0, 999)) % 1000:03d}"
     return make(f"{region}{birth}{order}")
+
+
+def ids_ending(tail: str, regions: list[str], start_year: int = 1960) -> list[str]:
+    """One valid ID number per region, all ending with `tail` (three order digits and the check character)."""
+    out = []
+    for region in regions:
+        day = dt.date(start_year, 1, 1)
+        while True:
+            number = make(f"{region}{day:%Y%m%d}{tail[:3]}")
+            if number.endswith(tail) and number not in out:
+                out.append(number)
+                break
+            day += dt.timedelta(days=1)
+    return out
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -98,3 +113,14 @@ def verify_session(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def plain_id(person) -> str:
+    """A person's full ID number as a user would type it: the value held in memory, or (for a record read
+    back from the database, where it is encrypted) decrypted for the test."""
+    from portal import pii
+
+    value = person.__dict__.get("id_number")
+    if isinstance(value, str):
+        return value
+    return pii.decrypt(pii.ID, person.id_number_enc)

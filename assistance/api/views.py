@@ -49,7 +49,8 @@ class _CaseworkerWrites:
 
 
 class HouseholdListCreateView(_CaseworkerWrites, generics.ListCreateAPIView):
-    """Households in the user's region and below; `?search=` on member name / ID number / address."""
+    """Households in the user's region and below; `?search=` on member name / address / whole ID number / its last
+    four characters; `?id_last4=` on the last four alone."""
 
     serializer_class = HouseholdSerializer
     filter_backends = [DjangoFilterBackend]
@@ -69,7 +70,8 @@ class HouseholdListCreateView(_CaseworkerWrites, generics.ListCreateAPIView):
         return selectors.household_count(self.request.user, search=self.request.query_params.get("search", ""),
                                          **tally)
 
-    @extend_schema(parameters=[OpenApiParameter("search", str, description="姓名、身份证号码或住址")])
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="姓名、住址、完整身份证号码或后四位"),
+                               OpenApiParameter("id_last4", str, description="身份证号码后四位")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

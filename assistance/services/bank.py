@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banksim import files as bank_files
+from portal import pii
+from portal.audit_actions import AuditAction as PortalAudit
 from portal.dbrouter import money_path
 from portal.money import yuan_str
 from portal.permissions import Role, require
@@ -78,12 +80,15 @@ def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> B
     bank_file = BankFile.objects.create(
         name=name, kind=BankFile.Kind.DISBURSEMENT, batch=batch, sha256=hashlib.sha256(data).hexdigest(),
         rows=len(rows), total=sum(r["amount"] for r in rows), status=BankFile.Status.WRITING)
-    PaymentAttempt.objects.bulk_create([
+    PaymentAttempt.objects.bulk_create([  # the account is encrypted again on the attempt (portal.pii)
         PaymentAttempt(payment_id=r["id"], channel=CHANNEL, outcome=PaymentAttempt.Outcome.SENT,
                        reference=f["reference"], amount=r["amount"], account=r["bank_account"],
                        holder=f["holder"], file=bank_file,
                        message=name, at=now)
         for r, f in zip(rows, file_rows, strict=True)])
+    # the hand-over of full accounts to the bank: one audit row per file (its rows were decrypted for it)
+    audit(actor=None, action=PortalAudit.PII_REVEAL, obj=bank_file, region_code=batch.region_id,
+          after={"rows": len(rows)}, note=f"bank_account: {_('银行代发文件')} {name}")
     moved = Payment.objects.filter(id__in=[r["id"] for r in rows], status=Payment.Status.PENDING).update(
         status=Payment.Status.SENT, attempts=F("attempts") + 1, updated_at=now)
     if moved != len(rows):  # the caller holds the batch lock, so this cannot happen; refuse rather than guess
@@ -92,10 +97,13 @@ def send_chunk(*, batch: Batch, rows: list[dict], channel: BankFileChannel) -> B
 
 
 def _file_rows(bank_file: BankFile) -> list[dict]:
-    return [{"reference": ref, "account": account, "holder": holder, "amount_fen": amount}
-            for ref, account, holder, amount in PaymentAttempt.objects.filter(
+    """The recorded rows of a file, accounts decrypted for rendering it (the hand-over recorded with the
+    file was audited when it was recorded)."""
+    return [{"reference": ref, "account": pii.decrypt_for_file(pii.ACCOUNT, blob), "holder": holder,
+             "amount_fen": amount}
+            for ref, blob, holder, amount in PaymentAttempt.objects.filter(
                 file=bank_file, outcome=PaymentAttempt.Outcome.SENT).order_by("id")
-            .values_list("reference", "account", "holder", "amount")]
+            .values_list("reference", "account_enc", "holder", "amount")]
 
 
 @money_path
@@ -165,7 +173,7 @@ def _check_rows(batch: Batch, disbursement: BankFile, header: dict, rows: list[d
             errors.append(_("第%(n)d行：金额 %(a)s 元与报盘金额 %(b)s 元不符。") % {
                 "n": n, "a": yuan_str(row["amount_fen"]), "b": yuan_str(attempt["amount"])})
             continue
-        if row["account"] and row["account"] != attempt["account"]:
+        if row["account"] and row["account"] != attempt["account"]:  # the stored account compares by HMAC
             errors.append(_("第%(n)d行：收款账号与报盘账号不符。") % {"n": n})
             continue
         outcome = OUTCOME[row["status"]]

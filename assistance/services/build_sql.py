@@ -13,6 +13,11 @@ from portal.models import Person, code_range
 from ..models import Area, Batch, Enrolment, Household, Member, PaidMonth, Payment, Scheme
 
 
+def _no_bytes() -> str:
+    """An empty bytea literal (a household without a head has no ID ciphertext to copy)."""
+    return "''::bytea" if connection.vendor == "postgresql" else "X''"
+
+
 def build_chunk_size() -> int:
     return int(getattr(settings, "ASSISTANCE_BUILD_CHUNK", 20000))
 
@@ -88,12 +93,13 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     common_params = [rlo, rhi, day, *cats, Enrolment.Status.REVOKED, day, day]
     insert = (
         f"INSERT INTO {t['payment']} (batch_id, scheme_id, period, household_id, person_id, region_id, name,"
-        f" id_number, bank_account, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
+        f" id_number_hmac, id_number_enc, id_number_masked, bank_account_hmac, bank_account_enc, bank_account_masked, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
     )
     if scheme.unit == Scheme.Unit.HOUSEHOLD:
         sql = (
-            f"{insert} SELECT %s, %s, %s, h.id, NULL, h.region_id, COALESCE(hp.name, ''), COALESCE(hp.id_number, ''),"
-            f" h.bank_account, COALESCE(hp.name, ''), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
+            f"{insert} SELECT %s, %s, %s, h.id, NULL, h.region_id, COALESCE(hp.name, ''),"
+            f" COALESCE(hp.id_number_hmac, ''), COALESCE(hp.id_number_enc, {_no_bytes()}), COALESCE(hp.id_number_masked, ''),"
+            f" h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, COALESCE(hp.name, ''), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
             f" FROM {t['household']} h"
             f" JOIN {t['member']} m ON m.household_id = h.id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
@@ -103,12 +109,12 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
             f" AND x.household_id BETWEEN %s AND %s"
             f" AND x.household_id = h.id AND x.person_id IS NULL AND x.status <> %s)"
-            f" GROUP BY h.id, h.region_id, h.area, h.bank_account, hp.name, hp.id_number"
+            f" GROUP BY h.id, h.region_id, h.area, h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, hp.name, hp.id_number_hmac, hp.id_number_enc, hp.id_number_masked"
         )
     else:
         sql = (
-            f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
-            f" h.bank_account, COALESCE(hp.name, p.name), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
+            f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked,"
+            f" h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, COALESCE(hp.name, p.name), {amount_sql}, MIN(e.category), %s, 0, '', %s, %s"
             f" FROM {t['member']} m"
             f" JOIN {t['household']} h ON h.id = m.household_id"
             f" JOIN {t['person']} p ON p.id = m.person_id"
@@ -119,7 +125,7 @@ def insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
             f" AND x.person_id BETWEEN %s AND %s"
             f" AND x.person_id = m.person_id AND x.status <> %s)"
-            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, h.bank_account, hp.name, p.name, p.id_number"
+            f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, hp.name, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked"
         )
     # The key range is repeated on every table it bounds (member/person or household, and the
     # NOT EXISTS probe), so each chunk reads only its own slice — no full scans, no cost growing with
@@ -227,7 +233,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
     advance = advance_schemes_in_flight(month)
     insert = (
         f"INSERT INTO {t['payment']} (batch_id, scheme_id, period, household_id, person_id, region_id, name,"
-        f" id_number, bank_account, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
+        f" id_number_hmac, id_number_enc, id_number_masked, bank_account_hmac, bank_account_enc, bank_account_masked, payee_name, amount, category, status, attempts, reason, created_at, updated_at)"
     )
     advance_sql, advance_params = "", []
     if advance:
@@ -237,8 +243,8 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
                        f" OR (ax.person_id IS NULL AND ax.household_id = m.household_id)))")
         advance_params = [*advance, *unpaid]
     base = (
-        f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
-        f" h.bank_account, COALESCE(hp.name, p.name), SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
+        f"{insert} SELECT %s, %s, %s, m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked,"
+        f" h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, COALESCE(hp.name, p.name), SUM(e.monthly_amount), MIN(e.category), %s, 0, '', %s, %s"
         f" FROM {t['member']} m"
         f" JOIN {t['household']} h ON h.id = m.household_id"
         f" JOIN {t['person']} p ON p.id = m.person_id"
@@ -255,7 +261,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
         f"{advance_sql}"
         f" AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.scheme_id = %s AND x.period = %s"
         f" AND x.person_id BETWEEN %s AND %s AND x.person_id = m.person_id AND x.status <> %s)"
-        f" GROUP BY m.household_id, m.person_id, h.region_id, h.bank_account, hp.name, p.name, p.id_number"
+        f" GROUP BY m.household_id, m.person_id, h.region_id, h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, hp.name, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked"
     )
     params = [batch.pk, scheme.pk, month, pending, now, now, key_lo, key_hi, key_lo, key_hi, key_lo, key_hi,
               rlo, rhi, first, *cats, revoked, last, first, revoked, last, first, month, *advance_params,
@@ -287,7 +293,7 @@ def payroll_insert_chunk(batch: Batch, key_lo: int, key_hi: int) -> int:
             f"     AND x.person_id = ent.person_id AND x.period = ent.month AND x.status IN (%s, %s, %s)), 0)"
             f"  AS amount FROM ent)"
             f" {insert} SELECT %s, %s, due.month || %s, m.household_id, m.person_id, h.region_id, p.name,"
-            f" p.id_number, h.bank_account, COALESCE(hp.name, p.name), due.amount, due.category, %s, 0, %s, %s, %s"
+            f" p.id_number_hmac, p.id_number_enc, p.id_number_masked, h.bank_account_hmac, h.bank_account_enc, h.bank_account_masked, COALESCE(hp.name, p.name), due.amount, due.category, %s, 0, %s, %s, %s"
             f" FROM due JOIN {t['member']} m ON m.person_id = due.person_id AND m.left_on IS NULL"
             f" JOIN {t['household']} h ON h.id = m.household_id"
             f" JOIN {t['person']} p ON p.id = m.person_id"

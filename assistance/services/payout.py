@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import pii
 from portal.dbrouter import money_path
 from portal.money import yuan_str
 from portal.permissions import Role, require
@@ -21,7 +22,7 @@ from portal.services import audit
 
 from ..audit_actions import AuditAction
 from ..channels import get_channel
-from ..models import Batch, Household, Payment, PaymentAttempt, Scheme, mask_account
+from ..models import Batch, Household, Payment, PaymentAttempt, Scheme
 from .bank import deliver, deliver_pending, send_chunk
 from .outcomes import apply_results, finish_if_done
 
@@ -90,11 +91,16 @@ def batch_pay(*, batch_id: int, max_chunks: int | None = None) -> Batch:
             return Batch.objects.get(pk=batch_id)
         rows = list(
             Payment.objects.filter(batch_id=batch_id, status=Payment.Status.PENDING, id__gt=last_id)
-            .order_by("id").values("id", "name", "id_number", "amount", "attempts", "bank_account", "payee_name",
-                                   "household__bank_account")[:size]
+            .order_by("id").values("id", "name", "id_number_masked", "amount", "attempts", "bank_account_enc",
+                                   "bank_account_masked", "payee_name")[:size]
         )
         if not rows:
             break
+        for r in rows:
+            blob = r.pop("bank_account_enc")
+            # only the bank's file carries the full account (decrypted for that file, whose hand-over
+            # send_chunk audits once); any other channel sees the masked form
+            r["bank_account"] = pii.decrypt_for_file(pii.ACCOUNT, blob) if channel.deferred else r["bank_account_masked"]
         last_id = rows[-1]["id"]
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch_id)
@@ -135,12 +141,15 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != Payment.Status.FAILED:
         raise ValidationError(_("只有发放失败的明细可以重新发放。"))
-    old_account = payment.bank_account
-    payment.bank_account, head_name = Household.objects.filter(pk=payment.household_id).values_list(
-        "bank_account", "head__name").get()
+    old_account = payment.masked_bank_account
+    # the household's account copied as stored (HMAC, ciphertext, masked form): nothing decrypted
+    (payment.bank_account, payment.bank_account_enc, payment.bank_account_masked,
+     head_name) = Household.objects.filter(pk=payment.household_id).values_list(
+        "bank_account", "bank_account_enc", "bank_account_masked", "head__name").get()
     payment.payee_name = head_name or payment.payee_name
     payment.status = Payment.Status.PENDING
-    payment.save(update_fields=["status", "bank_account", "payee_name", "updated_at"])
+    payment.save(update_fields=["status", "bank_account", "bank_account_enc", "bank_account_masked", "payee_name",
+                                "updated_at"])
     PaymentAttempt.objects.create(payment=payment, channel=batch.channel, outcome=PaymentAttempt.Outcome.REISSUED,
                                   message=(note or "")[:255], at=timezone.now())
     batch.failed_count = max(0, batch.failed_count - 1)
@@ -152,9 +161,9 @@ def payment_reissue(*, payment: Payment, actor, note: str = "") -> Payment:
     batch.save(update_fields=["failed_count", "status", "finished_at", "heartbeat_at"])
     audit(actor=actor, action=AuditAction.PAYMENT_REISSUE, obj=payment, region_code=payment.region_id,
           before={"status": Payment.Status.FAILED, "batch_status": before_status,
-                  "account": mask_account(old_account)},
+                  "account": old_account},
           after={"status": payment.status, "batch_status": batch.status,
-                 "account": mask_account(payment.bank_account)}, note=note)
+                 "account": payment.masked_bank_account}, note=note)
     enqueue("assistance.pay_batch", batch.pk)
     return payment
 

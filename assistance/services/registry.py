@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import idnumber
+from portal import idnumber, pii
 from portal.models import Locality, Person
 from portal.permissions import Role, require
 from portal.scoping import region_in_scope
@@ -27,7 +27,6 @@ from ..models import (
     Household,
     Member,
     Payment,
-    mask_account,
 )
 
 UNPAID = [Payment.Status.PENDING, Payment.Status.SENT, Payment.Status.FAILED]
@@ -161,27 +160,36 @@ def household_update(*, household: Household, area: str, address: str, bank_acco
         raise ValidationError({"area": [_("请选择城市或农村。")]})
     if not (address or "").strip():
         raise ValidationError({"address": [_("请填写住址。")]})
-    bank_account = (bank_account or "").replace(" ", "")
-    if bank_account and not bank_account.isdigit():
-        raise ValidationError({"bank_account": [_("银行账号只能包含数字。")]})
+    if not isinstance(bank_account, pii.Sealed):  # a stored account passed back as it is: unchanged
+        bank_account = (bank_account or "").replace(" ", "")
+        if bank_account and not bank_account.isdigit():
+            raise ValidationError({"bank_account": [_("银行账号只能包含数字。")]})
     household = Household.objects.select_for_update().get(pk=household.pk)
-    before = {"area": household.area, "address": household.address, "bank_account": mask_account(household.bank_account)}
-    change_account = bank_account != household.bank_account
+    before = {"area": household.area, "address": household.address, "bank_account": household.masked_bank_account}
+    change_account = bank_account != household.bank_account  # a typed account compares by HMAC (portal.pii)
     if change_account and Payment.objects.filter(household=household, status__in=UNPAID).exists():
         # money is on its way to the old account: a second person confirms the new one (account_change_decide)
         if AccountChange.objects.filter(household=household, status=AccountChange.Status.PENDING).exists():
             raise ValidationError({"bank_account": [_("该家庭已有待复核的账号变更，请等待复核后再改。")]})
+        # the old account copied as stored (HMAC, ciphertext, masked form); the new one encrypted on save
         change = AccountChange.objects.create(household=household, region_id=household.region_id,
-                                              old_account=household.bank_account, new_account=bank_account,
-                                              requested_by=actor)
+                                              old_account=household.bank_account,
+                                              old_account_enc=household.bank_account_enc,
+                                              old_account_masked=household.bank_account_masked,
+                                              new_account=bank_account, requested_by=actor)
         audit(actor=actor, action=AuditAction.ACCOUNT_CHANGE_REQUEST, obj=change, region_code=household.region_id,
-              before={"bank_account": mask_account(change.old_account)},
-              after={"bank_account": mask_account(bank_account), "status": change.status})
-        change_account, bank_account = False, household.bank_account
-    household.area, household.address, household.bank_account = area, address.strip(), bank_account
-    household.save(update_fields=["area", "address", "bank_account", "updated_at"])
+              before={"bank_account": change.masked_old},
+              after={"bank_account": change.masked_new, "status": change.status})
+        change_account = False
+    household.area, household.address = area, address.strip()
+    fields = ["area", "address", "updated_at"]
+    if change_account:  # the field encrypts the new value into its sibling columns on save
+        household.bank_account = bank_account
+        fields += ["bank_account", "bank_account_enc", "bank_account_masked"]
+    household.save(update_fields=fields)
     audit(actor=actor, action=AuditAction.HOUSEHOLD_UPDATE, obj=household, region_code=household.region_id,
-          before=before, after={"area": area, "address": household.address, "bank_account": mask_account(bank_account)})
+          before=before, after={"area": area, "address": household.address,
+                                "bank_account": household.masked_bank_account})
     return household
 
 
@@ -199,14 +207,16 @@ def account_change_decide(*, change: AccountChange, approve: bool, actor, note: 
     change.decided_by, change.decided_at, change.note = actor, timezone.now(), (note or "")[:255]
     change.save(update_fields=["status", "decided_by", "decided_at", "note"])
     if approve:
-        Household.objects.filter(pk=change.household_id).update(bank_account=change.new_account,
-                                                                updated_at=timezone.now())
+        # the new account copied as stored (HMAC, ciphertext, masked form): nothing decrypted
+        account = {"bank_account": change.new_account, "bank_account_enc": change.new_account_enc,
+                   "bank_account_masked": change.new_account_masked}
+        Household.objects.filter(pk=change.household_id).update(**account, updated_at=timezone.now())
         Payment.objects.filter(household_id=change.household_id, status=Payment.Status.PENDING,
                                batch__status__in=[Batch.Status.BUILDING, Batch.Status.DRAFT]) \
-            .update(bank_account=change.new_account, updated_at=timezone.now())
+            .update(**account, updated_at=timezone.now())
     audit(actor=actor, action=AuditAction.ACCOUNT_CHANGE_DECIDE, obj=change, region_code=change.region_id,
           before={"status": AccountChange.Status.PENDING},
-          after={"status": change.status, "bank_account": mask_account(change.new_account)}, note=note)
+          after={"status": change.status, "bank_account": change.masked_new}, note=note)
     return change
 
 
@@ -272,9 +282,16 @@ def enrolment_create(*, id_number: str, category: str, monthly_amount: int, star
                             end=end, actor=actor)
 
 
+def _valid_number(id_number):
+    """A typed number validated and normalised; a stored one (portal.pii.Sealed) as it is."""
+    if isinstance(id_number, pii.Sealed):
+        return id_number
+    return idnumber.validate_id_number(id_number)
+
+
 def _current_member(id_number: str) -> Member | None:
     try:
-        number = idnumber.validate_id_number(id_number)
+        number = _valid_number(id_number)
     except ValidationError:
         return None
     return Member.objects.select_related("household", "person").filter(
@@ -292,7 +309,7 @@ def enrolment_record(*, id_number: str, category: str, monthly_amount: int, star
         raise ValidationError({"monthly_amount": [_("金额不能为负数。")]})
     if end is not None and end < start:
         raise ValidationError({"end": [_("终止日期不能早于起始日期。")]})
-    idnumber.validate_id_number(id_number)
+    _valid_number(id_number)
     member = _current_member(id_number)
     if member is None or not region_in_scope(actor, member.household.region_id):
         raise ValidationError({"id_number": [_("该人员未登记在您辖区内的家庭中，请先登记家庭。")]})

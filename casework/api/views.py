@@ -19,7 +19,7 @@ from portal.roles import CIVIL_STAFF
 from portal.scoping import get_scoped_or_404, region_in_scope, region_q
 
 from .. import reports, selectors, services
-from ..filters import ApplicationFilter, DiscoveryFilter, TemporaryAidFilter
+from ..filters import ApplicationApiFilter, DiscoveryFilter, TemporaryAidFilter
 from ..models import Inventory, Shelter
 from .serializers import (
     AffectedCreateSerializer,
@@ -89,10 +89,12 @@ class ApplicationListCreateView(generics.ListCreateAPIView):
 
     def get_queryset(self):
         qs = selectors.application_list(self.request.user).prefetch_related("documents")
-        return _filtered(ApplicationFilter, self.request, qs).order_by("due_on", "id")
+        return _filtered(ApplicationApiFilter, self.request, qs).order_by("due_on", "id")
 
     @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("category", str),
-                               OpenApiParameter("late", bool), OpenApiParameter("search", str)])
+                               OpenApiParameter("late", bool),
+                               OpenApiParameter("search", str, description="姓名、完整身份证号码或后四位"),
+                               OpenApiParameter("id_last4", str, description="身份证号码后四位")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -36,8 +36,10 @@ def _pay(aid: TemporaryAid, actor) -> TemporaryAid:
     if AidPayment.objects.filter(aid=aid).exists():
         return aid
     household = aid.household
-    row = {"id": aid.pk, "name": aid.person.name, "id_number": aid.person.id_number, "amount": aid.amount,
-           "attempts": 0, "household__bank_account": household.bank_account if household else ""}
+    # the channel needs no full ID number or account (a deferred bank channel is not used here): the masked
+    # forms are enough
+    row = {"id": aid.pk, "name": aid.person.name, "id_number_masked": aid.person.id_number_masked, "amount": aid.amount,
+           "attempts": 0, "household__bank_account": household.masked_bank_account if household else ""}
     channel = get_channel(getattr(settings, "CASEWORK_PAYMENT_CHANNEL", "simulated"))
     (_pid, outcome, reference, message), = channel.submit(batch=SimpleNamespace(pk=f"TA{aid.pk}"), rows=[row])
     AidPayment.objects.create(aid=aid, channel=channel.name, amount=aid.amount, outcome=outcome,

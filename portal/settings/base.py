@@ -396,6 +396,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # (production requires it; development derives one from SECRET_KEY). The chain head is written, signed,
 # to append-only JSON lines under AUDIT_ANCHOR_DIR, so deleting the newest rows is detected.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "") or f"dev-audit-chain:{SECRET_KEY}"
+# Personal data at rest (portal/pii.py): SM4-GCM keys "id:base64(16 bytes),..." (the first encrypts, all
+# decrypt; `manage.py rotate_pii_keys` moves rows to the first) and the lookup HMAC key (not rotated).
+# The development keys below are public: the production profile refuses to start without its own.
+DEV_PII_KEYS = "dev1:ZGV2LW9ubHktc200LWtleQ=="
+DEV_PII_HMAC_KEY = "dev-only-pii-lookup-key"
+PORTAL_PII_KEYS = os.environ.get("PORTAL_PII_KEYS", "") or DEV_PII_KEYS
+PORTAL_PII_HMAC_KEY = os.environ.get("PORTAL_PII_HMAC_KEY", "") or DEV_PII_HMAC_KEY
 AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
 
 # Domain knobs (overridable per deployment).

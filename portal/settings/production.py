@@ -1,5 +1,6 @@
 """Production profile: secure defaults; every secret comes from the environment."""
 
+import base64
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,6 +23,23 @@ if len(AUDIT_CHAIN_KEY) < 1:
         "AUDIT_CHAIN_KEY must be set for the production profile: the audit chain's HMAC key, kept outside the "
         "database (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
     )
+PORTAL_PII_KEYS = os.environ.get("PORTAL_PII_KEYS", "")
+PORTAL_PII_HMAC_KEY = os.environ.get("PORTAL_PII_HMAC_KEY", "")
+if not PORTAL_PII_KEYS or PORTAL_PII_KEYS == DEV_PII_KEYS or len(PORTAL_PII_HMAC_KEY) < 32 \
+        or PORTAL_PII_HMAC_KEY == DEV_PII_HMAC_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "PORTAL_PII_KEYS and PORTAL_PII_HMAC_KEY must be set for the production profile: the SM4 keys of personal "
+        "data at rest (\"k1:<base64 of 16 random bytes>\", the first encrypts) and the lookup HMAC key (32+ "
+        "characters). Generate with: python -c 'import base64,os; print(\"k1:\" + base64.b64encode(os.urandom(16)).decode())'"
+    )
+for _part in PORTAL_PII_KEYS.split(","):  # a malformed key stops the start, not the first save
+    _kid, _sep, _b64 = _part.strip().partition(":")
+    try:
+        _ok = bool(_kid) and len(base64.b64decode(_b64, validate=True)) == 16
+    except ValueError:
+        _ok = False
+    if not _ok:
+        raise ImproperlyConfigured(f"PORTAL_PII_KEYS: {_kid!r} is not <id>:<base64 of 16 bytes>")
 PORTAL_SERVE_MEDIA = False
 
 # JSON logs by default (PORTAL_LOG_JSON=0 for plain lines); Celery keeps Django's handlers so worker lines

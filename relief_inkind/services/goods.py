@@ -106,12 +106,14 @@ def distribution_list_add(*, batch: Batch, rows: list[dict]) -> list[tuple[int, 
     if not PackageLine.objects.filter(scheme_id=batch.scheme_id).exists():
         return [(r["id"], "failed", "", _("未设置实物发放标准")) for r in rows]
     info = {p["id"]: p for p in Payment.objects.filter(id__in=[r["id"] for r in rows]).values(
-        "id", "household_id", "region_id")}
+        "id", "household_id", "region_id", "id_number", "id_number_enc", "id_number_masked")}
     existing = set(DistributionLine.objects.filter(payment_id__in=list(info)).values_list("payment_id", flat=True))
     DistributionLine.objects.bulk_create([
         DistributionLine(scheme_id=batch.scheme_id, batch_id=batch.pk, payment_id=r["id"],
                          household_id=info[r["id"]]["household_id"], region_id=info[r["id"]]["region_id"],
-                         name=r["name"], id_number=r["id_number"])
+                         name=r["name"], id_number=info[r["id"]]["id_number"],
+                         id_number_enc=info[r["id"]]["id_number_enc"],
+                         id_number_masked=info[r["id"]]["id_number_masked"])
         for r in rows if r["id"] not in existing], batch_size=5000)
     audit(actor=None, action=AuditAction.DISTRIBUTION_LIST, obj=batch, region_code=batch.region_id,
           after={"lines": len(rows)})

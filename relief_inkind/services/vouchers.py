@@ -105,7 +105,7 @@ def vouchers_issue(*, batch: Batch, rows: list[dict]) -> list[tuple[int, str, st
     now = timezone.now()
     expires = timezone.localdate() + dt.timedelta(days=terms.valid_days)
     info = {p["id"]: p for p in Payment.objects.filter(id__in=[r["id"] for r in rows]).values(
-        "id", "household_id", "person_id", "region_id", "amount")}
+        "id", "household_id", "person_id", "region_id", "amount", "id_number", "id_number_enc", "id_number_masked")}
     vouchers, results = [], []
     for row in rows:
         p = info[row["id"]]
@@ -116,7 +116,8 @@ def vouchers_issue(*, batch: Batch, rows: list[dict]) -> list[tuple[int, str, st
             vouchers.append(Voucher(
                 scheme_id=batch.scheme_id, batch_id=batch.pk, payment_id=row["id"], seq=seq,
                 household_id=p["household_id"], person_id=p["person_id"], region_id=p["region_id"],
-                name=row["name"], id_number=row["id_number"], code=new_voucher_code(), value=value,
+                name=row["name"], id_number=p["id_number"], id_number_enc=p["id_number_enc"],
+                id_number_masked=p["id_number_masked"], code=new_voucher_code(), value=value,
                 expires_on=expires, issued_at=now))
         results.append((row["id"], "paid", f"VCH-{batch.pk}-{row['id']}", ""))
     Voucher.objects.bulk_create(vouchers, batch_size=5000)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import pii
 from portal.models import Region
 from portal.services import audit
 
@@ -60,6 +61,16 @@ def _next_serial(evaluator_code: str, year: int, level: int) -> int:
     return counter.last_serial
 
 
+def _id_number_of(holder) -> dict:
+    """The holder's ID number for the certificate, encrypted at rest (portal.pii): a stored number is copied
+    as stored (HMAC, ciphertext, masked form; nothing decrypted); a number given in this process is
+    encrypted when the certificate is saved."""
+    value = holder.id_number
+    if isinstance(value, pii.Sealed):
+        return {"id_number": value, "id_number_enc": holder.id_number_enc, "id_number_masked": holder.id_number_masked}
+    return {"id_number": value}
+
+
 @transaction.atomic
 def certificate_issue(*, holder, level: Level, region_code: str, evaluator: TrainingInstitution | None = None,
                       issued_on: dt.date | None = None, assessment: Assessment | None = None,
@@ -77,7 +88,8 @@ def certificate_issue(*, holder, level: Level, region_code: str, evaluator: Trai
     number = certificate_number(type_letter=type_letter, evaluator_code=evaluator_code, province=region_code[:2],
                                 site=site_code, year=issued_on.year, level=level.number, serial=serial)
     certificate = Certificate.objects.create(
-        number=number, holder=holder, holder_name=holder.name, id_number=holder.id_number,
+        number=number, holder=holder, holder_name=holder.name,
+        **_id_number_of(holder),
         occupation=level.standard.occupation, occupation_code=level.standard.code, level=level,
         evaluator=evaluator if evaluator is not None and evaluator.evaluator_code else None,
         evaluator_name=evaluator_name, evaluator_code=evaluator_code, region_id=region_code,

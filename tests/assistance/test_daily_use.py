@@ -5,6 +5,7 @@ from django.test import Client
 
 from assistance import services
 from assistance.models import Batch
+from tests.factories import plain_id
 
 from . import factories as f
 
@@ -223,7 +224,7 @@ def test_enrolment_table_shows_names_and_masked_ids_never_the_full_number(casewo
     html = c.get(f"/assistance/enrolments/?household={hh.pk}").content.decode()
     for m in Member.objects.filter(household=hh).select_related("person"):
         assert m.person.name in html and m.person.masked_id in html
-        assert m.person.id_number not in html
+        assert plain_id(m.person) not in html
     assert "城乡低保 ¥500.00" in html
     member = Member.objects.filter(household=hh).first()
     single = c.get(f"/assistance/enrolments/new/?member={member.pk}").content.decode()
@@ -306,8 +307,8 @@ def test_payment_list_search_by_name_or_full_id(caseworker, django_assert_max_nu
     client = _client(caseworker)
     by_name = client.get(f"/assistance/batches/{batch.pk}/payments/?q={target.name}").content.decode()
     assert by_name.count("<tr>") - 1 == 1 and target.masked_id in by_name
-    assert target.id_number not in by_name
-    by_id = client.get(f"/assistance/batches/{batch.pk}/payments/?q={target.id_number}").content.decode()
+    assert plain_id(target) not in by_name
+    by_id = client.get(f"/assistance/batches/{batch.pk}/payments/?q={plain_id(target)}").content.decode()
     assert by_id.count("<tr>") - 1 == 1 and target.masked_id in by_id
     nothing = client.get(f"/assistance/batches/{batch.pk}/payments/?q=无此人").content.decode()
     assert "没有符合条件的发放明细" in nothing

@@ -37,7 +37,7 @@ def _grouped():
 def test_tally_follows_a_batch_from_build_to_payout_reissue_and_cancel(caseworker, approver, settings):
     settings.ASSISTANCE_PAY_CHUNK = 2
     homes = [f.household(caseworker, members=2, region=r) for r in ("610112", "610112", "610113")]
-    failing = homes[0].members.order_by("id")[1].person.id_number
+    failing = homes[0].members.order_by("id")[1].person.id_last4
     settings.ASSISTANCE_SIMULATED_FAILURE_SUFFIXES = failing[-4:]
     sch = f.scheme(caseworker)
     batch = f.built_batch(caseworker, sch)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from casework import dashboard, selectors, services
 from casework.models import Handover, HomeRegionNotice
 from portal.models import Role
+from tests.factories import plain_id
 
 from . import factories as f
 
@@ -58,7 +59,7 @@ def test_bad_input_refused_in_chinese_and_nothing_saved(api, caseworker):
     with pytest.raises(Exception, match="尚未接收"):
         services.handover_create(region="610112", to_region="120101", method="bus", escort_by="x",
                                  depart_at=timezone.now(), destination="y",
-                                 id_number=Handover.objects.get().person.id_number,
+                                 id_number=plain_id(Handover.objects.get().person),
                                  name=Handover.objects.get().person.name, actor=caseworker)
 
 

@@ -19,6 +19,7 @@ from banksim.testing import BankProcess
 from portal.models import Role
 from portal.population import generate_people
 from tests.factories import UserFactory
+from tests.pii_fixtures import seal_household_accounts
 from tests.worker import broker_mode, start_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.worker,
@@ -32,10 +33,11 @@ def _households():
     ctx = generate_people(people=N, seed=11)
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO assistance_household (region_id, area, address, bank_account, head_id, created_at, updated_at)"
-            " SELECT '610112', 'urban', '未央区银行测试路' || id || '号', '62220202' || lpad(id::text, 11, '0'), id,"
+            "INSERT INTO assistance_household (region_id, area, address, head_id, created_at, updated_at)"
+            " SELECT '610112', 'urban', '未央区银行测试路' || id || '号', id,"
             " now(), now() FROM portal_person WHERE id BETWEEN %s AND %s",
             [ctx.first_person_id, ctx.last_person_id])
+        seal_household_accounts(ctx.first_person_id, ctx.last_person_id)  # encrypted at rest (portal.pii)
         cur.execute(
             "INSERT INTO assistance_member (household_id, person_id, relation, joined_on)"
             " SELECT id, head_id, 'head', DATE '2025-01-01' FROM assistance_household WHERE head_id BETWEEN %s AND %s",

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from assistance.models import Household
+from portal import pii
 from portal.gunicorn_logging import mask_atoms
 from portal.logging import MaskPIIFilter
 from portal.models import Person, Role
@@ -52,8 +53,9 @@ def test_main_flows_log_no_id_number_or_bank_account(api, caplog, django_capture
 
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records, "the flows should have logged something"
-    numbers = set(Person.objects.values_list("id_number", flat=True)) | {good, bad}
-    accounts = {a for a in Household.objects.values_list("bank_account", flat=True) if a}
+    numbers = {pii.decrypt(pii.ID, b) for b in Person.objects.values_list("id_number_enc", flat=True)} | {good, bad}
+    accounts = {a for a in (pii.decrypt(pii.ACCOUNT, blob) for blob in  # encrypted at rest (portal.pii)
+                            Household.objects.values_list("bank_account_enc", flat=True)) if a}
     assert len(numbers) > 100 and accounts
     leaked = [n for n in numbers | accounts if n in text]
     assert not leaked, f"{len(leaked)} ID numbers / accounts in the logs, e.g. {leaked[0][:6]}…"

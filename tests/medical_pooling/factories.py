@@ -7,7 +7,7 @@ from django.db.models import Sum
 from medical_pooling import services
 from medical_pooling.models import Account, Insured, LedgerEntry, Relation
 from portal.models import Role, User
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, plain_id
 
 _seq = itertools.count(1)
 
@@ -43,7 +43,7 @@ def user_of(ins: Insured) -> User:
 
 def pending_relation(pooler: Insured, beneficiary: Insured, quota: int, kinship="parent") -> Relation:
     """A request the pooler has made, waiting for the beneficiary's consent."""
-    return services.relation_create(actor=user_of(pooler), beneficiary_id_number=beneficiary.person.id_number,
+    return services.relation_create(actor=user_of(pooler), beneficiary_id_number=plain_id(beneficiary.person),
                                     beneficiary_name=beneficiary.person.name, kinship=kinship, quota=quota)
 
 

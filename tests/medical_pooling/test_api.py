@@ -6,6 +6,7 @@ from django.core.management import call_command
 from medical_pooling import services
 from medical_pooling.models import Account, Institution, Insured, LedgerEntry, Relation, Spend
 from portal.models import AuditEvent, Role
+from tests.factories import plain_id
 
 from .factories import citizen_user, code_for, institution_user, insured, officer, recent, relation
 
@@ -35,7 +36,7 @@ def hospital():
 
 
 def _rel_body(b, quota="800.00", kinship="parent", name=None):
-    return {"beneficiary_id_number": b.person.id_number, "beneficiary_name": name or b.person.name,
+    return {"beneficiary_id_number": plain_id(b.person), "beneficiary_name": name or b.person.name,
             "kinship": kinship, "quota": quota}
 
 
@@ -83,7 +84,7 @@ def test_insured_create_denied(api, person, caseworker):
 
 
 def test_duplicate_insured_400(api, worker):
-    r = api(officer()).post(f"{BASE}/insured/", {"id_number": worker.person.id_number, "name": worker.person.name,
+    r = api(officer()).post(f"{BASE}/insured/", {"id_number": plain_id(worker.person), "name": worker.person.name,
                                                  "scheme": "employee", "region": "610100"}, format="json")
     assert r.status_code == 400 and "参保" in str(r.json())
 
@@ -267,7 +268,7 @@ def test_spend_denied(api, worker, parent, hospital, worker_user):
     refused = services.SPEND_REFUSED
     r = api(hospital).post(f"{BASE}/spends/", _spend(rel, "800.01"), format="json")
     assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
-    r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel), "beneficiary_id_number": worker.person.id_number},
+    r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel), "beneficiary_id_number": plain_id(worker.person)},
                            format="json")
     assert r.status_code == 400 and r.json() == {"payment_code": [refused]}
     r = api(hospital).post(f"{BASE}/spends/", {**_spend(rel), "relation": 999999}, format="json")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from medical_pooling import services
 from medical_pooling.models import PaymentCode, Relation, SettlementLine, Spend
+from tests.factories import plain_id
 
 from .factories import (
     citizen_user,
@@ -98,13 +99,13 @@ def test_a_refund_of_a_spend_in_a_closed_month_books_into_the_open_month(world):
 # ---------------------------------------------------------------- (b) (c) a code, one generic refusal
 
 def test_an_institution_cannot_charge_with_relation_and_id_number(api, world):
-    old = {"relation": world["rel"].pk, "beneficiary_id_number": world["parent"].person.id_number,
+    old = {"relation": world["rel"].pk, "beneficiary_id_number": plain_id(world["parent"].person),
            "category": "medical", "amount": "100.00", "occurred_at": recent().isoformat()}
     r = api(world["hospital"]).post(f"{BASE}/spends/", old, format="json")
     assert r.status_code == 400 and "payment_code" in r.json()
     with pytest.raises(ValidationError):
         services.spend_create(actor=world["hospital"], payment_code="", relation_id=world["rel"].pk,
-                              beneficiary_id_number=world["parent"].person.id_number, category="medical",
+                              beneficiary_id_number=plain_id(world["parent"].person), category="medical",
                               amount=100, occurred_at=recent())
     assert not Spend.objects.exists()
 
@@ -115,8 +116,8 @@ def test_refusals_are_one_string_without_amounts(api, world):
     unknown_relation = client.post(f"{BASE}/spends/", _body(world["rel"], relation=999_999), format="json")
     other = relation(insured(region="610100", balance=50_000), insured(scheme="resident", region="120100"), 10_000)
     someone_elses = client.post(f"{BASE}/spends/", _body(world["rel"], relation=other.pk), format="json")
-    wrong_person = client.post(f"{BASE}/spends/", _body(world["rel"], beneficiary_id_number=world["worker"]
-                                                        .person.id_number), format="json")
+    wrong_person = client.post(f"{BASE}/spends/", _body(world["rel"], beneficiary_id_number=plain_id(world["worker"]
+                                                                                           .person)), format="json")
     over_quota = client.post(f"{BASE}/spends/", _body(world["rel"], "800.01"), format="json")
     answers = [wrong_code, unknown_relation, someone_elses, wrong_person, over_quota]
     assert {r.status_code for r in answers} == {400}
@@ -217,7 +218,7 @@ def test_pending_reserves_nothing_accept_reserves_and_must_still_fit(api, db):
     parent = insured(scheme="resident", region="341600", person_region="341602")
     spouse = insured(scheme="resident", region="610100")
     wu = citizen_user(worker)
-    r = api(wu).post(f"{BASE}/relations/", {"beneficiary_id_number": parent.person.id_number,
+    r = api(wu).post(f"{BASE}/relations/", {"beneficiary_id_number": plain_id(parent.person),
                                             "beneficiary_name": parent.person.name, "kinship": "parent",
                                             "quota": "800.00"}, format="json")
     assert r.status_code == 201 and r.json()["status"] == "pending"
@@ -225,7 +226,7 @@ def test_pending_reserves_nothing_accept_reserves_and_must_still_fit(api, db):
     worker.account.refresh_from_db()
     assert worker.account.reserved == 0
     # a second request for the same pair is refused while this one waits
-    assert api(wu).post(f"{BASE}/relations/", {"beneficiary_id_number": parent.person.id_number,
+    assert api(wu).post(f"{BASE}/relations/", {"beneficiary_id_number": plain_id(parent.person),
                                                "beneficiary_name": parent.person.name, "kinship": "parent",
                                                "quota": "1.00"}, format="json").status_code == 400
     # in the meantime another relation takes most of the balance

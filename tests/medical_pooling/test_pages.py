@@ -7,6 +7,7 @@ from django.test import Client
 
 from medical_pooling import services
 from medical_pooling.models import Insured, Relation, SettlementLine, Spend
+from tests.factories import plain_id
 
 from .factories import citizen_user, code_for, institution_user, insured, officer, relation, spend
 
@@ -42,14 +43,14 @@ def test_me_page_shows_cards_relations_and_spends(pair):
 def test_add_change_dissolve_through_forms(pair):
     worker, parent = pair
     c = client_for(citizen_user(worker))
-    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": plain_id(parent.person),
                                            "beneficiary_name": "错名", "kinship": "parent", "quota": "500"})
     assert r.status_code == 200 and "姓名" in r.content.decode() and not Relation.objects.exists()
-    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": plain_id(parent.person),
                                            "beneficiary_name": parent.person.name, "kinship": "parent",
                                            "quota": "9000"})
     assert r.status_code == 200 and "可用余额" in r.content.decode() and not Relation.objects.exists()
-    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": parent.person.id_number,
+    r = c.post("/pooling/relations/new/", {"beneficiary_id_number": plain_id(parent.person),
                                            "beneficiary_name": parent.person.name, "kinship": "parent",
                                            "quota": "500"})
     assert r.status_code == 302

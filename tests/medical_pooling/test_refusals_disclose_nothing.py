@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from medical_pooling import services
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, plain_id
 
 from .factories import citizen_user, insured, officer
 
@@ -28,8 +28,8 @@ def test_a_citizen_gets_one_answer_for_not_insured_wrong_name_and_not_contributi
     stranger = PersonFactory()  # in the registry, never insured
     answers = [
         _refusal(me, None, stranger.id_number, stranger.name),  # not insured
-        _refusal(me, None, other.person.id_number, "不对的名字"),  # insured under another name
-        _refusal(me, None, stopped.person.id_number, stopped.person.name),  # insured, not contributing
+        _refusal(me, None, plain_id(other.person), "不对的名字"),  # insured under another name
+        _refusal(me, None, plain_id(stopped.person), stopped.person.name),  # insured, not contributing
     ]
     assert answers[0] == answers[1] == answers[2]
     text = str(answers)
@@ -42,9 +42,9 @@ def test_an_officer_of_the_beneficiarys_region_gets_the_reason():
     other = insured(scheme="resident", region="610100")
     stopped = insured(scheme="resident", region="610100", status="terminated")
     local = officer(region="610100")
-    assert "不一致" in str(_refusal(local, pooler, other.person.id_number, "不对的名字"))
-    assert "已终止" in str(_refusal(local, pooler, stopped.person.id_number, stopped.person.name))
+    assert "不一致" in str(_refusal(local, pooler, plain_id(other.person), "不对的名字"))
+    assert "已终止" in str(_refusal(local, pooler, plain_id(stopped.person), stopped.person.name))
     # an officer of another region serving this pooler at the counter learns nothing about the beneficiary
     far = insured(scheme="resident", region="120100")
-    answer = _refusal(local, pooler, far.person.id_number, "不对的名字")
+    answer = _refusal(local, pooler, plain_id(far.person), "不对的名字")
     assert "不一致" not in str(answer) and "未找到" in str(answer)

@@ -11,6 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from medical_pooling import services
 from medical_pooling.models import Account, Relation
+from tests.factories import plain_id
 
 from .factories import assert_ledger_invariant, citizen_user, institution_user, insured, officer
 
@@ -65,7 +66,7 @@ class PoolingMachine(RuleBasedStateMachine):
         out = {}
 
         def go():
-            out["rel"] = services.relation_create(actor=user, beneficiary_id_number=ben.person.id_number,
+            out["rel"] = services.relation_create(actor=user, beneficiary_id_number=plain_id(ben.person),
                                                   beneficiary_name=ben.person.name, kinship="sibling", quota=quota)
         if self._try(go, expect):
             self.rels[out["rel"].pk] = {"pooler": pooler.pk, "beneficiary": ben.pk, "quota": quota, "used": 0,

@@ -12,6 +12,7 @@ from assistance import services as assistance
 from assistance.models import Batch
 from portal import dbrouter
 from portal.models import Person, Role
+from tests.pii_fixtures import seal_household_accounts
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -85,9 +86,10 @@ def _three_households():
     ctx = generate_people(people=3, seed=5)
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO assistance_household (region_id, area, address, bank_account, head_id, created_at, updated_at)"
-            " SELECT '610112', 'urban', '路由测试路' || id || '号', '62220202' || lpad(id::text, 11, '0'), id, now(), now()"
+            "INSERT INTO assistance_household (region_id, area, address, head_id, created_at, updated_at)"
+            " SELECT '610112', 'urban', '路由测试路' || id || '号', id, now(), now()"
             " FROM portal_person WHERE id BETWEEN %s AND %s", [ctx.first_person_id, ctx.last_person_id])
+        seal_household_accounts(ctx.first_person_id, ctx.last_person_id)  # encrypted at rest (portal.pii)
         cur.execute(
             "INSERT INTO assistance_member (household_id, person_id, relation, joined_on)"
             " SELECT id, head_id, 'head', DATE '2025-01-01' FROM assistance_household WHERE head_id BETWEEN %s AND %s",
