@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import db
 from portal.permissions import require
 from portal.roles import Role
 from portal.services import audit
@@ -197,7 +198,7 @@ _ALERTED = "EXISTS (SELECT 1 FROM medical_pooling_fraudalert a WHERE a.rule_id =
 
 def _check_spend_postgresql(spend_id: int) -> list[FraudAlert]:
     with connection.cursor() as cur:
-        cur.execute(_CHECK_SPEND_SQL, {"spend": spend_id, "active": Relation.Status.ACTIVE})
+        db.execute(cur, "mp_fraud_check_spend", _CHECK_SPEND_SQL, {"spend": spend_id, "active": Relation.Status.ACTIVE})
         row = cur.fetchone()
     if row is None:
         raise Spend.DoesNotExist
