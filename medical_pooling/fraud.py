@@ -6,11 +6,12 @@ for officers to review (`fraud_alert_review`, behind the write gate)."""
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import db
 from portal.permissions import require
 from portal.roles import Role
 from portal.services import audit
@@ -134,6 +135,12 @@ def _run(rules, *, relations_q, spends, pooler_ids, beneficiary_ids, now) -> lis
 @transaction.atomic
 def fraud_check_spend(*, spend_id: int) -> list[FraudAlert]:
     """Run the enabled rules around one spend (its relation, pooler and beneficiary)."""
+    if connection.vendor == "postgresql":
+        return _check_spend_postgresql(spend_id)
+    return _check_spend_orm(spend_id)
+
+
+def _check_spend_orm(spend_id: int) -> list[FraudAlert]:
     spend = Spend.objects.select_related("relation").get(pk=spend_id)
     rules = list(FraudRule.objects.filter(enabled=True))
     return _run(rules, relations_q=Q(relation_id=spend.relation_id), spends=Spend.objects.filter(pk=spend.pk),
@@ -165,3 +172,103 @@ def fraud_alert_review(*, actor, alert: FraudAlert, status: str, note: str = "")
     audit(actor=actor, action=AuditAction.FRAUD_ALERT_REVIEW, obj=alert, region_code=alert.region_code, before=before,
           after={"status": status, "note": alert.note})
     return alert
+
+
+# The check after each spend (a Celery task per spend, on the same cores as the web workers) in two
+# statements on PostgreSQL instead of a dozen ORM queries: the spend with its relation, pooler, beneficiary,
+# the counts the relation rules need and the enabled rules; then, one column per rule, what that rule
+# counts around the spend and whether its alert is already in the queue. The rules, thresholds, keys,
+# regions and evidence are those of `_run` (tests/medical_pooling/test_fraud.py compares both).
+_CHECK_SPEND_SQL = """
+SELECT s.id, s.relation_id, s.beneficiary_id, s.occurred_at, s.payee_region, s.payer_region,
+       r.pooler_id, r.quota, p.region_id, b.region_id,
+       (SELECT count(*) FROM medical_pooling_relation x WHERE x.pooler_id = r.pooler_id AND x.status = %(active)s),
+       (SELECT count(DISTINCT x.pooler_id) FROM medical_pooling_relation x
+        WHERE x.beneficiary_id = s.beneficiary_id AND x.status = %(active)s),
+       (SELECT json_agg(json_build_array(f.id, f.kind, f.params) ORDER BY f.code)
+        FROM medical_pooling_fraudrule f WHERE f.enabled)
+FROM medical_pooling_spend s
+JOIN medical_pooling_relation r ON r.id = s.relation_id
+JOIN medical_pooling_insured p ON p.id = r.pooler_id
+JOIN medical_pooling_insured b ON b.id = s.beneficiary_id
+WHERE s.id = %(spend)s
+"""
+_ALERTED = "EXISTS (SELECT 1 FROM medical_pooling_fraudalert a WHERE a.rule_id = %s AND a.key = {key})"
+
+
+def _check_spend_postgresql(spend_id: int) -> list[FraudAlert]:
+    with connection.cursor() as cur:
+        db.execute(cur, "mp_fraud_check_spend", _CHECK_SPEND_SQL, {"spend": spend_id, "active": Relation.Status.ACTIVE})
+        row = cur.fetchone()
+    if row is None:
+        raise Spend.DoesNotExist
+    (spend_id, rel_id, ben_id, occurred_at, payee_region, payer_region, pooler_id, quota, pooler_region, ben_region,
+     n_relations, n_poolers, rule_rows) = row
+    rules = [FraudRule(pk=pk, kind=kind, params=params or {}) for pk, kind, params in rule_rows or []]
+    now = max(timezone.now(), occurred_at)
+    columns, params, since = [], [], {}
+    for rule in rules:
+        if rule.kind == FraudRule.Kind.BURST:
+            since[rule.pk] = now - dt.timedelta(hours=_p(rule, "window_hours"))
+            columns.append("(SELECT json_build_array(count(*), COALESCE(sum(amount), 0), " + _ALERTED.format(key="%s")
+                           + ") FROM medical_pooling_spend WHERE relation_id = %s AND occurred_at >= %s)")
+            params += [rule.pk, f"rel:{rel_id}:{since[rule.pk]:%Y%m%d}"[:128], rel_id, since[rule.pk]]
+        elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
+            since[rule.pk] = now - dt.timedelta(days=_p(rule, "days"))
+            columns.append("(SELECT json_agg(json_build_array(t.amount, t.n, " + _ALERTED.format(key="%s || t.amount")
+                           + ") ORDER BY t.amount) FROM (SELECT amount, count(*) AS n FROM medical_pooling_spend"
+                           " WHERE relation_id = %s AND occurred_at >= %s GROUP BY amount HAVING count(*) >= %s) t)")
+            params += [rule.pk, f"rel:{rel_id}:amt:", rel_id, since[rule.pk], _p(rule, "min_repeats")]
+        else:
+            key = {FraudRule.Kind.MANY_RELATIONS: f"pooler:{pooler_id}",
+                   FraudRule.Kind.MANY_POOLERS: f"beneficiary:{ben_id}",
+                   FraudRule.Kind.FAR_SPEND: f"spend:{spend_id}"}.get(rule.kind, "")
+            columns.append(_ALERTED.format(key="%s"))
+            params += [rule.pk, key]
+    found = []
+    if columns:
+        with connection.cursor() as cur:
+            cur.execute("SELECT " + ", ".join(columns), params)
+            found = cur.fetchone()
+    raised = []
+    for rule, got in zip(rules, found, strict=True):
+        hits = []  # (key, region, evidence, insured_id, relation_id, spend_id) not yet in the queue
+        if rule.kind == FraudRule.Kind.BURST:
+            n, total, alerted = got
+            if n and n >= _p(rule, "min_count") and total >= quota * _p(rule, "share") and not alerted:
+                hits.append((f"rel:{rel_id}:{since[rule.pk]:%Y%m%d}", pooler_region,
+                             {"spends": n, "amount_fen": total, "quota_fen": quota,
+                              "window_hours": _p(rule, "window_hours")}, pooler_id, rel_id, None))
+        elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
+            for amount, n, alerted in got or []:
+                if not alerted:
+                    hits.append((f"rel:{rel_id}:amt:{amount}", pooler_region,
+                                 {"amount_fen": amount, "times": n, "days": _p(rule, "days")}, pooler_id, rel_id, None))
+        elif rule.kind == FraudRule.Kind.MANY_RELATIONS:
+            if n_relations > _p(rule, "max_relations") and not got:
+                hits.append((f"pooler:{pooler_id}", pooler_region,
+                             {"active_relations": n_relations, "max": _p(rule, "max_relations")}, pooler_id, None, None))
+        elif rule.kind == FraudRule.Kind.MANY_POOLERS:
+            if n_poolers > _p(rule, "max_poolers") and not got:
+                hits.append((f"beneficiary:{ben_id}", ben_region, {"poolers": n_poolers, "max": _p(rule, "max_poolers")},
+                             ben_id, None, None))
+        elif rule.kind == FraudRule.Kind.FAR_SPEND:
+            if payee_region[:2] not in {pooler_region[:2], ben_region[:2]} and not got:
+                hits.append((f"spend:{spend_id}", payer_region,
+                             {"payee_region": payee_region, "pooler_region": pooler_region,
+                              "beneficiary_region": ben_region}, ben_id, rel_id, spend_id))
+        for key, region, evidence, insured_id, relation_id, hit_spend_id in hits:
+            alert = _raise_ids(rule, key=key, region=region, evidence=evidence, insured_id=insured_id,
+                               relation_id=relation_id, spend_id=hit_spend_id)
+            if alert is not None:
+                raised.append(alert)
+    return raised
+
+
+def _raise_ids(rule, *, key, region, evidence, insured_id, relation_id, spend_id) -> FraudAlert | None:
+    try:
+        with transaction.atomic():
+            return FraudAlert.objects.create(rule=rule, key=key[:128], region_code=region or "", evidence=evidence,
+                                             insured_id=insured_id, relation_id=relation_id, spend_id=spend_id)
+    except IntegrityError:
+        return None  # raised meanwhile by another check

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from portal import pii
+from portal import db, pii
 from portal.api.idempotency import savepoint_needed
 from portal.jobs import job_create
 from portal.models import Person, Region
@@ -834,7 +834,7 @@ SELECT id, created_at FROM s
 
 def _spend_read_locked(*, institution_code: str, digest: str, month: str) -> tuple | None:
     with connection.cursor() as cur:
-        cur.execute(_SPEND_READ_SQL, {"inst": institution_code, "digest": digest, "month": month})
+        db.execute(cur, "mp_spend_read", _SPEND_READ_SQL, {"inst": institution_code, "digest": digest, "month": month})
         return cur.fetchone()
 
 
@@ -907,7 +907,7 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     before = _relation_snapshot(relation)
     relation.used += amount
     with connection.cursor() as cur:
-        cur.execute(_SPEND_WRITE_SQL, {
+        db.execute(cur, "mp_spend_write", _SPEND_WRITE_SQL, {
             "rel": rel_id, "inst": institution.pk, "ben": ben_id, "category": category, "amount": amount,
             "occurred_at": occurred_at, "payer": payer_region, "payee": payee_region, "month": month, "now": now,
             "actor": actor.pk if getattr(actor, "pk", None) else None, "code": code_id, "used": relation.used,

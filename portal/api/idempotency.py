@@ -78,6 +78,18 @@ def _claim(request, key: str, request_hash: str) -> IdempotencyRecord | None:
     return record
 
 
+def _store_answer(record: IdempotencyRecord) -> None:
+    """record.save(update_fields=["status_code", "response_body"]), on PostgreSQL without compiling an UPDATE
+    for every request that carries a key."""
+    if connection.vendor != "postgresql":
+        record.save(update_fields=["status_code", "response_body"])
+        return
+    body = IdempotencyRecord._meta.get_field("response_body")
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {IdempotencyRecord._meta.db_table} SET status_code = %s, response_body = %s WHERE id = %s",
+                    [record.status_code, body.get_db_prep_save(record.response_body, connection), record.pk])
+
+
 def idempotent(method):
     """Decorate an APIView handler (`def post(self, request, ...)`)."""
 
@@ -103,7 +115,7 @@ def idempotent(method):
                     raise _Rollback(response)
                 record.status_code = response.status_code
                 record.response_body = json.loads(json.dumps(response.data, default=str))
-                record.save(update_fields=["status_code", "response_body"])
+                _store_answer(record)
                 return response
         except _Rollback as rollback:
             return rollback.response

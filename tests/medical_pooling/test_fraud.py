@@ -73,3 +73,37 @@ def test_review_queue_page(django_capture_on_commit_callbacks, caseworker):
     c.post(f"/pooling/fraud/{alert.pk}/review/", {"status": "dismissed", "note": "异地出差就医"})
     alert.refresh_from_db()
     assert alert.status == "dismissed" and alert.note == "异地出差就医"
+
+
+def _alerts():
+    return sorted((a.rule.kind, a.key, a.region_code, a.evidence, a.insured_id, a.relation_id, a.spend_id)
+                  for a in FraudAlert.objects.select_related("rule"))
+
+
+def test_the_check_after_a_spend_raises_what_the_rules_say_in_few_statements(django_assert_max_num_queries):
+    """The per-spend check on PostgreSQL (two statements) raises exactly the alerts of the rules' ORM queries,
+    every kind at once, and nothing twice."""
+    from medical_pooling.fraud import _check_spend_orm, fraud_check_spend
+
+    FraudRule.objects.filter(kind="many_relations").update(params={"max_relations": 1})
+    FraudRule.objects.filter(kind="many_poolers").update(params={"max_poolers": 1})
+    worker = insured(balance=500000)
+    parent = insured(scheme="resident", region="341600", person_region="341602")
+    child = insured(scheme="resident", region="610100")
+    other = insured(balance=100000)
+    rel = relation(worker, parent, 10000)
+    relation(worker, child, 1000)  # the worker pools for two: many_relations
+    relation(other, parent, 1000)  # the parent has two poolers: many_poolers
+    far = institution_user("H44010300001", "广州某医院")  # far_spend
+    last = [_spend(far, rel, amount) for amount in (3000, 3000, 3000, 500)][-1]  # burst, repeated_amount
+    FraudAlert.objects.all().delete()
+    raised = fraud_check_spend(spend_id=last.pk)
+    fast = _alerts()
+    assert len(raised) == len(fast) == 5
+    assert {kind for kind, *_ in fast} == set(FraudRule.Kind.values)
+    # nothing new: the two statements (and the savepoint the test's transaction makes of the check's own)
+    with django_assert_max_num_queries(4):
+        assert fraud_check_spend(spend_id=last.pk) == []
+    FraudAlert.objects.all().delete()
+    assert len(_check_spend_orm(last.pk)) == len(fast)
+    assert _alerts() == fast
