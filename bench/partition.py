@@ -104,7 +104,8 @@ def _table(cur, src: str, dst: str, key: str | None, bounds: list[tuple[str, str
     _copy_indexes(cur, src, dst, key)
 
 
-PAYMENT_COLS = ("batch_id, scheme_id, period, household_id, person_id, region_id, name, id_number, amount, category,"
+PAYMENT_COLS = ("batch_id, scheme_id, period, household_id, person_id, region_id, name, id_number_hmac, id_number_enc,"
+                " id_number_masked, amount, category,"
                 " status, attempts, reason, created_at, updated_at")
 
 
@@ -112,7 +113,7 @@ def _build_sql(table: str) -> str:
     """The batch-build benchmark's statement: one payment per eligible person of the province (610000)."""
     return (
         f"INSERT INTO {table} ({PAYMENT_COLS})"
-        f" SELECT 0, 0, %(period)s, m.household_id, m.person_id, h.region_id, p.name, p.id_number,"
+        f" SELECT 0, 0, %(period)s, m.household_id, m.person_id, h.region_id, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked,"
         f" CASE WHEN h.area = 'urban' THEN 50000 ELSE 40000 END, MIN(e.category), 'pending', 0, '', now(), now()"
         f" FROM assistance_member m JOIN assistance_household h ON h.id = m.household_id"
         f" JOIN portal_person p ON p.id = m.person_id JOIN assistance_enrolment e ON e.person_id = m.person_id"
@@ -120,7 +121,7 @@ def _build_sql(table: str) -> str:
         f" AND e.status <> 'revoked' AND e.start_date <= %(on)s AND (e.end_date IS NULL OR e.end_date >= %(on)s)"
         f" AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.scheme_id = 0 AND x.period = %(period)s"
         f" AND x.person_id = m.person_id AND x.status <> 'cancelled')"
-        f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number")
+        f" GROUP BY m.household_id, m.person_id, h.region_id, h.area, p.name, p.id_number_hmac, p.id_number_enc, p.id_number_masked")
 
 
 def _payout_sql(table: str) -> str:
