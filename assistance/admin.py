@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal import pii
 from portal.admin_tools import ReadOnlyAdmin, run_action
 from portal.models import AuditEvent
 from portal.money import yuan_display
@@ -136,7 +137,7 @@ class BatchAdmin(ReadOnlyAdmin):
     actions = ["approve", "cancel", "resume"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return pii.readable_fields(self.model)
 
     @admin.display(description=_("总金额"))
     def total(self, obj):
@@ -182,7 +183,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["reissue", "cancel"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in ("id_number", "amount")] + ["masked",
+        return pii.readable_fields(self.model, skip=("id_number", "amount")) + ["masked",
                                                                                                     "amount_y"]
 
     @admin.display(description=_("身份证号码"))
@@ -211,5 +212,5 @@ class PaymentAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "outcome"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return pii.readable_fields(self.model)
 

@@ -3,7 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from . import tokens
+from . import pii, tokens
 from .admin_tools import ReadOnlyAdmin, run_action
 from .audit_actions import AuditAction
 from .models import ApiToken, AuditEvent, Job, Person, Region, User
@@ -79,7 +79,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return pii.readable_fields(self.model)
 
     def has_add_permission(self, request):
         return False
@@ -97,7 +97,7 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return pii.readable_fields(self.model)
 
     def has_add_permission(self, request):
         return False

@@ -365,3 +365,9 @@ def reveal(obj, name: str, *, actor, reason: str, action: str | None = None, not
 def decrypt_for_file(kind: str, blob) -> str:
     """One row of a file whose hand-over the caller audits once (bank file, certificate)."""
     return decrypt(kind, blob)
+
+
+def readable_fields(model, *, skip=()) -> list[str]:
+    """A read-only admin page's fields: every column but the ciphertexts (bytes mean nothing to a reader;
+    the sealed field itself shows its masked form)."""
+    return [f.name for f in model._meta.fields if not isinstance(f, models.BinaryField) and f.name not in skip]

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from portal import pii
 from portal.admin_tools import ReadOnlyAdmin, run_action
 from portal.idnumber import mask
 from portal.scoping import restrict
@@ -148,7 +149,7 @@ class CertificateAdmin(ScopedReadOnlyAdmin):
     actions = ["revoke_selected"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["masked_id"] + [f.name for f in self.model._meta.fields if f.name != "id_number"]
+        return ["masked_id"] + pii.readable_fields(self.model, skip=("id_number",))
 
     @admin.display(description=_("证件号码"))
     def masked_id(self, obj):
