@@ -290,7 +290,7 @@ def test_reconciliation_stays_set_based_when_the_answers_outgrow_memory(casework
     with connection.cursor() as cur:  # 6,000 references handed over, 4,000 of them answered
         cur.execute(
             "INSERT INTO assistance_paymentattempt (payment_id, channel, outcome, reference, message, at, amount,"
-            " account, holder) SELECT %s, 'bank_file', o.outcome, %s || g, '', now(), 80000, '6222', '测试'"
+            " account_hmac, holder) SELECT %s, 'bank_file', o.outcome, %s || g, '', now(), 80000, '', '测试'"
             " FROM generate_series(1, 6000) g CROSS JOIN (VALUES ('sent'), ('paid')) o(outcome)"
             " WHERE o.outcome = 'sent' OR g <= 4000",
             [payment.pk, f"{batch.pk}-{payment.pk}-"])

@@ -26,7 +26,7 @@ def _load(batch, hbatch):
                      SELECT g, '人' || g, '', '1980-01-01', 'M', now(), now(), md5(g::text), '\\x'::bytea,
                             '610112********' || lpad((g %% 10000)::text, 4, '0'), lpad((g %% 10000)::text, 4, '0')
                      FROM generate_series(1000000, 1000000 + %s - 1) g""", [N])
-        c.execute("""INSERT INTO assistance_household (id, area, address, bank_account, created_at, updated_at,
+        c.execute("""INSERT INTO assistance_household (id, area, address, bank_account_hmac, created_at, updated_at,
                          region_id)
                      SELECT g, 'urban', '路' || g, '', now(), now(), CASE WHEN g %% 2 = 0 THEN '610112' ELSE '610113' END
                      FROM generate_series(1000000, 1000000 + %s / 2 - 1) g""", [N])

@@ -6,8 +6,8 @@ meanwhile a client keeps sending money-moving API requests, retrying each with i
 other node when a node does not answer.
 
 Afterwards: the bank's own ledger shows every person paid exactly once and the bank's total equal to the
-portal's (compared set-based: aggregates over the bank's SQLite ledger and the portal's payments, never a
-Python loop over the rows); the replica has replayed everything and shows the same payments; every request the client sent
+portal's (compared by aggregates: one statement over the bank's SQLite ledger; on the portal's side the
+accounts are encrypted at rest, so they are decrypted and aggregated in one pass); the replica has replayed everything and shows the same payments; every request the client sent
 took effect exactly once. Deselect with `-m 'not fleet'`.
 
 Where the pooler and the replica are: PORTAL_FLEET_PGBOUNCER / PORTAL_FLEET_REPLICA (host:port; .ci/run
@@ -218,16 +218,32 @@ def _bank_paid_figures(root) -> dict:
 
 
 def _portal_paid_figures(batch_id: int) -> dict:
+    """The same figures from the portal's paid payments. Accounts are encrypted at rest (portal.pii): they
+    are decrypted here, as the bank file decrypts them, and aggregated in this process."""
+    from collections import defaultdict
+
+    from portal import pii
+
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT COUNT(*), COALESCE(SUM(n), 0), COUNT(*) FILTER (WHERE n <> 1), COALESCE(SUM(s), 0),"
-            " COALESCE(SUM((s %% %s) * (s %% %s)), 0), COALESCE(SUM((s %% %s) * fen), 0), COALESCE(SUM(fen), 0)"
-            " FROM (SELECT bank_account, COUNT(*) AS n, right(bank_account, 9)::bigint AS s, SUM(amount) AS fen"
-            "       FROM assistance_payment WHERE batch_id = %s AND status = 'paid' GROUP BY bank_account) a",
-            [_P, _P, _P, batch_id])
-        row = cur.fetchone()
-    return dict(zip(("accounts", "payments", "more_than_once", "sum", "squares", "amounts", "total_fen"),
-                    (int(v) for v in row), strict=True))
+        cur.execute("SELECT bank_account_enc, amount FROM assistance_payment WHERE batch_id = %s AND status = 'paid'",
+                    [batch_id])
+        rows = cur.fetchall()
+    by_account: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for blob, amount in rows:
+        entry = by_account[pii.decrypt_for_file(pii.ACCOUNT, blob)]
+        entry[0] += 1
+        entry[1] += amount
+    figures = dict.fromkeys(("accounts", "payments", "more_than_once", "sum", "squares", "amounts", "total_fen"), 0)
+    for account, (n, fen) in by_account.items():
+        s = int(account[-9:])
+        figures["accounts"] += 1
+        figures["payments"] += n
+        figures["more_than_once"] += n != 1
+        figures["sum"] += s
+        figures["squares"] += (s % _P) * (s % _P)
+        figures["amounts"] += (s % _P) * fen
+        figures["total_fen"] += fen
+    return figures
 
 
 class IdempotentClient(threading.Thread):
