@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
-from . import idnumber
+from . import idnumber, pii
 from .models import AuditEvent, Person
 
 
@@ -16,19 +16,25 @@ def name_to_pinyin(name: str) -> str:
 
 
 def person_get_or_create(*, id_number: str, name: str = "", phone: str = "") -> Person:
-    """The single entry into the registry. Validates the number; fills a blank name; never renames."""
-    number = idnumber.validate_id_number(id_number)
-    person, created = Person.objects.get_or_create(
-        id_number=number,
-        defaults={
-            "name": name.strip(),
-            "name_pinyin": name_to_pinyin(name.strip()),
-            "birth_date": idnumber.birth_date(number),
-            "sex": idnumber.sex(number),
-            "phone": phone,
-        },
-    )
-    if not created and name and not person.name:
+    """The single entry into the registry. Validates the number; fills a blank name; never renames. A stored
+    number (``pii.Sealed``, read back from a record) names a person already registered."""
+    if isinstance(id_number, pii.Sealed):
+        person = Person.objects.get(id_number=id_number)
+    else:
+        number = idnumber.validate_id_number(id_number)
+        person, created = Person.objects.get_or_create(
+            id_number=number,
+            defaults={
+                "name": name.strip(),
+                "name_pinyin": name_to_pinyin(name.strip()),
+                "birth_date": idnumber.birth_date(number),
+                "sex": idnumber.sex(number),
+                "phone": phone,
+            },
+        )
+        if created:
+            return person
+    if name and not person.name:
         person.name = name.strip()
         person.name_pinyin = name_to_pinyin(person.name)
         person.save(update_fields=["name", "name_pinyin", "updated_at"])

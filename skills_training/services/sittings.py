@@ -127,12 +127,15 @@ def sitting_results_import(*, sitting: Sitting, rows: list[dict], actor, by_row:
     register = {a.name: a for a in Assessor.objects.filter(name__in=sitting.assessors, region__code__startswith=sitting.region_id[:2])}
     report, seen = [], set()
     for n, row in enumerate(rows, start=2):  # row 1 is the header
-        number = (row.get("id_number") or "").strip().upper()
+        raw = row.get("id_number") or ""
+        # a typed or uploaded number, or (from the score grid) the candidate's stored number, compared by HMAC
+        number = raw if isinstance(raw, pii.Sealed) else raw.strip().upper()
+        mac = number.hmac if isinstance(number, pii.Sealed) else pii.digest(pii.ID, number)
         try:
             if number in seen:
                 raise ValidationError(_("身份证号码在表中重复。"))
             seen.add(number)
-            if admitted and pii.digest(pii.ID, number) not in admitted:  # stored values compare by HMAC
+            if admitted and mac not in admitted:  # stored values compare by HMAC
                 raise ValidationError(_("该考生未报名本场次（无准考证）。"))
             missing = [a for a, v in row["scores"].items() if str(v).strip() == ""]
             if missing:
