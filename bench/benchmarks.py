@@ -438,12 +438,14 @@ def _redis():
 
 
 class _Server:
-    """gunicorn (4 sync workers) on a free loopback port against the bench database, as deployed: with
+    """gunicorn (2 sync workers unless BENCH_GUNICORN_WORKERS says) on a free loopback port against the bench database, as deployed: with
     Redis as broker and cache and one Celery worker process for what the requests queue (so a spend's
     fraud check runs on the worker, as in production). Without Redis, tasks run inside the request.
     Stopped on exit."""
 
-    def __init__(self, workers=2):
+    def __init__(self, workers=None):
+        # gunicorn's sync workers on this node (BENCH_GUNICORN_WORKERS, default 2: one per core)
+        workers = workers or int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
         self.port = _free_port()
         self.redis = _redis()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT), "DJANGO_DEBUG": "0"}

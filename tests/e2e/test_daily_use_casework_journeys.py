@@ -302,7 +302,8 @@ def test_caseworker_registers_a_household_of_five_with_street_community_phone_an
     page.wait_for_url("**/assistance/households/*/")
     assert "家庭已登记" in page.locator(".alert-success").inner_text()
     assert page.locator("#household-locality").inner_text() == "张家堡街道 · 凤城八路社区"
-    assert "13891234567" in page.locator("main dl").inner_text()
+    details = page.locator("main dl").inner_text()
+    assert "138****4567" in details and "13891234567" not in details  # stored encrypted, shown masked
     assert page.locator("table").first.locator("tbody tr").count() == 5
     assert "残疾二级 · 慢性病" in page.locator("table").first.locator("tbody tr").first.inner_text()
     shot("household-registered")

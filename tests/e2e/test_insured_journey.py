@@ -8,7 +8,7 @@ import pytest
 from medical_pooling.models import Relation
 from portal.models import Role
 from tests.e2e.conftest import goto, login
-from tests.factories import UserFactory
+from tests.factories import UserFactory, plain_id
 from tests.medical_pooling.factories import insured
 
 
@@ -34,7 +34,7 @@ def test_insured_worker_adds_and_dissolves_a_parent_on_a_phone(make_page, celery
 
     page.get_by_role("link", name="添加亲属").click()
     page.wait_for_url("**/pooling/relations/new/")
-    page.get_by_label("亲属身份证号码").fill(parent.person.id_number)
+    page.get_by_label("亲属身份证号码").fill(plain_id(parent.person))
     page.get_by_label("亲属姓名").fill(parent.person.name)
     page.get_by_label("亲属关系").select_option("parent")
     page.get_by_label("共济额度（元）").fill("1200")
