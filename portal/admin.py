@@ -73,7 +73,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "region_code"]
+    list_display = ["at", "actor", "action", "object_type", "object_id", "region_code", "chain"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "action", "actor__username"]
     date_hierarchy = "at"

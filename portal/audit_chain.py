@@ -1,14 +1,18 @@
-"""The audit chain's two checks: every row's keyed hash and link, and anchors kept outside the database.
+"""The audit chains' two checks: every row's keyed hash and link within its chain, and anchors kept outside
+the database.
 
-An anchor is the chain head (last id + its hash, the row count, the first keyed row) written as one JSON
-line, signed with AUDIT_CHAIN_KEY, appended to `AUDIT_ANCHOR_DIR/anchors.jsonl` every 10 minutes (beat:
+There is one chain per province and one for events without a region (`AuditEvent.chain`). An anchor is
+every chain's head (last id + its hash), the row count and the first keyed row, written as one JSON line,
+signed with AUDIT_CHAIN_KEY, appended to `AUDIT_ANCHOR_DIR/anchors.jsonl` every 10 minutes (beat:
 `portal.anchor_audit_chain`) and after every successful `manage.py verify_audit_chain`. Someone who can
 write to the database but holds neither the key nor the anchor file can:
-- edit or insert a row: its HMAC no longer holds (recomputing it needs the key);
-- delete the newest rows: the anchored row is gone or its hash differs;
-- re-hash the whole chain as old unkeyed rows: the anchors name the first keyed row and the head's hash.
+- edit, insert or move a row between chains: its HMAC or its link no longer holds (recomputing needs the key);
+- delete the newest rows of a chain, or a whole chain: an anchored row is gone or its hash differs;
+- re-hash a chain as old unkeyed rows: the anchors name the first keyed row and each head's hash.
 Rows written after the newest anchor (at most 10 minutes of them) are covered by the HMAC only.
-The anchor file belongs with its database: a database restored or recreated needs a fresh anchor folder.
+Anchor lines written before the chains were split name one head (of the chain without a region); they are
+read as such. The anchor file belongs with its database: a database restored or recreated needs a fresh
+anchor folder.
 """
 
 import hashlib
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from .models import AuditEvent
@@ -42,18 +47,46 @@ def anchor_path() -> Path:
     return Path(settings.AUDIT_ANCHOR_DIR) / ANCHOR_FILE
 
 
+def chain_heads() -> dict[str, tuple[int, str]]:
+    """{chain: (id, hash) of its newest row}. On PostgreSQL a skip scan of the (chain, id) index: one probe a
+    chain, however long the chains are."""
+    table = AuditEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                WITH RECURSIVE c(chain) AS (
+                    (SELECT chain FROM {table} ORDER BY chain, id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT e.chain FROM {table} e WHERE e.chain > c.chain ORDER BY e.chain, e.id LIMIT 1)
+                    FROM c WHERE c.chain IS NOT NULL
+                )
+                SELECT c.chain, h.id, h.hash FROM c CROSS JOIN LATERAL (
+                    SELECT id, hash FROM {table} e WHERE e.chain = c.chain ORDER BY e.chain DESC, e.id DESC LIMIT 1
+                ) h WHERE c.chain IS NOT NULL""")
+            return {chain: (pk, digest) for chain, pk, digest in cur.fetchall()}
+    heads = {}
+    for chain in AuditEvent.objects.order_by().values_list("chain", flat=True).distinct():
+        heads[chain] = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("id", "hash").first()
+    return heads
+
+
 def write_anchor() -> dict | None:
-    """Append the chain head, signed, to the anchor file. Nothing when the chain is empty; refuses (logs,
-    returns None) when the head row's own hash does not hold, so a forged head is never anchored."""
-    head = AuditEvent.objects.order_by("-id").first()
-    if head is None:
+    """Append every chain's head, signed, to the anchor file. Nothing when there are no rows; a head whose own
+    hash does not hold is left out (logged), so a forged head is never anchored."""
+    heads = {}
+    for chain, (pk, _digest) in sorted(chain_heads().items()):
+        head = AuditEvent.objects.get(pk=pk)
+        if head.compute_hash() != head.hash:
+            log.error("audit chain %r head #%s does not verify; not anchored", chain, head.pk)
+            continue
+        heads[chain] = [head.pk, head.hash]
+    if not heads:
         return None
-    if head.compute_hash() != head.hash:
-        log.error("audit chain head #%s does not verify; not anchored", head.pk)
-        return None
+    newest = max(heads.values())
     first_keyed = (AuditEvent.objects.filter(hash_version=AuditEvent.HASH_HMAC).order_by("id")
                    .values_list("id", flat=True).first())
-    body = {"id": head.pk, "hash": head.hash, "count": AuditEvent.objects.filter(id__lte=head.pk).count(),
+    body = {"id": newest[0], "hash": newest[1], "heads": heads,
+            "count": AuditEvent.objects.filter(id__lte=newest[0]).count(),
             "hmac_from": first_keyed, "at": timezone.now().isoformat()}
     line = json.dumps({**body, "sig": _sign(body)}, sort_keys=True, ensure_ascii=False) + "\n"
     path = anchor_path()
@@ -96,40 +129,72 @@ class ChainReport:
     missing: list[int] = field(default_factory=list)  # anchored rows that are gone (truncation)
     problems: list[str] = field(default_factory=list)  # what a person reads
     anchors: int = 0
+    chains: dict[str, int] = field(default_factory=dict)  # rows walked in each chain
 
     @property
     def ok(self) -> bool:
         return not (self.broken or self.missing or self.problems)
 
 
-def verify() -> ChainReport:
+def _anchored(anchors: list[dict], chain: str | None) -> dict[int, str]:
+    """{row id: hash} every anchor names (of one chain, or of all). A line from before the split names the
+    head of the chain without a region."""
+    out = {}
+    for a in anchors:
+        heads = a.get("heads") or {"": [a["id"], a["hash"]]}
+        for c, (pk, digest) in heads.items():
+            if chain is None or c == chain:
+                out[pk] = digest
+    return out
+
+
+def _walk(chain: str, page: int = 2000):
+    """A chain's rows in order, a page at a time by its index (no server-side cursor: the portal may run
+    behind a transaction-mode pooler)."""
+    last = 0
+    while True:
+        rows = list(AuditEvent.objects.filter(chain=chain, id__gt=last).order_by("chain", "id")[:page])
+        yield from rows
+        if len(rows) < page:
+            return
+        last = rows[-1].pk
+
+
+def verify(chain: str | None = None) -> ChainReport:
+    """Walk every chain (or only `chain`) and check it against the anchors."""
     report = ChainReport()
     anchors, bad_lines = read_anchors()
     report.anchors = len(anchors)
     if bad_lines:
         report.problems.append(f"锚点文件中有 {bad_lines} 行签名无效或格式错误")
-    anchored = {a["id"]: a["hash"] for a in anchors}
+    anchored = _anchored(anchors, chain)
     switches = [a["hmac_from"] for a in anchors if a.get("hmac_from")]
     hmac_from = min(switches) if switches else None
     key = _key()
-    prev, seen_keyed, found = "", False, set()
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        report.rows += 1
-        bad = event.prev_hash != prev or event.compute_hash(key) != event.hash
-        if event.hash_version == AuditEvent.HASH_PLAIN:
-            # an unkeyed row after the switch to keyed hashes is a downgrade (re-hashed without the key)
-            bad = bad or seen_keyed or (hmac_from is not None and event.pk >= hmac_from)
-        else:
-            seen_keyed = True
-        if event.pk in anchored:
-            found.add(event.pk)
-            bad = bad or anchored[event.pk] != event.hash
-        if bad:
-            report.broken.append(event.id)
-        prev = event.hash
+    found = set()
+    chains = sorted(chain_heads()) if chain is None else [chain]
+    for name in chains:
+        prev, seen_keyed, count = "", False, 0
+        for event in _walk(name):
+            count += 1
+            bad = event.prev_hash != prev or event.compute_hash(key) != event.hash
+            if event.hash_version == AuditEvent.HASH_PLAIN:
+                # an unkeyed row after the switch to keyed hashes is a downgrade (re-hashed without the key)
+                bad = bad or seen_keyed or bool(event.chain) or (hmac_from is not None and event.pk >= hmac_from)
+            else:
+                seen_keyed = True
+            if event.pk in anchored:
+                found.add(event.pk)
+                bad = bad or anchored[event.pk] != event.hash
+            if bad:
+                report.broken.append(event.id)
+            prev = event.hash
+        report.chains[name] = count
+        report.rows += count
     report.missing = sorted(set(anchored) - found)
     if report.missing:
         report.problems.append(f"锚定的审计记录已不存在：编号 {report.missing[-1]}（最新记录可能被删除）")
     if report.broken:
+        report.broken.sort()
         report.problems.append(f"{len(report.broken)} 条记录异常，首个编号 {report.broken[0]}")
     return report

@@ -181,11 +181,14 @@ class User(AbstractUser):
 class AuditEvent(models.Model):
     """Who did what, when, before/after. Written in the same transaction as the change.
 
-    Rows form a keyed hash chain: each row's hash is an HMAC-SHA256 (key: settings.AUDIT_CHAIN_KEY, which
-    the database does not hold) of its content and the previous row's hash, so an edited, inserted or
-    deleted row is detected by `manage.py verify_audit_chain` and cannot be re-hashed without the key.
+    Rows form keyed hash chains, one per province (`chain`: the first two digits of the event's region; ""
+    for events without a region and for every row written before the chains were split): each row's hash
+    is an HMAC-SHA256 (key: settings.AUDIT_CHAIN_KEY, which the database does not hold) of its content, its
+    chain and the previous row's hash in that chain, so an edited, inserted, deleted or moved row is
+    detected by `manage.py verify_audit_chain` and cannot be re-hashed without the key. Each chain has its
+    own lock, so audited writes of different provinces do not wait for each other (`portal.services.audit`).
     Rows written before the key existed carry hash_version 1 (plain SHA-256) and still verify; no version-1
-    row may follow a version-2 row. The chain head is anchored outside the database (portal.audit_chain).
+    row may follow a version-2 row. Every chain's head is anchored outside the database (portal.audit_chain).
     """
 
     HASH_PLAIN = 1  # SHA-256 of the content (rows written before the keyed chain)
@@ -205,15 +208,26 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
     hash_version = models.PositiveSmallIntegerField(default=HASH_HMAC)
+    chain = models.CharField(_("审计链"), max_length=2, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # a chain's head (`WHERE chain = … ORDER BY chain DESC, id DESC LIMIT 1`) and its walk in order
+            models.Index(fields=["chain", "id"], name="audit_chain_idx"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    @staticmethod
+    def chain_for(region_code: str) -> str:
+        """The chain an event of this region starts: its province (the first two digits), or "" without one."""
+        code = (region_code or "")[:2]
+        return code if len(code) == 2 and code.isdigit() else ""
 
     def _payload(self) -> bytes:
         fields = [
@@ -230,6 +244,8 @@ class AuditEvent(models.Model):
         ]
         if self.hash_version != self.HASH_PLAIN:
             fields.append(self.hash_version)  # the version is bound into the keyed hash
+            if self.chain:  # and so is the chain (rows of the one chain before the split have none)
+                fields.append(self.chain)
         return json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()
 
     def compute_hash(self, key: bytes | None = None) -> str:

@@ -53,26 +53,63 @@ def _snapshot(value):
     return str(value)
 
 
+# The advisory lock of a chain: (this class, the province as a number; 0 for the chain without a region).
+AUDIT_LOCK_CLASS = 0x41554454
+
+
+class _ChainHeld:
+    """Marks, among the transaction's on-commit callbacks, the chain whose lock the transaction holds. Django
+    drops the callbacks of a transaction (or savepoint) rolled back, and PostgreSQL then releases the locks
+    taken in it, so the mark is present exactly while the lock is held."""
+
+    __slots__ = ("chain",)
+
+    def __init__(self, chain: str):
+        self.chain = chain
+
+    def __call__(self):
+        pass
+
+
+def _chain_held() -> str | None:
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _ChainHeld):
+            return func.chain
+    return None
+
+
 def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
           before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
-    """Append one audit row to the chain. Call inside the transaction that makes the change."""
+    """Append one audit row to its chain. Call inside the transaction that makes the change.
+
+    The chain is the region's province (`AuditEvent.chain_for`): audited writes of different provinces take
+    different locks and do not wait for each other. A transaction holds at most one chain's lock: once it has
+    written an event, its later events join that chain whatever their region (so two transactions can never
+    wait for each other's chains), and the region stays on the row."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     clean = lambda d: None if d is None else {k: _snapshot(v) for k, v in d.items()}  # noqa: E731
     # no savepoint: the event belongs to the caller's transaction, and if writing it fails, so does that
     with transaction.atomic(savepoint=False):
+        chain = _chain_held()
+        if chain is None:
+            chain = AuditEvent.chain_for(region_code)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [AUDIT_LOCK_CLASS, int(chain or 0)])
+            transaction.on_commit(_ChainHeld(chain))
         if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext('portal_audit_chain'))")
             # the head is read by a statement of its own, begun once the lock is held (a statement that
-            # took the lock itself would read the rows as they were before it waited)
+            # took the lock itself would read the rows as they were before it waited); ordered by the
+            # index's two columns, so no plan but that index's can give the order
             with connection.cursor() as cur:
-                cur.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1")
+                cur.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} WHERE chain = %s"
+                            " ORDER BY chain DESC, id DESC LIMIT 1", [chain])
                 row = cur.fetchone()
             last = row[0] if row else None
         else:
-            last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+            last = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(
             actor=actor if getattr(actor, "pk", None) else None,
             action=action,
@@ -85,6 +122,7 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
             prev_hash=last or "",
             at=timezone.now(),
             hash_version=AuditEvent.HASH_HMAC,
+            chain=chain,
         )
         event.hash = event.compute_hash()
         if connection.vendor == "postgresql":
