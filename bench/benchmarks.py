@@ -467,9 +467,14 @@ class _Server:
 
     def drain(self, timeout=600) -> float:
         """Seconds until the worker has taken and finished every queued task."""
+        from portal.queue import batched_keys
+
         t0 = time.perf_counter()
         while self.redis is not None and time.perf_counter() - t0 < timeout:
-            if not self.redis.llen("celery") and not self.redis.hlen("unacked"):
+            # the default queue, a task taken but not finished, and the spends waiting for their batched
+            # fraud check with the drain that holds them (portal.queue.enqueue_batched)
+            if not (self.redis.llen("default") or self.redis.hlen("unacked")
+                    or self.redis.exists(*batched_keys("medical_pooling.check_spends_fraud"))):
                 break
             time.sleep(0.05)
         return time.perf_counter() - t0

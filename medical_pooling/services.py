@@ -36,7 +36,7 @@ from portal.jobs import job_create
 from portal.models import Person, Region
 from portal.money import yuan_str
 from portal.permissions import require
-from portal.queue import enqueue
+from portal.queue import enqueue_batched
 from portal.roles import Role
 from portal.scoping import region_in_scope
 from portal.services import audit, person_get_or_create, person_name_matches
@@ -924,7 +924,7 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
                                 "clearing_month": month})
-    enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
+    enqueue_batched("medical_pooling.check_spends_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
@@ -1007,7 +1007,7 @@ def _spend_create(*, actor, payment_code: str, category: str, amount: int, occur
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=spend.payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
                                 "clearing_month": spend.clearing_month})
-    enqueue("medical_pooling.check_spend_fraud", spend.pk)  # a broker outage never fails a payment
+    enqueue_batched("medical_pooling.check_spends_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 
 
@@ -1078,7 +1078,7 @@ def premium_pay(*, actor, relation: Relation, premium_scheme: str, amount: int, 
     audit(actor=actor, action=AuditAction.PREMIUM_PAY, obj=spend, region_code=payer_region, before=before,
           after={**_relation_snapshot(relation), "amount": amount, "premium_scheme": premium_scheme, "year": year,
                  "clearing_month": spend.clearing_month})
-    enqueue("medical_pooling.check_spend_fraud", spend.pk)
+    enqueue_batched("medical_pooling.check_spends_fraud", spend.pk)
     return spend
 
 

@@ -10,11 +10,22 @@ already committed its durable state (a batch in `building`, a job in `queued`), 
 logged and the periodic resume jobs publish the work again once the broker is back. Nothing is lost
 and nothing half-made is left behind: the database row is the queue of record, the broker only a
 wake-up call.
+
+`enqueue_batched(name, item)` is for a task that runs once per row written by a hot path (the fraud check
+after each pooled spend): the item is appended to a Redis list and at most one message at a time wakes a
+drain (`portal.drain_batched`), which hands the task the items in batches. A request then pays one Redis
+round trip instead of building and publishing a Celery message, and the worker takes one message per batch.
+Without a broker (tasks in-process) the task runs at once with the one item.
 """
 
+import functools
 import logging
+import time
+import uuid
 
+import redis
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from kombu.exceptions import OperationalError
@@ -49,3 +60,94 @@ def publish(name: str, *args, **kwargs) -> bool:
 def enqueue(name: str, *args, **kwargs) -> None:
     """Publish once the surrounding transaction has committed (at once outside a transaction)."""
     transaction.on_commit(lambda: publish(name, *args, **kwargs))
+
+
+BATCH_SIZE = 200
+# A drain owns its list's wake key (its value is the drain's token) while it runs, refreshed every batch; a
+# drain that died leaves it to expire, and the next item after that wakes a new drain.
+WAKE_SECONDS = 60
+LINGER_SECONDS = 0.5  # how long a drain waits on an empty list before it lets go
+DRAIN_SECONDS = 30  # how long one drain message runs at most
+
+# Only the wake key's owner may take a batch off the list: checked and trimmed in one step on the server, so
+# a drain whose key expired meanwhile (it took too long, or its message was delivered again) trims nothing.
+_TRIM = """
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+    redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+    redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+    return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@functools.cache
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def batched_keys(name: str) -> tuple[str, str]:
+    return f"portal:batched:{name}", f"portal:batched:{name}:wake"
+
+
+def enqueue_batched(name: str, item: int) -> None:
+    """Hand `item` to the task `name` (which takes a list of items) once the surrounding transaction has
+    committed, in a batch with others (see the module's docstring)."""
+    transaction.on_commit(lambda: _push(name, item))
+
+
+def _push(name: str, item: int) -> None:
+    if current_app.conf.task_always_eager or not settings.REDIS_URL:
+        publish(name, [item])
+        return
+    items, wake = batched_keys(name)
+    token = uuid.uuid4().hex
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.rpush(items, item)
+        pipe.set(wake, token, nx=True, ex=WAKE_SECONDS)
+        _length, woke = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("broker unavailable, %s(%s) left for its periodic scan: %s", name, item, exc)
+        return
+    if woke:
+        publish("portal.drain_batched", name, token)
+
+
+def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, lifetime: float = DRAIN_SECONDS) -> int:
+    """Run `name` on the waiting items, a batch at a time, while this drain owns the list's wake key
+    (`token`): one drain of a list at a time. An item leaves the list only after its batch has run, so a drain
+    that dies leaves its batch to the next one (the task must bear running twice on an item).
+
+    The drain waits `linger` seconds on an empty list before it lets go, so that under a steady stream of
+    items one message serves many batches and the requests behind them publish nothing; after `lifetime`
+    seconds it hands what is left to a new message and ends (a Celery task is not meant to run for hours).
+    Returns the number of items this drain handed to the task."""
+    items, wake = batched_keys(name)
+    client, task, done = redis_client(), task_named(name), 0
+    if client.get(wake) != token.encode() and not client.set(wake, token, nx=True, ex=WAKE_SECONDS):
+        return 0  # another drain owns the list (this message was delivered again after its owner's expired)
+    started = idle_since = time.monotonic()
+    while time.monotonic() - started < lifetime:
+        batch = [int(i) for i in client.lrange(items, 0, BATCH_SIZE - 1)]
+        if batch:
+            task(batch)
+            if not client.eval(_TRIM, 2, items, wake, token, len(batch), WAKE_SECONDS):
+                return done  # the key expired while the batch ran: its new owner takes the list from here
+            done += len(batch)
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= linger:
+            break
+        else:
+            time.sleep(0.05)
+    client.eval(_RELEASE, 1, wake, token)
+    # an item pushed after the last read found the key taken and woke nobody (or the lifetime ran out): a new
+    # message for it, unless a drain that item did wake owns the key now
+    fresh = uuid.uuid4().hex
+    if client.llen(items) and client.set(wake, fresh, nx=True, ex=WAKE_SECONDS):
+        publish("portal.drain_batched", name, fresh)
+    return done

@@ -23,9 +23,17 @@ def resume_stalled_jobs(stale_after_seconds: int = 600) -> list[int]:
     return jobs_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
 
 
+@shared_task(name="portal.drain_batched", acks_late=True)
+def drain_batched(name: str, token: str) -> int:
+    """Hand the items waiting for task `name` to it in batches (portal.queue.enqueue_batched)."""
+    from .queue import drain_batched as drain
+
+    return drain(name, token)
+
+
 @shared_task(name="portal.anchor_audit_chain")
 def anchor_audit_chain() -> int | None:
-    """Every 10 minutes: the audit chain's head, signed, appended outside the database (portal.audit_chain)."""
+    """Every 10 minutes: every audit chain's head, signed, appended outside the database (portal.audit_chain)."""
     from .audit_chain import write_anchor
 
     anchored = write_anchor()

@@ -279,7 +279,7 @@ CELERY_TASK_ROUTES = {
     "casework.discovery_scan": {"queue": "discovery"},
     "casework.disaster_review_open": {"queue": "discovery"},
     "medical_pooling.scan_fraud_nightly": {"queue": "discovery"},
-    # everything else (notices, per-spend fraud checks, resume jobs, audit anchors) -> "default"
+    # everything else (notices, the fraud checks after spends, resume jobs, audit anchors) -> "default"
 }
 
 REST_FRAMEWORK = {

@@ -25,7 +25,7 @@ def queued(monkeypatch):
     """The fraud check the spend queues: a Celery task on the worker in production (tests would run it
     eagerly inside the measured request), so the queue call is recorded here instead."""
     calls = []
-    monkeypatch.setattr("medical_pooling.services.enqueue", lambda name, *args, **kw: calls.append((name, args)))
+    monkeypatch.setattr("medical_pooling.services.enqueue_batched", lambda name, *args: calls.append((name, args)))
     return calls
 
 
@@ -69,7 +69,7 @@ def test_a_spend_costs_at_most_ten_queries(setup, queued, django_assert_max_num_
     assert AuditEvent.objects.filter(action="pooling.spend_create", object_id=str(spend.pk)).count() == 1
     record = IdempotencyRecord.objects.get(key="k-measured")
     assert record.status_code == 201 and record.response_body["id"] == spend.pk
-    assert queued[-1] == ("medical_pooling.check_spend_fraud", (spend.pk,))
+    assert queued[-1] == ("medical_pooling.check_spends_fraud", (spend.pk,))
     rel.refresh_from_db()
     assert rel.used == 2000
     assert r.json()["remaining"] is None  # the quota is not the institution's business

@@ -23,6 +23,8 @@ EXPECTED = {
     "medical_pooling.scan_fraud_nightly": "discovery",
     "casework.send_notice": "default",
     "medical_pooling.check_spend_fraud": "default",
+    "medical_pooling.check_spends_fraud": "default",
+    "portal.drain_batched": "default",
     "assistance.resume_stalled_batches": "default",
     "portal.resume_stalled_jobs": "default",
     "portal.anchor_audit_chain": "default",
