@@ -2,8 +2,9 @@
 
 Locking order (to stay deadlock-free): a PaymentCode row (spend_create only), then personal Account rows
 in pk order, then Relation rows, then the ClearingMonth row a spend books into (FOR SHARE), and last the
-audit chain's advisory lock. The settlement run locks only its ClearingMonth row (FOR UPDATE) and then the
-audit chain, so it never waits for anything a spend holds while the spend waits for it.
+advisory lock of one audit chain (the paying region's province; a transaction never holds two). The
+settlement run locks only its ClearingMonth row (FOR UPDATE) and then its audit chain, so it never waits for
+anything a spend holds while the spend waits for it.
 
 A relation is a request (`pending`) until the beneficiary accepts it (双方自愿): only then is the quota
 reserved. An institution charges a relation only with a one-time payment code the beneficiary shows;
