@@ -92,19 +92,18 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
     clean = lambda d: None if d is None else {k: _snapshot(v) for k, v in d.items()}  # noqa: E731
     # no savepoint: the event belongs to the caller's transaction, and if writing it fails, so does that
     with transaction.atomic(savepoint=False):
-        chain = _chain_held()
+        chain, lock = _chain_held(), ""
         if chain is None:
             chain = AuditEvent.chain_for(region_code)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [AUDIT_LOCK_CLASS, int(chain or 0)])
+            lock = f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_CLASS}, {int(chain or 0)}); "
             transaction.on_commit(_ChainHeld(chain))
         if connection.vendor == "postgresql":
-            # the head is read by a statement of its own, begun once the lock is held (a statement that
-            # took the lock itself would read the rows as they were before it waited); ordered by the
-            # index's two columns, so no plan but that index's can give the order
+            # The head is read by a statement of its own, begun once the lock is held (a statement that took
+            # the lock itself would read the rows as they were before it waited): the two go in one round
+            # trip, and PostgreSQL gives each statement of it a snapshot of its own. Ordered by the index's
+            # two columns, so no plan but that index's can give the order.
             with connection.cursor() as cur:
-                cur.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} WHERE chain = %s"
+                cur.execute(f"{lock}SELECT hash FROM {AuditEvent._meta.db_table} WHERE chain = %s"
                             " ORDER BY chain DESC, id DESC LIMIT 1", [chain])
                 row = cur.fetchone()
             last = row[0] if row else None
