@@ -77,6 +77,7 @@ def write_anchor() -> dict | None:
     for chain, (pk, _digest) in sorted(chain_heads().items()):
         head = AuditEvent.objects.get(pk=pk)
         if head.compute_hash() != head.hash:
+            # the next verify_audit_chain fails on this row and names it
             log.error("audit chain %r head #%s does not verify; not anchored", chain, head.pk)
             continue
         heads[chain] = [head.pk, head.hash]
@@ -85,6 +86,8 @@ def write_anchor() -> dict | None:
     newest = max(heads.values())
     first_keyed = (AuditEvent.objects.filter(hash_version=AuditEvent.HASH_HMAC).order_by("id")
                    .values_list("id", flat=True).first())
+    # "count" is informational (rows with an id up to the newest head, as committed when counted); nothing
+    # checks it, since another chain may still commit a smaller id
     body = {"id": newest[0], "hash": newest[1], "heads": heads,
             "count": AuditEvent.objects.filter(id__lte=newest[0]).count(),
             "hmac_from": first_keyed, "at": timezone.now().isoformat()}

@@ -208,7 +208,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
     hash_version = models.PositiveSmallIntegerField(default=HASH_HMAC)
-    chain = models.CharField(_("审计链"), max_length=2, blank=True, default="", editable=False)
+    # db_default: rows inserted by code that does not know the column (a node not yet upgraded) land in ""
+    chain = models.CharField(_("审计链"), max_length=2, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("审计记录")

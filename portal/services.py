@@ -105,6 +105,8 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
             with connection.cursor() as cur:
                 cur.execute(f"{lock}SELECT hash FROM {AuditEvent._meta.db_table} WHERE chain = %s"
                             " ORDER BY chain DESC, id DESC LIMIT 1", [chain])
+                if lock and cur.description and cur.description[0][0] == "pg_advisory_xact_lock":
+                    cur.nextset()  # a driver that stands on the first result (psycopg 3); psycopg2 is on the last
                 row = cur.fetchone()
             last = row[0] if row else None
         else:

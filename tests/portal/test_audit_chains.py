@@ -166,3 +166,50 @@ def test_provinces_do_not_wait_for_each_other_and_one_province_does(caseworker):
     first = AuditEvent.objects.get(chain="61", object_id="1")
     assert after.prev_hash == first.hash
     assert verify().ok
+
+
+def test_a_second_write_of_the_province_waits_then_links_to_the_first(caseworker):
+    """The head is read once the lock is held (the lock and the read go in one round trip, as two
+    statements): the waiting writer links to the row the holder committed while it waited."""
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    holding, release, got = threading.Event(), threading.Event(), {}
+
+    def hold():
+        try:
+            with transaction.atomic():
+                got["first"] = _event(caseworker, "610102", 1)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            with transaction.atomic():
+                got["second"] = _event(caseworker, "610100", 2)
+        finally:
+            connections.close_all()
+
+    t1 = threading.Thread(target=hold)
+    t1.start()
+    assert holding.wait(30)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(1.5)
+    assert t2.is_alive()  # waiting for province 61's lock
+    release.set()
+    t1.join(30)
+    t2.join(30)
+    assert got["second"].prev_hash == got["first"].hash
+    assert verify().ok
+
+
+def test_rows_from_code_that_does_not_know_the_column_land_in_the_chain_without_a_region():
+    """A node not yet upgraded inserts without `chain`: the database default puts the row in ""."""
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {AuditEvent._meta.db_table} (at, action, object_type, object_id, region_code,"
+                    " note, prev_hash, hash, hash_version) VALUES (now(), 'old.node', 'x', '1', '610100', '', '',"
+                    " '', 2) RETURNING id")
+        pk = cur.fetchone()[0]
+    assert AuditEvent.objects.get(pk=pk).chain == ""
