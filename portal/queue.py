@@ -64,10 +64,12 @@ def enqueue(name: str, *args, **kwargs) -> None:
 
 BATCH_SIZE = 200
 # A drain owns its list's wake key (its value is the drain's token) while it runs, refreshed every batch; a
-# drain that died leaves it to expire, and the next item after that wakes a new drain.
+# drain that died leaves it to expire, and the next item after that, or the resume job
+# (`resume_batched`, every 2 minutes with the stalled jobs), wakes a new drain.
 WAKE_SECONDS = 60
 LINGER_SECONDS = 0.5  # how long a drain waits on an empty list before it lets go
 DRAIN_SECONDS = 30  # how long one drain message runs at most
+PREFIX = "portal:batched:"
 
 # Only the wake key's owner may take a batch off the list: checked and trimmed in one step on the server, so
 # a drain whose key expired meanwhile (it took too long, or its message was delivered again) trims nothing.
@@ -83,15 +85,27 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# A drain starts by owning the key: its own (refreshed, however long its message waited in the queue), or a
+# free one (its message was delivered again after the key expired); not another drain's.
+_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+    return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then return 1 end
+return 0
+"""
 
 
 @functools.cache
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+    # short timeouts: a Redis that stops answering must not hold a request (whose payment has committed) or a
+    # worker; the push then fails, is logged, and the resume job or the nightly scan picks the work up
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
 
 
 def batched_keys(name: str) -> tuple[str, str]:
-    return f"portal:batched:{name}", f"portal:batched:{name}:wake"
+    return f"{PREFIX}{name}", f"{PREFIX}{name}:wake"
 
 
 def enqueue_batched(name: str, item: int) -> None:
@@ -115,13 +129,34 @@ def _push(name: str, item: int) -> None:
         log.warning("broker unavailable, %s(%s) left for its periodic scan: %s", name, item, exc)
         return
     if woke:
-        publish("portal.drain_batched", name, token)
+        _wake(name, token)
+
+
+def _wake(name: str, token: str) -> None:
+    """Publish a drain for the key this caller has just taken; if the broker refuses the message, let the key
+    go again, so the next item or the resume job wakes one."""
+    if not publish("portal.drain_batched", name, token):
+        try:
+            redis_client().eval(_RELEASE, 1, batched_keys(name)[1], token)
+        except redis.RedisError:
+            pass  # the key expires by itself
+
+
+def _hand_over(name: str) -> bool:
+    """Wake a new drain for what is waiting, unless a drain owns the list."""
+    items, wake = batched_keys(name)
+    client, fresh = redis_client(), uuid.uuid4().hex
+    if client.llen(items) and client.set(wake, fresh, nx=True, ex=WAKE_SECONDS):
+        _wake(name, fresh)
+        return True
+    return False
 
 
 def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, lifetime: float = DRAIN_SECONDS) -> int:
     """Run `name` on the waiting items, a batch at a time, while this drain owns the list's wake key
     (`token`): one drain of a list at a time. An item leaves the list only after its batch has run, so a drain
-    that dies leaves its batch to the next one (the task must bear running twice on an item).
+    that dies leaves its batch to the next one (the task must bear running twice on an item); it waits at most
+    until the next item or the resume job.
 
     The drain waits `linger` seconds on an empty list before it lets go, so that under a steady stream of
     items one message serves many batches and the requests behind them publish nothing; after `lifetime`
@@ -129,7 +164,7 @@ def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, life
     Returns the number of items this drain handed to the task."""
     items, wake = batched_keys(name)
     client, task, done = redis_client(), task_named(name), 0
-    if client.get(wake) != token.encode() and not client.set(wake, token, nx=True, ex=WAKE_SECONDS):
+    if not client.eval(_CLAIM, 1, wake, token, WAKE_SECONDS):
         return 0  # another drain owns the list (this message was delivered again after its owner's expired)
     started = idle_since = time.monotonic()
     while time.monotonic() - started < lifetime:
@@ -137,7 +172,10 @@ def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, life
         if batch:
             task(batch)
             if not client.eval(_TRIM, 2, items, wake, token, len(batch), WAKE_SECONDS):
-                return done  # the key expired while the batch ran: its new owner takes the list from here
+                # the key expired while the batch ran: a drain that took it since goes on from here; if
+                # none did, wake one
+                _hand_over(name)
+                return done
             done += len(batch)
             idle_since = time.monotonic()
         elif time.monotonic() - idle_since >= linger:
@@ -145,9 +183,23 @@ def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, life
         else:
             time.sleep(0.05)
     client.eval(_RELEASE, 1, wake, token)
-    # an item pushed after the last read found the key taken and woke nobody (or the lifetime ran out): a new
-    # message for it, unless a drain that item did wake owns the key now
-    fresh = uuid.uuid4().hex
-    if client.llen(items) and client.set(wake, fresh, nx=True, ex=WAKE_SECONDS):
-        publish("portal.drain_batched", name, fresh)
+    # an item pushed after the last read found the key taken and woke nobody (or the lifetime ran out)
+    _hand_over(name)
     return done
+
+
+def resume_batched() -> list[str]:
+    """Wake a drain for every batched list that has items and no owner (a drain died, or the broker refused
+    its message): called with the stalled jobs' resume, every 2 minutes. Returns the tasks woken."""
+    if current_app.conf.task_always_eager or not settings.REDIS_URL:
+        return []
+    woken = []
+    client = redis_client()
+    for key in client.scan_iter(match=f"{PREFIX}*", count=100):
+        key = key.decode()
+        if key.endswith(":wake"):
+            continue
+        name = key[len(PREFIX):]
+        if _hand_over(name):
+            woken.append(name)
+    return woken

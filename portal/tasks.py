@@ -20,6 +20,10 @@ def heartbeat(job_id: int) -> None:
 
 @shared_task(name="portal.resume_stalled_jobs", acks_late=True)
 def resume_stalled_jobs(stale_after_seconds: int = 600) -> list[int]:
+    """Every 2 minutes: jobs whose worker was lost, and batched lists left without a drain (portal.queue)."""
+    from .queue import resume_batched
+
+    resume_batched()
     return jobs_resume_stalled(stale_after=dt.timedelta(seconds=stale_after_seconds))
 
 

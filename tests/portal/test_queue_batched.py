@@ -13,7 +13,7 @@ from portal import queue
 from tests.medical_pooling.factories import institution_user, insured, relation, spend
 from tests.worker import broker_mode, start_worker, stop_worker, wait_for
 
-pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real Redis)")
+needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real Redis)")
 
 NAME = "portal.test_collect_batch"
 received: list[list[int]] = []
@@ -34,7 +34,7 @@ def published(monkeypatch):
     queue.redis_client().delete(items, wake)
     received.clear()
     calls = []
-    monkeypatch.setattr(queue, "publish", lambda name, *args, **kw: calls.append((name, args)))
+    monkeypatch.setattr(queue, "publish", lambda name, *args, **kw: calls.append((name, args)) or True)
     with broker_mode():
         yield calls
     queue.redis_client().delete(items, wake)
@@ -45,6 +45,7 @@ def _push(ids):
         queue._push(NAME, i)
 
 
+@needs_redis
 def test_one_wake_up_for_many_items_and_the_drain_hands_them_over_in_batches(published):
     _push(range(1, 451))
     assert [p[0] for p in published] == ["portal.drain_batched"]  # one message, not 450
@@ -57,6 +58,7 @@ def test_one_wake_up_for_many_items_and_the_drain_hands_them_over_in_batches(pub
     assert len(published) == 2 and published[1][1][0] == NAME and published[1][1][1] != published[0][1][1]
 
 
+@needs_redis
 def test_a_drain_that_dies_loses_nothing(published):
     _push(range(1, 11))
     fail_next[0] = True
@@ -74,6 +76,7 @@ def test_a_drain_that_dies_loses_nothing(published):
     assert sum(received, []) == list(range(1, 13))
 
 
+@needs_redis
 def test_a_drain_whose_key_expired_mid_batch_trims_nothing(published, monkeypatch):
     """Its batch may run twice (the task bears that); no item is taken off the list unrun."""
     _push(range(1, 6))
@@ -93,6 +96,7 @@ def test_a_drain_whose_key_expired_mid_batch_trims_nothing(published, monkeypatc
     assert received[-1] == [1, 2, 3, 4, 5, 6]
 
 
+@needs_redis
 def test_items_that_come_while_a_drain_lingers_need_no_message(published, monkeypatch):
     _push([1])
 
@@ -106,6 +110,7 @@ def test_items_that_come_while_a_drain_lingers_need_no_message(published, monkey
     assert received == [[1], [2]] and len(published) == 1
 
 
+@needs_redis
 def test_a_drain_hands_over_to_a_new_message_when_its_time_is_up(published):
     _push([1, 2, 3])
     assert queue.drain_batched(*published[0][1], lifetime=0) == 0
@@ -113,13 +118,39 @@ def test_a_drain_hands_over_to_a_new_message_when_its_time_is_up(published):
     assert queue.drain_batched(*published[1][1], linger=0) == 3
 
 
-def test_without_a_broker_the_task_runs_at_once(monkeypatch):
+def test_without_a_broker_the_task_runs_at_once(settings):
+    """The embedded default (no REDIS_URL, tasks in-process): no Redis is touched."""
     received.clear()
-    monkeypatch.setattr(queue, "publish", lambda name, *args: queue.task_named(name)(*args))
-    queue._push(NAME, 7)  # tests run tasks in-process (CELERY_TASK_ALWAYS_EAGER)
+    settings.REDIS_URL = ""
+    queue._push(NAME, 7)
     assert received == [[7]]
 
 
+@needs_redis
+def test_a_refused_wake_up_message_lets_the_key_go_and_the_resume_job_wakes_a_drain(published, monkeypatch):
+    monkeypatch.setattr(queue, "publish", lambda name, *args, **kw: False)  # the broker refuses the message
+    _push([1, 2])
+    items, wake = queue.batched_keys(NAME)
+    assert queue.redis_client().llen(items) == 2 and not queue.redis_client().exists(wake)
+    calls = []
+    monkeypatch.setattr(queue, "publish", lambda name, *args, **kw: calls.append(args) or True)
+    assert NAME in queue.resume_batched()
+    assert queue.drain_batched(*calls[0], linger=0) == 2
+    assert queue.resume_batched() == []  # nothing waiting: nobody woken
+
+
+@needs_redis
+def test_a_drain_whose_message_waited_owns_its_key_afresh(published, monkeypatch):
+    _push([1])
+    items, wake = queue.batched_keys(NAME)
+    queue.redis_client().expire(wake, 2)  # the message waited in the queue almost as long as the key lives
+    ttl = []
+    monkeypatch.setattr(queue, "task_named", lambda name: lambda batch: ttl.append(queue.redis_client().ttl(wake)))
+    assert queue.drain_batched(*published[0][1], linger=0) == 1
+    assert ttl[0] > 2  # refreshed when the drain began, not left to expire under its first batch
+
+
+@needs_redis
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_checks_the_spends_for_fraud(tmp_path):
