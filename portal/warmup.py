@@ -4,7 +4,8 @@ A gunicorn worker imports the WSGI application at boot; the URLconf (every view,
 the translation catalogue and Celery's publishing path (the task registry, kombu's Redis transport) would
 otherwise be imported by the first request each worker serves: about 0.35 s of CPU, measured on the pooled
 spend, paid again by every worker a restart or a deploy starts. `warm_up()` does it at boot. It opens no
-database or broker connection.
+database or broker connection; a broker URL naming a transport that cannot be loaded now stops the worker
+from booting, rather than failing its first request.
 """
 
 from django.conf import settings
