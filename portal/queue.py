@@ -194,12 +194,11 @@ def resume_batched() -> list[str]:
     if current_app.conf.task_always_eager or not settings.REDIS_URL:
         return []
     woken = []
-    client = redis_client()
-    for key in client.scan_iter(match=f"{PREFIX}*", count=100):
-        key = key.decode()
-        if key.endswith(":wake"):
-            continue
-        name = key[len(PREFIX):]
-        if _hand_over(name):
-            woken.append(name)
+    try:
+        for key in redis_client().scan_iter(match=f"{PREFIX}*", count=100):
+            key = key.decode()
+            if not key.endswith(":wake") and _hand_over(key[len(PREFIX):]):
+                woken.append(key[len(PREFIX):])
+    except redis.RedisError as exc:  # the stalled jobs are resumed all the same
+        log.warning("batched lists not resumed, Redis unavailable: %s", exc)
     return woken

@@ -172,3 +172,13 @@ def test_a_real_worker_checks_the_spends_for_fraud(tmp_path):
     finally:
         stop_worker(proc)
     assert set(FraudAlert.objects.values_list("rule__kind", flat=True)) == {"burst", "repeated_amount"}
+
+
+def test_the_resume_job_goes_on_when_redis_does_not_answer(monkeypatch, settings):
+    import redis
+
+    settings.REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:1/0"
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)  # nothing listens on port 1
+    monkeypatch.setattr(queue, "redis_client", lambda: dead)
+    with broker_mode():
+        assert queue.resume_batched() == []
