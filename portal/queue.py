@@ -15,7 +15,9 @@ wake-up call.
 after each pooled spend): the item is appended to a Redis list and at most one message at a time wakes a
 drain (`portal.drain_batched`), which hands the task the items in batches. A request then pays one Redis
 round trip instead of building and publishing a Celery message, and the worker takes one message per batch.
-Without a broker (tasks in-process) the task runs at once with the one item.
+Without a broker (tasks in-process) the task runs at once with the one item. The list is not a queue of
+record: an item lost with Redis, or not pushed while Redis was down, is left to the task's own periodic scan
+(for the fraud check, the nightly scan over the day's spends).
 """
 
 import functools
