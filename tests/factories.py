@@ -97,6 +97,18 @@ def totp_code(user_or_secret, *, fresh: bool = True) -> str:
     return f"{totp(key):06d}"
 
 
+def wrong_totp_code(secret: str) -> str:
+    """A 6-digit code that no step from three before now to three after now accepts for this base32 secret, so
+    a test's "wrong code" cannot be right by chance, whatever step the server's clock has reached."""
+    from django_otp.oath import totp
+
+    from portal.twofactor import parse_base32
+
+    key = parse_base32(secret)
+    near = {totp(key, step=30, t0=0, drift=offset) for offset in range(-3, 4)}
+    return next(f"{code:06d}" for code in range(1000000) if code not in near)
+
+
 def verify_session(client, user) -> None:
     """Mark `client`'s session as having passed the second factor with `user`'s TOTP device (made for the
     test when the user has none), as if the code had been typed. Only for users who need one."""

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import twofactor
 from portal.models import Role
-from tests.factories import totp_code
+from tests.factories import totp_code, wrong_totp_code
 
 PASSWORD = "pass12345!"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -22,6 +22,14 @@ def sign_in(client: Client, user, next_url: str = "/"):
     """Password step through the login page; returns the response after following redirects."""
     return client.post(f"{reverse('login')}?next={next_url}",
                        {"username": user.username, "password": PASSWORD, "next": next_url}, follow=True)
+
+
+def which_page(response) -> str:
+    """What came back, for a failed assertion: status, templates, language and any form errors."""
+    context = response.context or {}
+    form = context.get("form") if hasattr(context, "get") else None
+    return (f"{response.status_code} {[t.name for t in response.templates]} "
+            f"lang={response.get('Content-Language')} errors={getattr(form, 'errors', None)}")
 
 
 @pytest.fixture
@@ -71,9 +79,9 @@ def test_enrolment_refuses_a_wrong_code_and_with_the_right_one_shows_recovery_co
     secret = page.context["secret"].replace(" ", "")
     assert secret in html.replace(" ", "")
 
-    wrong = f"{(int(totp_code(secret)) + 1) % 1000000:06d}"
+    wrong = wrong_totp_code(secret)
     refused = client.post(reverse("otp-setup"), {"otp_token": wrong, "next": ROLE_PAGE})
-    assert refused.status_code == 200 and "验证码不正确" in refused.content.decode()
+    assert refused.status_code == 200 and "验证码不正确" in refused.content.decode(), which_page(refused)
     assert not TOTPDevice.objects.filter(user=approver).exists()
     assert client.get(ROLE_PAGE).status_code == 302
 
@@ -97,9 +105,9 @@ def test_later_sign_ins_ask_for_the_code(approver, no_device_throttle):
     page = sign_in(client, approver, ROLE_PAGE)
     assert page.redirect_chain[-1][0].startswith(reverse("otp-verify"))
     assert client.get(ROLE_PAGE).status_code == 302
-    wrong = f"{(int(totp_code(SECRET)) + 1) % 1000000:06d}"
+    wrong = wrong_totp_code(SECRET)
     refused = client.post(reverse("otp-verify"), {"otp_token": wrong, "next": ROLE_PAGE})
-    assert refused.status_code == 200 and "验证码不正确" in refused.content.decode()
+    assert refused.status_code == 200 and "验证码不正确" in refused.content.decode(), which_page(refused)
     assert client.get(ROLE_PAGE).status_code == 302
     ok = client.post(reverse("otp-verify"), {"otp_token": totp_code(approver), "next": ROLE_PAGE})
     assert ok.status_code == 302 and ok["Location"] == ROLE_PAGE
