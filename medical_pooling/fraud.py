@@ -4,6 +4,7 @@ steps, with no actor). Hits land in FraudAlert (one per rule and subject: re-run
 for officers to review (`fraud_alert_review`, behind the write gate)."""
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -132,12 +133,31 @@ def _run(rules, *, relations_q, spends, pooler_ids, beneficiary_ids, now) -> lis
     return raised
 
 
-@transaction.atomic
 def fraud_check_spend(*, spend_id: int) -> list[FraudAlert]:
     """Run the enabled rules around one spend (its relation, pooler and beneficiary)."""
     if connection.vendor == "postgresql":
-        return _check_spend_postgresql(spend_id)
-    return _check_spend_orm(spend_id)
+        raised, missing = _check_spends_postgresql([spend_id])
+        if missing:
+            raise Spend.DoesNotExist
+        return raised
+    with transaction.atomic():
+        return _check_spend_orm(spend_id)
+
+
+def fraud_check_spends(spend_ids) -> tuple[list[FraudAlert], list[int]]:
+    """The check after spends, for a batch (the queued task): (alerts raised, ids of spends not found). Each
+    spend meets the same rules as `fraud_check_spend`; on PostgreSQL the batch costs a few statements, not a
+    few per spend. Each alert is written in its own transaction, so an alert raised meanwhile by another
+    check is skipped, not an error."""
+    if connection.vendor == "postgresql":
+        return _check_spends_postgresql(spend_ids)
+    raised, missing = [], []
+    for spend_id in spend_ids:
+        try:
+            raised += fraud_check_spend(spend_id=spend_id)
+        except Spend.DoesNotExist:
+            missing.append(spend_id)
+    return raised, missing
 
 
 def _check_spend_orm(spend_id: int) -> list[FraudAlert]:
@@ -174,12 +194,14 @@ def fraud_alert_review(*, actor, alert: FraudAlert, status: str, note: str = "")
     return alert
 
 
-# The check after each spend (a Celery task per spend, on the same cores as the web workers) in two
-# statements on PostgreSQL instead of a dozen ORM queries: the spend with its relation, pooler, beneficiary,
-# the counts the relation rules need and the enabled rules; then, one column per rule, what that rule
-# counts around the spend and whether its alert is already in the queue. The rules, thresholds, keys,
-# regions and evidence are those of `_run` (tests/medical_pooling/test_fraud.py compares both).
-_CHECK_SPEND_SQL = """
+# The check after spends, on PostgreSQL, in two kinds of statement for a whole batch instead of a dozen ORM
+# queries per spend: (1) the spends with their relation, pooler, beneficiary, the counts the pooler and
+# beneficiary rules need, and the enabled rules; (2) one column per distinct thing a rule counts or looks
+# up: the spends of a relation in a burst window, its repeated amounts, whether an alert key is already in
+# the queue. A relation charged many times in one batch is counted once per window; a key no rule's
+# threshold reaches is not looked up. The rules, thresholds, keys, regions and evidence are those of `_run`
+# (tests/medical_pooling/test_fraud.py compares both).
+_CHECK_SPENDS_SQL = """
 SELECT s.id, s.relation_id, s.beneficiary_id, s.occurred_at, s.payee_region, s.payer_region,
        r.pooler_id, r.quota, p.region_id, b.region_id,
        (SELECT count(*) FROM medical_pooling_relation x WHERE x.pooler_id = r.pooler_id AND x.status = %(active)s),
@@ -191,78 +213,134 @@ FROM medical_pooling_spend s
 JOIN medical_pooling_relation r ON r.id = s.relation_id
 JOIN medical_pooling_insured p ON p.id = r.pooler_id
 JOIN medical_pooling_insured b ON b.id = s.beneficiary_id
-WHERE s.id = %(spend)s
+WHERE s.id = ANY(%(spends)s)
+ORDER BY s.id
 """
 _ALERTED = "EXISTS (SELECT 1 FROM medical_pooling_fraudalert a WHERE a.rule_id = %s AND a.key = {key})"
+_BURST = ("(SELECT json_build_array(count(*), COALESCE(sum(amount), 0), " + _ALERTED.format(key="%s")
+          + ") FROM medical_pooling_spend WHERE relation_id = %s AND occurred_at >= %s)")
+_REPEATED = ("(SELECT json_agg(json_build_array(t.amount, t.n, " + _ALERTED.format(key="%s || t.amount")
+             + ") ORDER BY t.amount) FROM (SELECT amount, count(*) AS n FROM medical_pooling_spend"
+             " WHERE relation_id = %s AND occurred_at >= %s GROUP BY amount HAVING count(*) >= %s) t)")
+# columns per statement of kind (2): PostgreSQL allows 1,664 in a select list
+_COLUMNS_PER_STATEMENT = 400
 
 
-def _check_spend_postgresql(spend_id: int) -> list[FraudAlert]:
+class _Spend(NamedTuple):
+    id: int
+    relation_id: int
+    beneficiary_id: int
+    occurred_at: dt.datetime
+    payee_region: str
+    payer_region: str
+    pooler_id: int
+    quota: int
+    pooler_region: str
+    beneficiary_region: str
+    active_relations: int
+    poolers: int
+
+
+def _check_spends_postgresql(spend_ids) -> tuple[list[FraudAlert], list[int]]:
+    """(alerts raised, ids of spends not found) for the rules around each spend of `spend_ids`."""
     with connection.cursor() as cur:
-        db.execute(cur, "mp_fraud_check_spend", _CHECK_SPEND_SQL, {"spend": spend_id, "active": Relation.Status.ACTIVE})
-        row = cur.fetchone()
-    if row is None:
-        raise Spend.DoesNotExist
-    (spend_id, rel_id, ben_id, occurred_at, payee_region, payer_region, pooler_id, quota, pooler_region, ben_region,
-     n_relations, n_poolers, rule_rows) = row
-    rules = [FraudRule(pk=pk, kind=kind, params=params or {}) for pk, kind, params in rule_rows or []]
-    now = max(timezone.now(), occurred_at)
-    columns, params, since = [], [], {}
-    for rule in rules:
-        if rule.kind == FraudRule.Kind.BURST:
-            since[rule.pk] = now - dt.timedelta(hours=_p(rule, "window_hours"))
-            columns.append("(SELECT json_build_array(count(*), COALESCE(sum(amount), 0), " + _ALERTED.format(key="%s")
-                           + ") FROM medical_pooling_spend WHERE relation_id = %s AND occurred_at >= %s)")
-            params += [rule.pk, f"rel:{rel_id}:{since[rule.pk]:%Y%m%d}"[:128], rel_id, since[rule.pk]]
-        elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
-            since[rule.pk] = now - dt.timedelta(days=_p(rule, "days"))
-            columns.append("(SELECT json_agg(json_build_array(t.amount, t.n, " + _ALERTED.format(key="%s || t.amount")
-                           + ") ORDER BY t.amount) FROM (SELECT amount, count(*) AS n FROM medical_pooling_spend"
-                           " WHERE relation_id = %s AND occurred_at >= %s GROUP BY amount HAVING count(*) >= %s) t)")
-            params += [rule.pk, f"rel:{rel_id}:amt:", rel_id, since[rule.pk], _p(rule, "min_repeats")]
-        else:
-            key = {FraudRule.Kind.MANY_RELATIONS: f"pooler:{pooler_id}",
-                   FraudRule.Kind.MANY_POOLERS: f"beneficiary:{ben_id}",
-                   FraudRule.Kind.FAR_SPEND: f"spend:{spend_id}"}.get(rule.kind, "")
-            columns.append(_ALERTED.format(key="%s"))
-            params += [rule.pk, key]
-    found = []
-    if columns:
+        db.execute(cur, "mp_fraud_check_spends", _CHECK_SPENDS_SQL,
+                   {"spends": [int(i) for i in spend_ids], "active": Relation.Status.ACTIVE})
+        rows = cur.fetchall()
+    missing = sorted(set(int(i) for i in spend_ids) - {row[0] for row in rows})
+    if not rows:
+        return [], missing
+    rules = [FraudRule(pk=pk, kind=kind, params=params or {}) for pk, kind, params in rows[0][-1] or []]
+    checked_at = timezone.now()
+    columns: dict[tuple, tuple[str, list]] = {}  # what to count or look up -> (SQL, params), each once
+
+    def column(key: tuple, sql: str, params: list) -> tuple:
+        columns.setdefault(key, (sql, params))
+        return key
+
+    plans = []  # per spend: (spend, [(rule, key of the burst window or None, column or None)])
+    for row in rows:
+        spend = _Spend(*row[:-1])
+        now = max(checked_at, spend.occurred_at)
+        checks = []
+        for rule in rules:
+            if rule.kind == FraudRule.Kind.BURST:
+                since = now - dt.timedelta(hours=_p(rule, "window_hours"))
+                key = f"rel:{spend.relation_id}:{since:%Y%m%d}"[:128]
+                checks.append((rule, key, column(("burst", rule.pk, spend.relation_id, since), _BURST,
+                                                 [rule.pk, key, spend.relation_id, since])))
+            elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
+                since = now - dt.timedelta(days=_p(rule, "days"))
+                checks.append((rule, None, column(
+                    ("repeated", rule.pk, spend.relation_id, since), _REPEATED,
+                    [rule.pk, f"rel:{spend.relation_id}:amt:", spend.relation_id, since, _p(rule, "min_repeats")])))
+            else:
+                key = _subject_key(rule, spend)
+                checks.append((rule, key, column(("alerted", rule.pk, key), _ALERTED.format(key="%s"), [rule.pk, key])
+                               if key else None))
+        plans.append((spend, checks))
+    found: dict[tuple, object] = {}
+    keys = list(columns)
+    for at in range(0, len(keys), _COLUMNS_PER_STATEMENT):
+        chunk = keys[at:at + _COLUMNS_PER_STATEMENT]
         with connection.cursor() as cur:
-            cur.execute("SELECT " + ", ".join(columns), params)
-            found = cur.fetchone()
-    raised = []
-    for rule, got in zip(rules, found, strict=True):
-        hits = []  # (key, region, evidence, insured_id, relation_id, spend_id) not yet in the queue
-        if rule.kind == FraudRule.Kind.BURST:
-            n, total, alerted = got
-            if n and n >= _p(rule, "min_count") and total >= quota * _p(rule, "share") and not alerted:
-                hits.append((f"rel:{rel_id}:{since[rule.pk]:%Y%m%d}", pooler_region,
-                             {"spends": n, "amount_fen": total, "quota_fen": quota,
-                              "window_hours": _p(rule, "window_hours")}, pooler_id, rel_id, None))
-        elif rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
-            for amount, n, alerted in got or []:
-                if not alerted:
-                    hits.append((f"rel:{rel_id}:amt:{amount}", pooler_region,
-                                 {"amount_fen": amount, "times": n, "days": _p(rule, "days")}, pooler_id, rel_id, None))
-        elif rule.kind == FraudRule.Kind.MANY_RELATIONS:
-            if n_relations > _p(rule, "max_relations") and not got:
-                hits.append((f"pooler:{pooler_id}", pooler_region,
-                             {"active_relations": n_relations, "max": _p(rule, "max_relations")}, pooler_id, None, None))
-        elif rule.kind == FraudRule.Kind.MANY_POOLERS:
-            if n_poolers > _p(rule, "max_poolers") and not got:
-                hits.append((f"beneficiary:{ben_id}", ben_region, {"poolers": n_poolers, "max": _p(rule, "max_poolers")},
-                             ben_id, None, None))
-        elif rule.kind == FraudRule.Kind.FAR_SPEND:
-            if payee_region[:2] not in {pooler_region[:2], ben_region[:2]} and not got:
-                hits.append((f"spend:{spend_id}", payer_region,
-                             {"payee_region": payee_region, "pooler_region": pooler_region,
-                              "beneficiary_region": ben_region}, ben_id, rel_id, spend_id))
-        for key, region, evidence, insured_id, relation_id, hit_spend_id in hits:
-            alert = _raise_ids(rule, key=key, region=region, evidence=evidence, insured_id=insured_id,
-                               relation_id=relation_id, spend_id=hit_spend_id)
-            if alert is not None:
-                raised.append(alert)
-    return raised
+            cur.execute("SELECT " + ", ".join(columns[k][0] for k in chunk), [p for k in chunk for p in columns[k][1]])
+            found.update(zip(chunk, cur.fetchone(), strict=True))
+    raised, tried = [], set()
+    for spend, checks in plans:
+        for rule, key, col in checks:
+            for hit_key, region, evidence, insured_id, relation_id, hit_spend_id in _hits(
+                    rule, spend, key, found[col] if col else None):
+                if (rule.pk, hit_key) in tried:  # a relation charged twice in the batch: one alert
+                    continue
+                tried.add((rule.pk, hit_key))
+                alert = _raise_ids(rule, key=hit_key, region=region, evidence=evidence, insured_id=insured_id,
+                                   relation_id=relation_id, spend_id=hit_spend_id)
+                if alert is not None:
+                    raised.append(alert)
+    return raised, missing
+
+
+def _subject_key(rule, spend: _Spend) -> str | None:
+    """The alert key of a rule about the spend's pooler, beneficiary or the spend itself, when the rule's
+    threshold is reached (else None: nothing to look up)."""
+    if rule.kind == FraudRule.Kind.MANY_RELATIONS:
+        return f"pooler:{spend.pooler_id}" if spend.active_relations > _p(rule, "max_relations") else None
+    if rule.kind == FraudRule.Kind.MANY_POOLERS:
+        return f"beneficiary:{spend.beneficiary_id}" if spend.poolers > _p(rule, "max_poolers") else None
+    if rule.kind == FraudRule.Kind.FAR_SPEND:
+        far = spend.payee_region[:2] not in {spend.pooler_region[:2], spend.beneficiary_region[:2]}
+        return f"spend:{spend.id}" if far else None
+    return None  # pragma: no cover - unknown kinds are ignored
+
+
+def _hits(rule, spend: _Spend, key: str | None, got) -> list[tuple]:
+    """(key, region, evidence, insured_id, relation_id, spend_id) of each alert the rule raises for the spend
+    and is not yet in the queue, from what its column found."""
+    if rule.kind == FraudRule.Kind.BURST:
+        n, total, alerted = got
+        if n and n >= _p(rule, "min_count") and total >= spend.quota * _p(rule, "share") and not alerted:
+            return [(key, spend.pooler_region, {"spends": n, "amount_fen": total, "quota_fen": spend.quota,
+                                                "window_hours": _p(rule, "window_hours")},
+                     spend.pooler_id, spend.relation_id, None)]
+        return []
+    if rule.kind == FraudRule.Kind.REPEATED_AMOUNT:
+        return [(f"rel:{spend.relation_id}:amt:{amount}", spend.pooler_region,
+                 {"amount_fen": amount, "times": n, "days": _p(rule, "days")}, spend.pooler_id, spend.relation_id,
+                 None) for amount, n, alerted in got or [] if not alerted]
+    if key is None or got:  # threshold not reached, or the alert is already in the queue
+        return []
+    if rule.kind == FraudRule.Kind.MANY_RELATIONS:
+        return [(key, spend.pooler_region, {"active_relations": spend.active_relations,
+                                            "max": _p(rule, "max_relations")}, spend.pooler_id, None, None)]
+    if rule.kind == FraudRule.Kind.MANY_POOLERS:
+        return [(key, spend.beneficiary_region, {"poolers": spend.poolers, "max": _p(rule, "max_poolers")},
+                 spend.beneficiary_id, None, None)]
+    if rule.kind == FraudRule.Kind.FAR_SPEND:
+        return [(key, spend.payer_region, {"payee_region": spend.payee_region, "pooler_region": spend.pooler_region,
+                                           "beneficiary_region": spend.beneficiary_region},
+                 spend.beneficiary_id, spend.relation_id, spend.id)]
+    return []  # pragma: no cover
 
 
 def _raise_ids(rule, *, key, region, evidence, insured_id, relation_id, spend_id) -> FraudAlert | None:

@@ -48,16 +48,25 @@ def check_spend_fraud(spend_id: int) -> int:
 
 @shared_task(name="medical_pooling.check_spends_fraud", acks_late=True)
 def check_spends_fraud(spend_ids: list[int]) -> int:
-    """After spends, in a batch (portal.queue.enqueue_batched): the fraud rules around each. Re-running raises
-    no duplicate alert; a spend whose check fails is logged and left to the nightly scan, so one bad spend
-    does not hold back the others."""
-    raised = 0
+    """After spends, in a batch (portal.queue.enqueue_batched): the fraud rules around each, in a few
+    statements for the whole batch. Re-running raises no duplicate alert. If the batch fails, each spend is
+    checked on its own, and a spend whose check fails is logged and left to the nightly scan, so one bad
+    spend does not hold back the others."""
+    try:
+        raised, missing = fraud.fraud_check_spends(spend_ids)
+    except Exception:
+        log.exception("fraud check of a batch of %d spends failed; checking them one by one", len(spend_ids))
+    else:
+        if missing:
+            log.warning("fraud check: spends %s not found", missing)
+        return len(raised)
+    count = 0
     for spend_id in spend_ids:
         try:
-            raised += len(fraud.fraud_check_spend(spend_id=spend_id))
+            count += len(fraud.fraud_check_spend(spend_id=spend_id))
         except Exception:
             log.exception("fraud check of spend %s failed; the nightly scan covers it", spend_id)
-    return raised
+    return count
 
 
 @shared_task(name="medical_pooling.scan_fraud_nightly", acks_late=True)

@@ -107,3 +107,58 @@ def test_the_check_after_a_spend_raises_what_the_rules_say_in_few_statements(dja
     FraudAlert.objects.all().delete()
     assert len(_check_spend_orm(last.pk)) == len(fast)
     assert _alerts() == fast
+
+
+def _scenario():
+    """Spends over three relations that reach every rule, some relations charged several times."""
+    FraudRule.objects.filter(kind="many_relations").update(params={"max_relations": 1})
+    FraudRule.objects.filter(kind="many_poolers").update(params={"max_poolers": 1})
+    worker = insured(balance=900000)
+    parent = insured(scheme="resident", region="341600", person_region="341602")
+    child = insured(scheme="resident", region="610100")
+    other = insured(balance=100000)
+    rel = relation(worker, parent, 10000)
+    rel_child = relation(worker, child, 50000)  # the worker pools for two: many_relations
+    rel_other = relation(other, parent, 10000)  # the parent has two poolers: many_poolers
+    far = institution_user("H44010300001", "广州某医院")  # far_spend
+    near = institution_user("H61011200001")
+    spends = [_spend(far, rel, amount) for amount in (3000, 3000, 3000, 500)]  # burst, repeated_amount
+    spends += [_spend(near, rel_child, 700) for _ in range(3)]  # repeated_amount, no burst (quota 500.00)
+    spends += [_spend(near, rel_other, 100), _spend(far, rel_other, 200)]
+    FraudAlert.objects.all().delete()
+    return [s.pk for s in spends]
+
+
+def test_a_batch_raises_what_each_spend_checked_alone_raises_in_a_few_statements(django_assert_max_num_queries):
+    """The queued check takes spends in batches: on PostgreSQL the whole batch costs two statements when it
+    raises nothing (not two or four per spend), and raises exactly the alerts of the rules' ORM queries run
+    spend by spend, each once."""
+    from medical_pooling.fraud import _check_spend_orm, fraud_check_spends
+
+    ids = _scenario()
+    for spend_id in ids:
+        _check_spend_orm(spend_id)
+    expected = _alerts()
+    assert {kind for kind, *_ in expected} == set(FraudRule.Kind.values)
+    FraudAlert.objects.all().delete()
+    raised, missing = fraud_check_spends(ids + [10**9])
+    assert missing == [10**9]
+    assert len(raised) == len(expected) and _alerts() == expected
+    with django_assert_max_num_queries(2):
+        assert fraud_check_spends(ids) == ([], [])
+
+
+def test_the_batch_task_falls_back_to_one_spend_at_a_time(monkeypatch, caplog):
+    from medical_pooling import fraud
+    from medical_pooling.tasks import check_spends_fraud
+
+    ids = _scenario()
+    assert check_spends_fraud(ids) == FraudAlert.objects.count() > 0
+    FraudAlert.objects.all().delete()
+
+    def broken(spend_ids):
+        raise RuntimeError("batch statement failed")
+
+    monkeypatch.setattr(fraud, "fraud_check_spends", broken)
+    assert check_spends_fraud(ids + [10**9]) == FraudAlert.objects.count() > 0
+    assert "checking them one by one" in caplog.text and f"fraud check of spend {10**9} failed" in caplog.text
