@@ -176,10 +176,15 @@ if _replica_url:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 PORTAL_READ_REPLICA = env_bool("PORTAL_READ_REPLICA", bool(_replica_url))
 DATABASE_ROUTERS = ["portal.dbrouter.PrimaryReplicaRouter"]
-# Query counts and durations per alias for /metrics (django-prometheus wraps Django's own backend).
+# PostgreSQL through portal/dbbackend: django-prometheus's wrapper of Django's backend (query counts and
+# durations per alias for /metrics; PORTAL_METRICS_DB=0 leaves it out), and a health check skipped when the
+# connection finished a request without a database error in the last PORTAL_DB_HEALTH_CHECK_BYPASS seconds
+# (0.5 by default, HikariCP's figure; 0 checks before every request).
+PORTAL_METRICS_DB = env_bool("PORTAL_METRICS_DB", True)
 for _db in DATABASES.values():
-    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("PORTAL_METRICS_DB", True):
-        _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["ENGINE"] = "portal.dbbackend"
+        _db["HEALTH_CHECK_BYPASS"] = float(os.environ.get("PORTAL_DB_HEALTH_CHECK_BYPASS", "0.5"))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
