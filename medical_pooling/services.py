@@ -40,7 +40,7 @@ from portal.permissions import require
 from portal.queue import enqueue_batched
 from portal.roles import Role
 from portal.scoping import region_in_scope
-from portal.services import audit, person_get_or_create, person_name_matches
+from portal.services import AUDIT_HEAD_COLUMN, ChainHead, audit, person_get_or_create, person_name_matches
 
 from .audit_actions import AuditAction
 from .models import (
@@ -829,7 +829,7 @@ WITH s AS (
     SELECT %(acct)s, %(kind)s, %(delta)s, %(delta)s, %(balance)s, %(reserved)s, %(rel)s, s.id, NULL, %(note)s, %(now)s
     FROM s
 )
-SELECT id, created_at FROM s
+SELECT id, created_at, """ + AUDIT_HEAD_COLUMN + """ FROM s
 """
 
 
@@ -907,14 +907,17 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
         month = _book_month(occurred_at)
     before = _relation_snapshot(relation)
     relation.used += amount
+    # the audit chain's lock goes ahead of the write in its round trip, and the write reads the chain's head
+    head = ChainHead(payer_region)
     with connection.cursor() as cur:
         db.execute(cur, "mp_spend_write", _SPEND_WRITE_SQL, {
             "rel": rel_id, "inst": institution.pk, "ben": ben_id, "category": category, "amount": amount,
             "occurred_at": occurred_at, "payer": payer_region, "payee": payee_region, "month": month, "now": now,
             "actor": actor.pk if getattr(actor, "pk", None) else None, "code": code_id, "used": relation.used,
             "balance": balance, "reserved": reserved, "acct": acct_id, "kind": LedgerEntry.Kind.POOLED_SPEND,
-            "delta": -amount, "note": institution.name[:255]})
-        spend_id, created_at = cur.fetchone()
+            "delta": -amount, "note": institution.name[:255], **head.params}, before=head.lock)
+        spend_id, created_at, last_hash = cur.fetchone()
+    head.read(last_hash)
     spend = Spend(pk=spend_id, relation_id=rel_id, institution_id=institution.pk, beneficiary_id=ben_id,
                   premium_scheme="", premium_year=None, refund_of_id=None,
                   category=category, amount=amount, occurred_at=occurred_at, payer_region=payer_region,
@@ -924,7 +927,7 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     spend.relation, spend.institution, spend.beneficiary = relation, institution, beneficiary
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
-                                "clearing_month": month})
+                                "clearing_month": month}, head=head)
     enqueue_batched("medical_pooling.check_spends_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 

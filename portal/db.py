@@ -18,11 +18,14 @@ _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictio
 _texts: dict[str, tuple[str, list[str]]] = {}
 
 
-def execute(cursor, name: str, sql: str, params: dict) -> None:
+def execute(cursor, name: str, sql: str, params: dict, *, before: str = "") -> None:
     """cursor.execute(sql, params) for a statement with %(name)s parameters (no literal %), prepared under
-    `name` (a cursor from `connection.cursor()`)."""
+    `name` (a cursor from `connection.cursor()`). `before`: `SELECT pg_advisory_xact_lock(…);` statements
+    without parameters, sent ahead of it in the same round trip (the statement then gets a snapshot taken
+    once the locks are held); the cursor stands on the statement's rows."""
     if cursor.db.vendor != "postgresql" or getattr(settings, "PORTAL_DB_POOLER", False):
-        cursor.execute(sql, params)
+        cursor.execute(before + sql, params)
+        _skip_leading_results(cursor, before)
         return
     if name not in _texts:
         order: list[str] = []
@@ -38,4 +41,12 @@ def execute(cursor, name: str, sql: str, params: dict) -> None:
     if name not in done:
         cursor.execute(f"PREPARE {name} AS {text}")
         done.add(name)
-    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(order))})", [params[p] for p in order])
+    cursor.execute(f"{before}EXECUTE {name} ({', '.join(['%s'] * len(order))})", [params[p] for p in order])
+    _skip_leading_results(cursor, before)
+
+
+def _skip_leading_results(cursor, before: str) -> None:
+    """psycopg2 keeps the last statement's result of a multi-statement string; a driver that stands on the
+    first (psycopg 3) is moved past the leading lock statements to it."""
+    while before and cursor.description and cursor.description[0][0] == "pg_advisory_xact_lock":
+        cursor.nextset()

@@ -78,26 +78,73 @@ def _chain_held() -> str | None:
     return None
 
 
+def _chain_and_lock(region_code: str) -> tuple[str, str]:
+    """(the chain an event of this region joins in this transaction, the statement that takes its lock, or ""
+    when the transaction holds it already)."""
+    chain = _chain_held()
+    if chain is not None:
+        return chain, ""
+    chain = AuditEvent.chain_for(region_code)
+    return chain, f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_CLASS}, {int(chain or 0)}); "
+
+
+# The newest hash of the chain named by the parameter `audit_chain`, for a statement sent after the lock.
+AUDIT_HEAD_COLUMN = (f"(SELECT hash FROM {AuditEvent._meta.db_table} WHERE chain = %(audit_chain)s"
+                     " ORDER BY chain DESC, id DESC LIMIT 1)")
+
+
+class ChainHead:
+    """For a hot path on PostgreSQL that saves the audit's own round trip for the chain's lock and head: it
+    sends `head.lock` (possibly "") ahead of its own statement in the same round trip (`portal.db.execute`'s
+    `before`), selects AUDIT_HEAD_COLUMN in that statement with `head.params`, hands the value to
+    `head.read(value)`, then passes `head=head` to `audit`. The statement's snapshot is taken once the lock
+    is held, so the value is the chain's head as the next event must link to it."""
+
+    __slots__ = ("chain", "lock", "hash", "_read")
+
+    def __init__(self, region_code: str):
+        self.chain, self.lock = _chain_and_lock(region_code)
+        self.hash, self._read = "", False
+
+    @property
+    def params(self) -> dict:
+        return {"audit_chain": self.chain}
+
+    def read(self, value: str | None) -> "ChainHead":
+        """The head the statement returned; call at once after it ran (its lock is now held)."""
+        if self.lock:
+            transaction.on_commit(_ChainHeld(self.chain))
+        self.hash, self._read = value or "", True
+        return self
+
+
 def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
-          before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
+          before: dict | None = None, after: dict | None = None, note: str = "",
+          head: ChainHead | None = None) -> AuditEvent:
     """Append one audit row to its chain. Call inside the transaction that makes the change.
 
     The chain is the region's province (`AuditEvent.chain_for`): audited writes of different provinces take
     different locks and do not wait for each other. A transaction holds at most one chain's lock: once it has
     written an event, its later events join that chain whatever their region (so two transactions can never
-    wait for each other's chains), and the region stays on the row."""
+    wait for each other's chains), and the region stays on the row. `head`: the chain's lock taken and head
+    read by the caller's own statement (`ChainHead`), for this one event."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     clean = lambda d: None if d is None else {k: _snapshot(v) for k, v in d.items()}  # noqa: E731
     # no savepoint: the event belongs to the caller's transaction, and if writing it fails, so does that
     with transaction.atomic(savepoint=False):
-        chain, lock = _chain_held(), ""
-        if chain is None:
-            chain = AuditEvent.chain_for(region_code)
-            lock = f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_CLASS}, {int(chain or 0)}); "
-            transaction.on_commit(_ChainHeld(chain))
-        if connection.vendor == "postgresql":
+        if head is not None:
+            if not head._read:
+                raise ValueError("ChainHead.read() was not called with the head its statement returned")
+            chain, lock = head.chain, None
+        else:
+            chain, lock = _chain_and_lock(region_code)
+            if lock:
+                transaction.on_commit(_ChainHeld(chain))
+        if head is not None:
+            last = head.hash
+        elif connection.vendor == "postgresql":
             # The head is read by a statement of its own, begun once the lock is held (a statement that took
             # the lock itself would read the rows as they were before it waited): the two go in one round
             # trip, and PostgreSQL gives each statement of it a snapshot of its own. Ordered by the index's
