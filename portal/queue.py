@@ -70,6 +70,7 @@ BATCH_SIZE = 200
 # (`resume_batched`, every 2 minutes with the stalled jobs), wakes a new drain.
 WAKE_SECONDS = 60
 LINGER_SECONDS = 0.5  # how long a drain waits on an empty list before it lets go
+GATHER_SECONDS = 0.2  # after a batch that was not full, how long a drain lets the list fill before reading
 DRAIN_SECONDS = 30  # how long one drain message runs at most
 PREFIX = "portal:batched:"
 
@@ -154,7 +155,8 @@ def _hand_over(name: str) -> bool:
     return False
 
 
-def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, lifetime: float = DRAIN_SECONDS) -> int:
+def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, lifetime: float = DRAIN_SECONDS,
+                  gather: float = GATHER_SECONDS) -> int:
     """Run `name` on the waiting items, a batch at a time, while this drain owns the list's wake key
     (`token`): one drain of a list at a time. An item leaves the list only after its batch has run, so a drain
     that dies leaves its batch to the next one (the task must bear running twice on an item); it waits at most
@@ -163,6 +165,9 @@ def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, life
     The drain waits `linger` seconds on an empty list before it lets go, so that under a steady stream of
     items one message serves many batches and the requests behind them publish nothing; after `lifetime`
     seconds it hands what is left to a new message and ends (a Celery task is not meant to run for hours).
+    After a batch that was not full it waits `gather` seconds before reading again: under a steady stream a
+    drain that read as soon as it could would run the task every few items, each run with its fixed cost
+    (statements, a Redis round trip); an item waits that much longer for its check.
     Returns the number of items this drain handed to the task."""
     items, wake = batched_keys(name)
     client, task, done = redis_client(), task_named(name), 0
@@ -180,6 +185,8 @@ def drain_batched(name: str, token: str, *, linger: float = LINGER_SECONDS, life
                 return done
             done += len(batch)
             idle_since = time.monotonic()
+            if len(batch) < BATCH_SIZE and gather:
+                time.sleep(gather)
         elif time.monotonic() - idle_since >= linger:
             break
         else:

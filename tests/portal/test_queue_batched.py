@@ -182,3 +182,24 @@ def test_the_resume_job_goes_on_when_redis_does_not_answer(monkeypatch, settings
     monkeypatch.setattr(queue, "redis_client", lambda: dead)
     with broker_mode():
         assert queue.resume_batched() == []
+
+
+@needs_redis
+def test_under_a_steady_stream_a_drain_lets_batches_fill(published, monkeypatch):
+    """Items arriving one every 10 ms for 0.6 s: a drain that waits `gather` after a batch that was not full
+    runs the task a handful of times, not once every few items; nothing is left behind."""
+    import threading
+    import time
+
+    def stream():
+        for i in range(2, 62):
+            queue._push(NAME, i)
+            time.sleep(0.01)
+
+    _push([1])
+    feeder = threading.Thread(target=stream)
+    feeder.start()
+    assert queue.drain_batched(*published[0][1], linger=0.3, gather=0.2) == 61
+    feeder.join(10)
+    assert sum(received, []) == list(range(1, 62))
+    assert len(received) <= 6, [len(b) for b in received]
