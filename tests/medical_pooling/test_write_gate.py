@@ -200,6 +200,7 @@ FRAUD_CASES = {
 }
 FRAUD_EXEMPT = {
     "fraud_check_spend": "a task's step (check_spend_fraud): takes a spend id, has no actor",
+    "fraud_check_spends": "a task's step (check_spends_fraud): takes spend ids, has no actor",
     "fraud_scan": "a task's step (scan_fraud_nightly): has no actor",
 }
 
