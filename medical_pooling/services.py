@@ -927,7 +927,7 @@ def _spend_create_postgresql(*, actor, code: str, category: str, amount: int, oc
     spend.relation, spend.institution, spend.beneficiary = relation, institution, beneficiary
     audit(actor=actor, action=AuditAction.SPEND_CREATE, obj=spend, region_code=payer_region,
           before=before, after={**_relation_snapshot(relation), "amount": amount, "institution": institution.code,
-                                "clearing_month": month}, head=head)
+                                "clearing_month": month}, head=head, defer=True)
     enqueue_batched("medical_pooling.check_spends_fraud", spend.pk)  # a broker outage never fails a payment
     return spend
 

@@ -7,6 +7,8 @@ to the server session, so behind PgBouncer in transaction mode (PORTAL_DB_POOLER
 may run on another server connection) and on other databases the text is sent as before.
 """
 
+import contextlib
+import contextvars
 import re
 import weakref
 
@@ -50,3 +52,54 @@ def _skip_leading_results(cursor, before: str) -> None:
     first (psycopg 3) is moved past the leading lock statements to it."""
     while before and cursor.description and cursor.description[0][0] == "pg_advisory_xact_lock":
         cursor.nextset()
+
+
+# ---------------------------------------------------------------- a write held back for the next statement
+# Inside `deferring(connection)` (one transaction, opened by the caller), `defer` holds back an INSERT that
+# nothing reads before the transaction ends (the audit row of a hot path) and sends it ahead of the next
+# statement on that connection, whatever it is, in the same round trip: the statements run in their order,
+# each with a snapshot of its own, so nothing can see the transaction without the row. What is still held
+# when the scope ends without an error is sent then; on an error it is dropped with the transaction.
+_held = contextvars.ContextVar("portal_db_held", default=None)
+
+
+@contextlib.contextmanager
+def deferring(connection):
+    """The scope in which `defer` may hold statements on `connection` (inside its atomic block)."""
+    held: list[tuple[str, list]] = []
+    token = _held.set((connection, held))
+
+    def carry(execute, sql, params, many, context):
+        if held and not many and isinstance(params, (list, tuple)):
+            before, before_params = _take(held)
+            return execute(f"{before}; {sql}", before_params + list(params), many, context)
+        if held:  # parameters by name, or none (a literal % would then be read as one): a round trip of its own
+            execute(*_take(held), False, context)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(carry):
+            yield
+            if held:
+                with connection.cursor() as cur:
+                    cur.execute(*_take(held))
+    finally:
+        _held.reset(token)
+
+
+def _take(held: list) -> tuple[str, list]:
+    sql, params = "; ".join(s for s, _p in held), [p for _s, ps in held for p in ps]
+    held.clear()
+    return sql, params
+
+
+def defer(connection, sql: str, params: list) -> bool:
+    """Hold `sql` (%s parameters) for the next statement on `connection`, if a `deferring` scope of this
+    connection is open and no savepoint is (a savepoint rolled back would have to drop it). False: nothing
+    held, the caller runs it now."""
+    scope = _held.get()
+    if (scope is None or scope[0] is not connection or not connection.in_atomic_block
+            or any(sid is not None for sid in connection.savepoint_ids)):  # None: an atomic block without one
+        return False
+    scope[1].append((sql, list(params)))
+    return True

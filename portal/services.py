@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
-from . import idnumber, pii
+from . import db, idnumber, pii
 from .models import AuditEvent, Person
 
 
@@ -120,14 +120,16 @@ class ChainHead:
 
 def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", region_code: str = "",
           before: dict | None = None, after: dict | None = None, note: str = "",
-          head: ChainHead | None = None) -> AuditEvent:
+          head: ChainHead | None = None, defer: bool = False) -> AuditEvent:
     """Append one audit row to its chain. Call inside the transaction that makes the change.
 
     The chain is the region's province (`AuditEvent.chain_for`): audited writes of different provinces take
     different locks and do not wait for each other. A transaction holds at most one chain's lock: once it has
     written an event, its later events join that chain whatever their region (so two transactions can never
     wait for each other's chains), and the region stays on the row. `head`: the chain's lock taken and head
-    read by the caller's own statement (`ChainHead`), for this one event."""
+    read by the caller's own statement (`ChainHead`), for this one event. `defer`: inside a
+    `portal.db.deferring` scope (an idempotent API request) the row rides with the transaction's next
+    statement instead of a round trip of its own; the event's `pk` is then not known."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
@@ -174,7 +176,7 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
         )
         event.hash = event.compute_hash()
         if connection.vendor == "postgresql":
-            _insert(event)
+            _insert(event, defer=defer)
         else:
             event.save(force_insert=True)
     return event
@@ -188,13 +190,18 @@ def _insert_statement(model) -> tuple[str, list]:
             f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(model._meta.pk.column)}", fields)
 
 
-def _insert(obj) -> None:
+def _insert(obj, *, defer: bool = False) -> None:
     """`obj.save(force_insert=True)` for an append-only row (no signals are connected to it) without
     compiling an INSERT each time: the audit event is written by almost every request that changes
-    something."""
+    something. `defer`: inside a `portal.db.deferring` scope the row goes ahead of the transaction's next
+    statement, in its round trip (`obj.pk` then stays None)."""
     sql, fields = _insert_statement(type(obj))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if defer and db.defer(connection, sql.rsplit(" RETURNING ", 1)[0], params):
+        obj._state.adding, obj._state.db = False, connection.alias
+        return
     with connection.cursor() as cur:
-        cur.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        cur.execute(sql, params)
         obj.pk = cur.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
 
+from portal import db
 from portal.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -101,7 +102,8 @@ def idempotent(method):
         key = key.strip()[:255]
         request_hash = _request_hash(request)
         try:
-            with transaction.atomic():
+            # the work's writes that nothing reads before the commit (its audit row) ride with the answer
+            with transaction.atomic(), db.deferring(connection):
                 record = _claim(request, key, request_hash)
                 if record is None:
                     existing = IdempotencyRecord.objects.get(user=request.user, key=key)
