@@ -6,12 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.filters import IdLast4Filter
+from portal.selectors import person_search_q
 
 from .models import Appeal, VerificationCheck
 
 
 class AppealFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索（姓名、身份证号、理由）"), method="search")
+    q = django_filters.CharFilter(label=_("搜索（姓名、身份证号码或后四位、理由）"), method="search")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Appeal.Status.choices)
     kind = django_filters.ChoiceFilter(label=_("申诉类型"), choices=Appeal.Kind.choices)
     overdue = django_filters.BooleanFilter(label=_("仅超期未办结"), method="only_overdue")
@@ -25,8 +26,8 @@ class AppealFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(Q(person__name__icontains=value) | Q(person__id_number=value.upper())
-                         | Q(grounds__icontains=value))
+        # a name, a whole ID number (its HMAC) or its last four characters (id_last4), or words of the grounds
+        return qs.filter(person_search_q(value) | Q(grounds__icontains=value))
 
     def only_overdue(self, qs, name, value):
         if value:

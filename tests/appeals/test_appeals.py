@@ -270,3 +270,20 @@ def test_an_amount_appeal_names_who_set_the_amount_not_who_touched_the_enrolment
     if maker.role == AP:
         with pytest.raises(PermissionDenied):
             services.appeal_review_start(appeal=appeal, actor=maker)
+
+
+def test_the_appeal_search_box_takes_the_last_four_of_the_id_number(caseworker, api, client):
+    hh, he = f.live_enrolment(caseworker)
+    r = api(caseworker).post("/api/v1/appeals/", {"kind": "amount", "subject": he.pk, "grounds": "金额偏低",
+                                                  "requested_amount": "900.00"}, format="json")
+    assert r.status_code == 201, r.json()
+    appeal = Appeal.objects.get()
+    tail = appeal.person.id_last4
+    other = "0000" if tail != "0000" else "1111"
+    assert [a["id"] for a in api(caseworker).get("/api/v1/appeals/", {"q": tail.lower()}).json()["results"]] \
+        == [appeal.pk]
+    assert api(caseworker).get("/api/v1/appeals/", {"q": other}).json()["results"] == []
+    client.force_login(caseworker)
+    html = client.get("/appeals/", {"q": tail}).content.decode()
+    assert f"/appeals/{appeal.pk}/" in html and "姓名、身份证号码或后四位、理由" in html
+    assert api(caseworker).get("/api/v1/appeals/", {"q": "金额偏低"}).json()["results"][0]["id"] == appeal.pk
