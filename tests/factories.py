@@ -1,7 +1,9 @@
 """Factories for portal-level records shared by every app's tests."""
 
+import contextlib
 import datetime as dt
 import random
+import threading
 
 import factory
 
@@ -136,3 +138,48 @@ def plain_id(person) -> str:
     if isinstance(value, str):
         return value
     return pii.decrypt(pii.ID, person.id_number_enc)
+
+
+@contextlib.contextmanager
+def audit_chain_held(region: str, actor=None):
+    """A transaction in another thread that has written an audit event of `region` (so holds its province's
+    chain) and commits it when the block ends; yields the event. For tests of writers that must wait."""
+    from django.db import connections, transaction
+
+    from portal.services import audit
+
+    holding, release, got = threading.Event(), threading.Event(), {}
+
+    def hold():
+        try:
+            with transaction.atomic():
+                got["event"] = audit(actor=actor, action="test.change", object_type="x", object_id=1,
+                                     region_code=region, after={"amount": 1})
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        yield got["event"]
+    finally:
+        release.set()
+        holder.join(30)
+
+
+def in_thread(fn) -> threading.Thread:
+    """Run `fn` in a started thread whose database connections close when it ends."""
+    from django.db import connections
+
+    def run():
+        try:
+            fn()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

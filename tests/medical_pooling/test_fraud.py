@@ -84,19 +84,9 @@ def test_the_check_after_a_spend_raises_what_the_rules_say_in_few_statements(dja
     """The per-spend check on PostgreSQL (two statements) raises exactly the alerts of the rules' ORM queries,
     every kind at once, and nothing twice."""
     from medical_pooling.fraud import _check_spend_orm, fraud_check_spend
+    from medical_pooling.models import Spend
 
-    FraudRule.objects.filter(kind="many_relations").update(params={"max_relations": 1})
-    FraudRule.objects.filter(kind="many_poolers").update(params={"max_poolers": 1})
-    worker = insured(balance=500000)
-    parent = insured(scheme="resident", region="341600", person_region="341602")
-    child = insured(scheme="resident", region="610100")
-    other = insured(balance=100000)
-    rel = relation(worker, parent, 10000)
-    relation(worker, child, 1000)  # the worker pools for two: many_relations
-    relation(other, parent, 1000)  # the parent has two poolers: many_poolers
-    far = institution_user("H44010300001", "广州某医院")  # far_spend
-    last = [_spend(far, rel, amount) for amount in (3000, 3000, 3000, 500)][-1]  # burst, repeated_amount
-    FraudAlert.objects.all().delete()
+    last = Spend.objects.get(pk=_scenario()[3])  # the fourth spend at the far hospital: every rule
     raised = fraud_check_spend(spend_id=last.pk)
     fast = _alerts()
     assert len(raised) == len(fast) == 5

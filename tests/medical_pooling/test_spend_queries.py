@@ -94,13 +94,9 @@ def test_the_spend_takes_the_audit_chain_in_its_write_and_links_to_an_event_comm
     """The spend's write carries the chain's lock ahead of it in the same round trip and reads the chain's
     head after the lock is held: a spend of province 61 waits for a transaction holding 61's chain, then its
     event links to the row that transaction committed meanwhile; the chain verifies."""
-    import threading
-
-    from django.db import connections, transaction
-
     from medical_pooling.services import spend_create
     from portal.audit_chain import verify
-    from portal.services import audit
+    from tests.factories import audit_chain_held, in_thread
 
     from .factories import code_for
 
@@ -108,36 +104,17 @@ def test_the_spend_takes_the_audit_chain_in_its_write_and_links_to_an_event_comm
     parent = insured(scheme="resident", region="341600", person_region="341602")
     rel = relation(worker, parent, 80000)
     hospital = institution_user()
-    code = code_for(rel)
-    holding, release, got = threading.Event(), threading.Event(), {}
-
-    def hold():
-        try:
-            with transaction.atomic():
-                got["first"] = audit(actor=None, action="test.change", object_type="x", object_id=1,
-                                     region_code="610102")
-                holding.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
+    code, got = code_for(rel), {}
 
     def charge():
-        try:
-            got["spend"] = spend_create(actor=hospital, payment_code=code, category="medical", amount=1000,
-                                        occurred_at=recent())
-        finally:
-            connections.close_all()
+        got["spend"] = spend_create(actor=hospital, payment_code=code, category="medical", amount=1000,
+                                    occurred_at=recent())
 
-    t1 = threading.Thread(target=hold)
-    t1.start()
-    assert holding.wait(30)
-    t2 = threading.Thread(target=charge)
-    t2.start()
-    t2.join(1.5)
-    assert t2.is_alive()  # waiting for province 61's chain
-    release.set()
-    t1.join(30)
-    t2.join(30)
+    with audit_chain_held("610102") as first:
+        charging = in_thread(charge)
+        charging.join(1.5)
+        assert charging.is_alive()  # waiting for province 61's chain
+    charging.join(30)
     event = AuditEvent.objects.get(action="pooling.spend_create", object_id=str(got["spend"].pk))
-    assert event.chain == "61" and event.prev_hash == got["first"].hash
+    assert event.chain == "61" and event.prev_hash == first.hash
     assert verify(chain="61").ok

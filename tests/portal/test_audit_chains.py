@@ -2,16 +2,16 @@
 provinces never wait for each other, and the verifier still catches every edit, move and truncation."""
 
 import json
-import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.utils import OperationalError
 
 from portal.audit_chain import _sign, anchor_path, chain_heads, read_anchors, verify, write_anchor
 from portal.models import AuditEvent
 from portal.services import audit, verify_audit_chain
+from tests.factories import audit_chain_held, in_thread
 
 # every event here commits for real: within one transaction all events keep to the first one's chain
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,32 +133,17 @@ def test_provinces_do_not_wait_for_each_other_and_one_province_does(caseworker):
     of province 44, which commits at once; a second write of province 61 waits for it."""
     if connection.vendor != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's")
-    holding, release = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic():
-                _event(caseworker, "610102", 1)
-                holding.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=hold)
-    t.start()
     try:
-        assert holding.wait(30)
-        with connection.cursor() as cur:
-            cur.execute("SET lock_timeout = '2s'")
-        with transaction.atomic():
-            other = _event(caseworker, "440305", 2)  # would time out behind one global chain
-        assert other.chain == "44"
-        with pytest.raises(OperationalError, match="lock timeout"):
+        with audit_chain_held("610102", caseworker):
+            with connection.cursor() as cur:
+                cur.execute("SET lock_timeout = '2s'")
             with transaction.atomic():
-                _event(caseworker, "610100", 3)
+                other = _event(caseworker, "440305", 2)  # would time out behind one global chain
+            assert other.chain == "44"
+            with pytest.raises(OperationalError, match="lock timeout"):
+                with transaction.atomic():
+                    _event(caseworker, "610100", 3)
     finally:
-        release.set()
-        t.join(30)
         with connection.cursor() as cur:
             cur.execute("RESET lock_timeout")
     with transaction.atomic():
@@ -173,35 +158,18 @@ def test_a_second_write_of_the_province_waits_then_links_to_the_first(caseworker
     statements): the waiting writer links to the row the holder committed while it waited."""
     if connection.vendor != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's")
-    holding, release, got = threading.Event(), threading.Event(), {}
-
-    def hold():
-        try:
-            with transaction.atomic():
-                got["first"] = _event(caseworker, "610102", 1)
-                holding.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
+    got = {}
 
     def second():
-        try:
-            with transaction.atomic():
-                got["second"] = _event(caseworker, "610100", 2)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            got["second"] = _event(caseworker, "610100", 2)
 
-    t1 = threading.Thread(target=hold)
-    t1.start()
-    assert holding.wait(30)
-    t2 = threading.Thread(target=second)
-    t2.start()
-    t2.join(1.5)
-    assert t2.is_alive()  # waiting for province 61's lock
-    release.set()
-    t1.join(30)
-    t2.join(30)
-    assert got["second"].prev_hash == got["first"].hash
+    with audit_chain_held("610102", caseworker) as first:
+        writing = in_thread(second)
+        writing.join(1.5)
+        assert writing.is_alive()  # waiting for province 61's lock
+    writing.join(30)
+    assert got["second"].prev_hash == first.hash
     assert verify().ok
 
 
