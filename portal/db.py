@@ -65,23 +65,34 @@ _held = contextvars.ContextVar("portal_db_held", default=None)
 
 @contextlib.contextmanager
 def deferring(connection):
-    """The scope in which `defer` may hold statements on `connection` (inside its atomic block)."""
+    """The scope in which `defer` may hold statements on `connection`; open it inside the atomic block whose
+    commit the held statements must precede."""
+    from django.db import connections
+    from django.db.transaction import TransactionManagementError
+
+    real = connections[connection.alias]  # this thread's connection, not the module-level proxy
+    if not real.in_atomic_block:
+        raise TransactionManagementError("deferring() belongs inside the transaction it defers to")
     held: list[tuple[str, list]] = []
-    token = _held.set((connection, held))
+    token = _held.set((real, held))
 
     def carry(execute, sql, params, many, context):
-        if held and not many and isinstance(params, (list, tuple)):
+        if not held:
+            return execute(sql, params, many, context)
+        if not many and isinstance(params, (list, tuple)) and getattr(context["cursor"].cursor, "name", None) is None:
             before, before_params = _take(held)
             return execute(f"{before}; {sql}", before_params + list(params), many, context)
-        if held:  # parameters by name, or none (a literal % would then be read as one): a round trip of its own
-            execute(*_take(held), False, context)
+        # many rows, parameters by name or none (a literal % would be read as one), or a server-side cursor
+        # (DECLARE … FOR takes one statement): the held rows go first, in a round trip of their own
+        with real.cursor() as cur:
+            cur.execute(*_take(held))
         return execute(sql, params, many, context)
 
     try:
-        with connection.execute_wrapper(carry):
+        with real.execute_wrapper(carry):
             yield
             if held:
-                with connection.cursor() as cur:
+                with real.cursor() as cur:
                     cur.execute(*_take(held))
     finally:
         _held.reset(token)
@@ -97,9 +108,12 @@ def defer(connection, sql: str, params: list) -> bool:
     """Hold `sql` (%s parameters) for the next statement on `connection`, if a `deferring` scope of this
     connection is open and no savepoint is (a savepoint rolled back would have to drop it). False: nothing
     held, the caller runs it now."""
+    from django.db import connections
+
     scope = _held.get()
-    if (scope is None or scope[0] is not connection or not connection.in_atomic_block
-            or any(sid is not None for sid in connection.savepoint_ids)):  # None: an atomic block without one
+    real = connections[connection.alias]
+    if (scope is None or scope[0] is not real or not real.in_atomic_block
+            or any(sid is not None for sid in real.savepoint_ids)):  # None: an atomic block without one
         return False
     scope[1].append((sql, list(params)))
     return True

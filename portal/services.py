@@ -138,7 +138,9 @@ def audit(*, actor, action: str, obj=None, object_type: str = "", object_id="", 
     with transaction.atomic(savepoint=False):
         if head is not None:
             if not head._read:
-                raise ValueError("ChainHead.read() was not called with the head its statement returned")
+                raise ValueError("ChainHead.read() was not called with the head its statement returned, or the"
+                                 " head was used already (it is good for one event)")
+            head._read = False
             chain, lock = head.chain, None
         else:
             chain, lock = _chain_and_lock(region_code)

@@ -27,8 +27,11 @@ class DatabaseWrapper(_Base):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.answered_at: float | None = None  # when a request last finished with this connection working
+        self.in_use = False  # a cursor or transaction was opened on it since the last request start or end
 
     def close_if_health_check_failed(self):
+        # Django calls this before every cursor and transaction: the request is using the connection
+        self.in_use = True
         window = float(self.settings_dict.get("HEALTH_CHECK_BYPASS") or 0)
         if (self.connection is not None and self.health_check_enabled and not self.health_check_done
                 and self.answered_at is not None and time.monotonic() - self.answered_at < window):
@@ -37,11 +40,12 @@ class DatabaseWrapper(_Base):
         super().close_if_health_check_failed()
 
     def close_if_unusable_or_obsolete(self):
-        # at a request's end (and start): health_check_done is True when this request used the connection
-        # (connected, checked or bypassed) and errors_occurred is False when no query failed since
-        used = self.connection is not None and self.health_check_done and not self.errors_occurred
+        # at a request's start and end (Django's close_old_connections; Celery's before and after a task):
+        # the window opens only at the end of a request that used the connection and met no database error
+        used, failed = self.in_use and not self.errors_occurred, self.in_use and self.errors_occurred
+        self.in_use = False
         super().close_if_unusable_or_obsolete()
-        if self.connection is None:
+        if self.connection is None or failed:
             self.answered_at = None
         elif used:
             self.answered_at = time.monotonic()

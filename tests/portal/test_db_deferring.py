@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from portal import db
 from portal.audit_chain import verify
 from portal.models import AuditEvent
-from portal.services import audit
+from portal.services import AUDIT_HEAD_COLUMN, audit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +54,7 @@ def test_two_held_rows_of_one_chain_keep_their_links():
 def test_an_error_drops_the_held_row_with_the_transaction():
     with pytest.raises(RuntimeError):
         with transaction.atomic(), db.deferring(connection):
-            _event(1, defer=True)
+            assert _event(1, defer=True).pk is None  # held, not sent
             raise RuntimeError("the request failed after its audit row was written")
     assert not AuditEvent.objects.filter(action="test.deferred").exists()
 
@@ -75,3 +75,31 @@ def test_a_statement_with_named_parameters_goes_after_the_held_row_in_its_own_ro
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM portal_auditevent WHERE action = %(a)s", {"a": "test.deferred"})
             assert cur.fetchone()[0] == 1
+
+
+def test_many_rows_or_a_server_side_cursor_after_a_held_row_get_it_first_in_a_round_trip_of_its_own():
+    with transaction.atomic(), db.deferring(connection):
+        _event(1, defer=True)
+        with connection.cursor() as cur:
+            cur.executemany("SELECT %s", [(1,), (2,)])
+        _event(2, defer=True)
+        assert len(list(AuditEvent.objects.filter(action="test.deferred").iterator(chunk_size=10))) == 2
+    assert AuditEvent.objects.filter(action="test.deferred").count() == 2 and verify(chain="61").ok
+
+
+def test_the_scope_belongs_inside_a_transaction_and_a_chain_head_serves_one_event():
+    from django.db.transaction import TransactionManagementError
+
+    from portal.services import ChainHead
+
+    with pytest.raises(TransactionManagementError):
+        with db.deferring(connection):
+            pass
+    with transaction.atomic():
+        head = ChainHead("610100")
+        with connection.cursor() as cur:
+            cur.execute(head.lock + "SELECT " + AUDIT_HEAD_COLUMN % {"audit_chain": "'61'"})
+            head.read(cur.fetchone()[0])
+        _event(1, head=head)
+        with pytest.raises(ValueError):
+            _event(2, head=head)

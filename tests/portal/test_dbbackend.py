@@ -77,3 +77,24 @@ def test_a_request_that_did_not_use_the_database_does_not_open_the_window(own):
     conn.close_if_unusable_or_obsolete()  # a request that sent no query: start and end
     conn.close_if_unusable_or_obsolete()
     assert _request(conn) == pid and checks == [1]
+
+
+def test_a_request_that_met_a_database_error_opens_no_window(own):
+    """A request whose query failed (a statement timeout) is checked at its end (Django's is_usable); the next
+    request, however soon, is checked again: only a request that worked opens the window."""
+    from django.db import OperationalError
+
+    conn, checks = own
+    conn.settings_dict["HEALTH_CHECK_BYPASS"] = 60
+    _request(conn)
+    with pytest.raises(OperationalError):
+        with conn.cursor() as cur:
+            cur.execute("SET statement_timeout = 50")
+            cur.execute("SELECT pg_sleep(2)")
+    with conn.cursor() as cur:
+        cur.execute("RESET statement_timeout")
+    conn.close_if_unusable_or_obsolete()  # that request's end: the error makes Django check the connection
+    assert len(checks) == 1
+    conn.close_if_unusable_or_obsolete()  # the next request's start
+    _request(conn)
+    assert len(checks) == 2  # checked again, not bypassed
