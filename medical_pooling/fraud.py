@@ -1,7 +1,8 @@
 """Fraud signals (防范欺诈骗保). Rules are rows of FraudRule (kind + thresholds in `params`); each kind has
 one set-based query here. `fraud_check_spends` runs after spends, a queued batch at a time
-(`fraud_check_spend` is the same check for one), `fraud_scan` nightly (all task steps, with no actor). Hits land in FraudAlert (one per rule and subject: re-running never duplicates)
-for officers to review (`fraud_alert_review`, behind the write gate)."""
+(`fraud_check_spend` is the same check for one), `fraud_scan` nightly (all task steps, with no actor). Hits
+land in FraudAlert (one per rule and subject: re-running never duplicates) for officers to review
+(`fraud_alert_review`, behind the write gate)."""
 
 import datetime as dt
 from typing import NamedTuple
